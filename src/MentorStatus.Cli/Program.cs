@@ -1,1 +1,11 @@
-Console.WriteLine();
+using System.CommandLine;
+using MentorStatus.Cli.Commands;
+
+// mentorstatus: the Supabase CLI's db verbs for this project, plus the mentor-status tools.
+var root = new RootCommand(
+    "MentorStatus: migrations, local PostgreSQL and tools for peer-mentor status on Supabase.\n" +
+    "Without --db-url every command works on the project's own local PostgreSQL 15 (started on demand).");
+foreach (var option in GlobalOptions.All) root.Options.Add(option);
+root.Subcommands.Add(DbCommands.Build());
+
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using MentorStatus.Database.Local;
+using MentorStatus.Database.Migrations;
+using Npgsql;
+
+namespace MentorStatus.Cli.Commands;
+
+/// <summary>Runs a verb and turns the errors we expect into one clear line and an exit code, never a stack trace.</summary>
+internal static class CommandAction
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+
+    public static void Set(Command command, Func<ParseResult, Output.Console, CancellationToken, Task<int>> action) =>
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = new Output.Console(parse);
+            try
+            {
+                return await action(parse, console, ct);
+            }
+            catch (Exception e) when (e is MigrationException or LocalDatabaseException or SqlSyntaxException
+                                          or DirectoryNotFoundException or ArgumentException or InvalidOperationException)
+            {
+                console.Error(e.Message);
+                return Failed;
+            }
+            catch (PostgresException e)
+            {
+                console.Error($"the database refused: {e.SqlState} {e.MessageText}{(e.Hint is null ? "" : $" (hint: {e.Hint})")}");
+                return Failed;
+            }
+            catch (NpgsqlException e)
+            {
+                console.Error($"could not talk to the database: {e.Message}; check --db-url, or that `db start` has run.");
+                return Failed;
+            }
+            catch (OperationCanceledException)
+            {
+                console.Error("cancelled.");
+                return 130;
+            }
+        });
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using MentorStatus.Database;
+using MentorStatus.Database.Local;
+
+namespace MentorStatus.Cli.Commands;
+
+/// <summary>Options every verb takes, and how they become a project and a target database.</summary>
+internal static class GlobalOptions
+{
+    public static readonly Option<string?> DbUrl = new("--db-url")
+    {
+        Description = "Work on this database instead of the local one: postgresql://USER:PASSWORD@HOST:PORT/DB " +
+                      "(add ?sslmode=disable for a server without TLS) or an Npgsql connection string. Also read from MENTORSTATUS_DB_URL.",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Workdir = new("--workdir")
+    {
+        Description = "The project folder (the one holding supabase/config.toml). Default: found from the current folder.",
+        Recursive = true,
+    };
+
+    public static readonly Option<int> Port = new("--port")
+    {
+        Description = "Port of the local database on 127.0.0.1.",
+        DefaultValueFactory = _ => LocalClusterOptions.DefaultPort,
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print machine-readable JSON on stdout instead of tables (progress goes to stderr).",
+        Recursive = true,
+    };
+
+    public static IEnumerable<Option> All => [DbUrl, Workdir, Port, Json];
+
+    public static ProjectLayout Layout(ParseResult parse) => ProjectLayout.Find(parse.GetValue(Workdir));
+
+    public static string? ExplicitUrl(ParseResult parse) =>
+        parse.GetValue(DbUrl) ?? (Environment.GetEnvironmentVariable("MENTORSTATUS_DB_URL") is { Length: > 0 } env ? env : null);
+
+    public static async Task<LocalCluster> LocalClusterAsync(ParseResult parse, CancellationToken ct) =>
+        await LocalCluster.ForProjectAsync(Layout(parse), new LocalClusterOptions { Port = parse.GetValue(Port) }, ct);
+
+    /// <summary>--db-url when given; otherwise the local cluster, created and started if needed.</summary>
+    public static async Task<DatabaseTarget> TargetAsync(ParseResult parse, Output.Console console, CancellationToken ct)
+    {
+        if (ExplicitUrl(parse) is { } url) return DatabaseTarget.Parse(url);
+        var cluster = await LocalClusterAsync(parse, ct);
+        if (await cluster.StartAsync(console.Progress, ct))
+            console.Info($"local database started: {cluster.Target().Url}");
+        return cluster.Target();
+    }
+}

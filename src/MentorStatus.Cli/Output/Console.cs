@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace MentorStatus.Cli.Output;
+
+/// <summary>
+/// Where a command writes: tables and colour for people, or JSON on stdout for scripts (--json).
+/// Progress and notes go to stderr, so stdout stays parseable.
+/// </summary>
+internal sealed class Console
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new TimeSpanMillisecondsConverter() },
+    };
+
+    private readonly IAnsiConsole _out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Out) });
+    private readonly IAnsiConsole _err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
+
+    public Console(ParseResult parse) => IsJson = parse.GetValue(Commands.GlobalOptions.Json);
+
+    public bool IsJson { get; }
+
+    public IProgress<string> Progress => new ProgressToStderr(this);
+
+    public void Info(string message) => _err.MarkupLineInterpolated($"[grey]{message}[/]");
+
+    public void Success(string message)
+    {
+        if (!IsJson) _out.MarkupLineInterpolated($"[green]✓[/] {message}");
+        else Info(message);
+    }
+
+    public void Error(string message) => _err.MarkupLineInterpolated($"[red]error:[/] {message}");
+
+    public void Write(IRenderable renderable)
+    {
+        if (!IsJson) _out.Write(renderable);
+    }
+
+    public void WriteJson<T>(T value) => System.Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+
+    private sealed class ProgressToStderr(Console console) : IProgress<string>
+    {
+        public void Report(string value) => console.Info(value);
+    }
+
+    private sealed class TimeSpanMillisecondsConverter : JsonConverter<TimeSpan>
+    {
+        public override TimeSpan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            TimeSpan.FromMilliseconds(reader.GetDouble());
+
+        public override void Write(Utf8JsonWriter writer, TimeSpan value, JsonSerializerOptions options) =>
+            writer.WriteNumberValue(Math.Round(value.TotalMilliseconds, 1));
+    }
+}

@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace MentorStatus.Database.Migrations;
+
+public sealed record MigrationOptions
+{
+    /// <summary>Apply pending migrations older than the newest applied one (the Supabase CLI's --include-all).</summary>
+    public bool IncludeAll { get; init; }
+    /// <summary>How long one DDL statement may wait for a table lock before it gives up (PostgreSQL lock_timeout).</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long to wait for another runner that holds the migration lock.</summary>
+    public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>What happened to one file.</summary>
+public sealed record MigrationResult(string Version, string Name, string Action, int Statements, TimeSpan Duration, string? Note = null);
+
+/// <summary>
+/// Applies and reverts migrations. Every file runs in one transaction together with its journal row,
+/// except a file of one non-transactional statement, which runs alone and is journaled after it succeeds.
+/// A session advisory lock keeps two runners from interleaving.
+/// </summary>
+public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource source, MigrationOptions? options = null, IProgress<string>? progress = null)
+{
+    /// <summary>Advisory lock key: the first 8 bytes of sha256("mentorstatus.migrations"), fixed forever.</summary>
+    public const long AdvisoryLockKey = 0x4d53_4d49_4752_4154;
+
+    private const string TryLock = "select pg_try_advisory_lock($1)";
+    private const string Unlock = "select pg_advisory_unlock($1)";
+    private const string LockHolder = """
+        select pid from pg_locks
+        where locktype = 'advisory' and granted and classid = ($1 >> 32)::oid and objid = ($1 & 4294967295)::oid and objsubid = 1
+        limit 1
+        """;
+    private const string IndexValidity = """
+        select i.indisvalid from pg_index i where i.indexrelid = to_regclass($1)
+        """;
+
+    private readonly MigrationOptions _options = options ?? new MigrationOptions();
+
+    public async Task<MigrationPlan> PlanAsync(CancellationToken ct = default)
+    {
+        var local = source.LoadMigrations();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return new MigrationPlan(local, await MigrationJournal.ReadAsync(connection, ct), source);
+    }
+
+    public async Task<IReadOnlyList<MigrationResult>> UpAsync(CancellationToken ct = default)
+    {
+        var local = source.LoadMigrations(); // parse and check every file before touching the database
+        return await WithLockAsync(async connection =>
+        {
+            var plan = new MigrationPlan(local, await MigrationJournal.ReadAsync(connection, ct), source);
+            var results = new List<MigrationResult>();
+            foreach (var file in plan.CheckUp(_options.IncludeAll))
+                results.Add(await ApplyAsync(connection, file, "applied", MigrationJournal.InsertAsync, ct));
+            return results;
+        }, ct);
+    }
+
+    /// <summary>Reverts the newest <paramref name="last"/> applied migrations with their rollback scripts.</summary>
+    public async Task<IReadOnlyList<MigrationResult>> DownAsync(int last, CancellationToken ct = default)
+    {
+        if (last < 1) throw new MigrationException("--last must be at least 1.");
+        return await WithLockAsync(async connection =>
+        {
+            var applied = await MigrationJournal.ReadAsync(connection, ct);
+            var targets = applied.Select(a => a.Version).Order(StringComparer.Ordinal).Reverse().Take(last).ToList();
+            var rollbacks = targets.Select(source.LoadRollback).ToList(); // all present and valid, or nothing runs
+            var results = new List<MigrationResult>();
+            foreach (var rollback in rollbacks)
+                results.Add(await ApplyAsync(connection, rollback, "reverted",
+                    (c, f, t) => MigrationJournal.DeleteAsync(c, f.Version, t), ct));
+            return results;
+        }, ct);
+    }
+
+    /// <summary>Like `supabase migration repair`: records a version as applied (from its local file) or reverted, running no migration SQL.</summary>
+    public async Task RepairAsync(string version, bool applied, CancellationToken ct = default)
+    {
+        var file = applied
+            ? source.LoadMigrations().FirstOrDefault(f => f.Version == version)
+              ?? throw new MigrationException($"no local migration has version {version}; `repair --status applied` records a local file as applied.")
+            : null;
+        await WithLockAsync(async connection =>
+        {
+            if (file is not null) await MigrationJournal.UpsertAsync(connection, file, ct);
+            else await MigrationJournal.DeleteAsync(connection, version, ct);
+            return 0;
+        }, ct);
+    }
+
+    /// <summary>Runs supabase/seed.sql in one transaction and records it in seed_files, as the CLI does.</summary>
+    public async Task<MigrationResult?> SeedAsync(CancellationToken ct = default)
+    {
+        var path = source.Layout.SeedFile;
+        if (!File.Exists(path)) return null;
+        var seed = MigrationFile.Load(path, source.Layout.Display(path), requireVersionedName: false);
+        return await WithLockAsync(connection => ApplyAsync(connection, seed, "seeded",
+            (c, f, t) => MigrationJournal.RecordSeedAsync(c, source.Layout.Display(path), f.Sha256, t), ct), ct);
+    }
+
+    private async Task<T> WithLockAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await AcquireLockAsync(connection, ct);
+        try
+        {
+            await MigrationJournal.EnsureAsync(connection, ct);
+            await ResetSessionAsync(connection, ct);
+            return await work(connection);
+        }
+        finally
+        {
+            if (connection.State == System.Data.ConnectionState.Open)
+                await ExecuteAsync(connection, Unlock, CancellationToken.None, AdvisoryLockKey);
+        }
+    }
+
+    private async Task AcquireLockAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var waited = Stopwatch.StartNew();
+        var reported = false;
+        while (true)
+        {
+            await using (var command = new NpgsqlCommand(TryLock, connection))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = AdvisoryLockKey });
+                if ((bool)(await command.ExecuteScalarAsync(ct))!) return;
+            }
+            int? holder;
+            await using (var command = new NpgsqlCommand(LockHolder, connection))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = AdvisoryLockKey });
+                holder = await command.ExecuteScalarAsync(ct) as int?;
+            }
+            if (waited.Elapsed >= _options.LockWait) throw new MigrationLockTimeoutException(waited.Elapsed, holder);
+            if (!reported)
+            {
+                progress?.Report($"waiting for another migration runner (server pid {holder?.ToString() ?? "?"}) to finish…");
+                reported = true;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+        }
+    }
+
+    /// <summary>Undo whatever SET a previous file left on the session, then apply our own settings.</summary>
+    private async Task ResetSessionAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await ExecuteAsync(connection, "reset all", ct);
+        await ExecuteAsync(connection, $"set lock_timeout = {(long)_options.LockTimeout.TotalMilliseconds}", ct);
+        await ExecuteAsync(connection, "set statement_timeout = 0", ct);
+    }
+
+    private delegate Task JournalStep(NpgsqlConnection connection, MigrationFile file, CancellationToken ct);
+
+    private async Task<MigrationResult> ApplyAsync(NpgsqlConnection connection, MigrationFile file, string action, JournalStep journal, CancellationToken ct)
+    {
+        progress?.Report($"{Ongoing(action)} {file.DisplayPath}…");
+        var clock = Stopwatch.StartNew();
+        string? note = null;
+        if (file.IsNonTransactional)
+        {
+            note = await RunNonTransactionalAsync(connection, file, ct);
+            await journal(connection, file, ct);
+        }
+        else
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            foreach (var statement in file.Statements)
+            {
+                try
+                {
+                    await ExecuteAsync(connection, statement.Text, ct);
+                }
+                catch (PostgresException e)
+                {
+                    await transaction.RollbackAsync(CancellationToken.None);
+                    throw Failure(file, statement, e, rolledBack: true);
+                }
+            }
+            await journal(connection, file, ct);
+            await transaction.CommitAsync(ct);
+        }
+        await ResetSessionAsync(connection, ct);
+        return new MigrationResult(file.Version, file.Name, action, file.Statements.Count, clock.Elapsed, note);
+    }
+
+    /// <summary>
+    /// A concurrent index build leaves an INVALID index behind when it fails, and IF NOT EXISTS would then
+    /// accept that broken index silently: drop it concurrently first, build, then prove the result valid.
+    /// </summary>
+    private async Task<string?> RunNonTransactionalAsync(NpgsqlConnection connection, MigrationFile file, CancellationToken ct)
+    {
+        var statement = file.Statements[0];
+        var index = NonTransactionalStatement.ConcurrentIndexName(statement);
+        string? note = null;
+        try
+        {
+            if (index is not null && await IndexIsValidAsync(connection, index, ct) == false)
+            {
+                progress?.Report($"index {index} was left INVALID by an earlier failed build; dropping it concurrently to rebuild…");
+                await ExecuteAsync(connection, $"drop index concurrently if exists {index}", ct);
+                note = $"rebuilt invalid index {index}";
+            }
+            await ExecuteAsync(connection, statement.Text, ct);
+        }
+        catch (PostgresException e)
+        {
+            throw Failure(file, statement, e, rolledBack: false);
+        }
+        if (index is not null && await IndexIsValidAsync(connection, index, ct) != true)
+            throw new MigrationException(
+                $"{file.DisplayPath}: index {index} is not valid after the concurrent build; run again to drop and rebuild it.");
+        return note;
+    }
+
+    private static string Ongoing(string action) => action switch
+    {
+        "applied" => "applying",
+        "reverted" => "reverting",
+        "seeded" => "seeding",
+        _ => action,
+    };
+
+    private static async Task<bool?> IndexIsValidAsync(NpgsqlConnection connection, string index, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(IndexValidity, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = index });
+        return await command.ExecuteScalarAsync(ct) as bool?;
+    }
+
+    private static MigrationFailedException Failure(MigrationFile file, SqlStatement statement, PostgresException e, bool rolledBack)
+    {
+        var hint = e.Hint;
+        if (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+            hint ??= "another session holds a lock on that table; retry when it is quiet, or raise --lock-timeout.";
+        var line = e.Position > 0 ? statement.LineOfPosition(e.Position) : statement.Line;
+        return new MigrationFailedException(file.DisplayPath, statement, line, e.SqlState, e.MessageText, hint, rolledBack, e);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}

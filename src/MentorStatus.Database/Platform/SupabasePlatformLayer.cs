@@ -1,0 +1,48 @@
+using MentorStatus.Database.Migrations;
+using Npgsql;
+
+namespace MentorStatus.Database.Platform;
+
+/// <summary>
+/// What Supabase provides before any migration runs (API roles, the auth schema with auth.users and
+/// auth.uid(), default privileges on public), recreated on plain PostgreSQL where it is missing.
+/// Never a migration: a real Supabase project already has it, and there this is a no-op.
+/// </summary>
+public static class SupabasePlatformLayer
+{
+    private const string ResourceName = "MentorStatus.Database.Platform.supabase_platform_layer.sql";
+
+    private const string IsComplete = """
+        select to_regrole('anon') is not null and to_regrole('authenticated') is not null
+           and to_regrole('service_role') is not null and to_regrole('authenticator') is not null
+           and to_regclass('auth.users') is not null and to_regprocedure('auth.uid()') is not null
+           and to_regprocedure('auth.role()') is not null and to_regprocedure('auth.jwt()') is not null
+           and to_regnamespace('extensions') is not null
+        """;
+
+    public static string Sql { get; } = ReadResource();
+
+    /// <summary>Installs whatever part of the layer is missing; returns false when nothing was.</summary>
+    public static async Task<bool> EnsureAsync(NpgsqlDataSource dataSource, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using (var check = new NpgsqlCommand(IsComplete, connection))
+            if ((bool)(await check.ExecuteScalarAsync(ct))!) return false;
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var statement in SqlScript.Split(Sql))
+        {
+            await using var command = new NpgsqlCommand(statement.Text, connection, transaction);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    private static string ReadResource()
+    {
+        using var stream = typeof(SupabasePlatformLayer).Assembly.GetManifestResourceStream(ResourceName)
+            ?? throw new InvalidOperationException($"embedded resource {ResourceName} is missing from the build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
