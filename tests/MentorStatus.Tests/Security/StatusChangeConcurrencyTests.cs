@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using MentorStatus.Tests.Infrastructure;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace MentorStatus.Tests.Security;
 
@@ -10,7 +11,7 @@ namespace MentorStatus.Tests.Security;
 /// proper user (the mentor with self codes, a coordinator with coordinator codes): the history chain
 /// stays consistent and no update is lost.
 /// </summary>
-public sealed class StatusChangeConcurrencyTests
+public sealed class StatusChangeConcurrencyTests(ITestOutputHelper output)
 {
     private const int Workers = 12;
     private const int CallsPerWorker = 120;
@@ -77,6 +78,8 @@ public sealed class StatusChangeConcurrencyTests
             }
         })));
         clock.Stop();
+        output.WriteLine($"{Workers} connections x {CallsPerWorker} calls in {clock.Elapsed.TotalSeconds:F1} s: " +
+                         $"{successes.Count} changes, {failures.Count(f => f == "MS409")} MS409, {failures.Count(f => f != "MS409")} other");
 
         var unexpected = failures.Where(f => f != "MS409").ToList();
         Assert.True(unexpected.Count == 0, $"{unexpected.Count} unexpected failure(s):\n" + string.Join("\n", unexpected.Take(20)));
