@@ -122,7 +122,7 @@ public static class SecurityInvariants
                 """, ct, ("exposed", options.ExposedSchemas.ToArray())));
 
             violations.AddRange(await QueryAsync(connection, """
-                select case
+                select distinct case
                            when to_regrole(r.role) is null then format('api-write: cannot check: role %s does not exist', r.role)
                            when to_regclass(t.name) is null then format('api-write: cannot check: table %s does not exist', t.name)
                            else format('api-write: role %s holds %s on %s', r.role,

@@ -285,3 +285,45 @@ public sealed class RlsMatrixTests
             Assert.Contains(Cases, c => c.Target == allowed.Target && c.Op == allowed.Op && c.Expected == "MS404");
     }
 }
+
+/// <summary>Writes to peer_mentors that bypass change_mentor_status (and so write no history row).</summary>
+public sealed class DirectStatusWriteTests
+{
+    [Theory]
+    [InlineData("alva")]
+    [InlineData("nora")]
+    [InlineData("anon")]
+    public async Task ApiUsersCannotChangeAStatusDirectly(string actor)
+    {
+        var target = await TestDatabases.SeededAsync("directwrite");
+        await using var dataSource = target.CreateDataSource();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ActAsAsync(Seed.Actors[actor]);
+        // No UPDATE policy: RLS filters every row out, silently (0 rows), as PostgREST would report.
+        var updated = await connection.RunAsync("update public.peer_mentors set status = 'paused' where id = $1", Seed.Mentors.Alva);
+        Assert.Equal(0, updated);
+        await connection.ResetRoleAsync();
+        Assert.Equal("active", await connection.ValueAsync<string>("select status::text from public.peer_mentors where id = $1", Seed.Mentors.Alva));
+    }
+
+    // FINDING (not fixed here; the migration is not this branch's test work to change): service_role
+    // bypasses RLS and still holds Supabase's default UPDATE on public.peer_mentors, so it can change
+    // peer_mentors.status directly, with no history record, breaking "the last history record's
+    // new_status = peer_mentors.status". The issue says status changes go through one function.
+    // A possible fix: revoke update (status, status_changed_at) on public.peer_mentors from
+    // service_role (and anon, authenticated), or a trigger that refuses status changes outside the
+    // two functions. Un-skip once decided.
+    [Fact(Skip = "FINDING: service_role can update peer_mentors.status directly without a history record (see comment)")]
+    public async Task ServiceRoleCannotChangeAStatusWithoutAHistoryRecord()
+    {
+        var target = await TestDatabases.SeededAsync("servicedirect");
+        await using var dataSource = target.CreateDataSource();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ActAsAsync(Actor.ServiceRole);
+        var error = await Record.ExceptionAsync(() => connection.RunAsync(
+            "update public.peer_mentors set status = 'paused' where id = $1", Seed.Mentors.Alva));
+        Assert.IsType<PostgresException>(error);
+    }
+}
