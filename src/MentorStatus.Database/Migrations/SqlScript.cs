@@ -66,25 +66,26 @@ public static class SqlScript
     {
         var builder = new StringBuilder(sql.Length);
         var pendingSpace = false;
+        var previous = TokenKind.Space;
         foreach (var token in new Lexer(sql).Tokens())
         {
-            switch (token.Kind)
+            if (token.Kind is TokenKind.Space or TokenKind.Comment or TokenKind.Semicolon)
             {
-                case TokenKind.Space or TokenKind.Comment:
-                    pendingSpace = builder.Length > 0;
-                    continue;
-                case TokenKind.Semicolon:
-                    pendingSpace = builder.Length > 0;
-                    continue;
+                pendingSpace = builder.Length > 0;
+                continue;
             }
-            if (pendingSpace) builder.Append(' ');
+            // A space matters only between two words or quoted tokens; around punctuation it is layout.
+            if (pendingSpace && IsWordLike(previous) && IsWordLike(token.Kind)) builder.Append(' ');
             pendingSpace = false;
+            previous = token.Kind;
             var text = sql.AsSpan(token.Start, token.Length);
             if (token.Kind == TokenKind.Word) builder.Append(text.ToString().ToLowerInvariant());
             else builder.Append(text);
         }
         return builder.ToString();
     }
+
+    private static bool IsWordLike(TokenKind kind) => kind is TokenKind.Word or TokenKind.Quoted;
 
     internal enum TokenKind { Space, Comment, Word, Quoted, Semicolon, Other }
 
