@@ -50,7 +50,7 @@ public sealed class NotificationDispatcher(
     // Only runs that are no longer running: a run merges mentors into its notifications batch by batch.
     private const string ClaimSql = $"""
         with due as (
-            select n.id
+            select n.id as due_id
             from public.coordinator_notifications n
             join public.status_job_runs r on r.id = n.job_run_id
             where n.status in ('pending', 'sending')
@@ -63,7 +63,7 @@ public sealed class NotificationDispatcher(
         update public.coordinator_notifications n
         set status = 'sending', attempts = n.attempts + 1, next_attempt_at = $3, updated_at = now()
         from due
-        where n.id = due.id
+        where n.id = due.due_id
         returning {CoordinatorNotificationService.NotificationColumns}
         """;
 
