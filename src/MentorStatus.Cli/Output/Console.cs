@@ -22,7 +22,13 @@ internal sealed class Console
     private readonly IAnsiConsole _out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Out) });
     private readonly IAnsiConsole _err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
 
-    public Console(ParseResult parse) => IsJson = parse.GetValue(Commands.GlobalOptions.Json);
+    public Console(ParseResult parse)
+    {
+        IsJson = parse.GetValue(Commands.GlobalOptions.Json);
+        // Piped output has no terminal width; do not wrap tables at 80 columns then.
+        if (System.Console.IsOutputRedirected) _out.Profile.Width = 160;
+        if (System.Console.IsErrorRedirected) _err.Profile.Width = 160;
+    }
 
     public bool IsJson { get; }
 

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using MentorStatus.Tests.Infrastructure;
+
+namespace MentorStatus.Tests.Cli;
+
+/// <summary>The db verbs end to end through the real command line against a real database.</summary>
+public sealed class DbCommandTests
+{
+    private static string Root => TestDatabases.Project.Root;
+
+    [Fact]
+    public async Task ResetOnADatabaseUrlAppliesEverythingAndPrintsWhatItDid()
+    {
+        var target = await TestDatabases.EmptyAsync("cli_reset");
+        var result = await CliRunner.RunAsync(Root, "db", "reset", "--db-url", target.Url, "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+
+        using var json = JsonDocument.Parse(result.Stdout);
+        var applied = json.RootElement.GetProperty("applied").EnumerateArray().Select(e => e.GetProperty("version").GetString()!).ToList();
+        var files = Directory.GetFiles(TestDatabases.Project.MigrationsDirectory, "*.sql").Select(f => Path.GetFileName(f)[..14]).Order().ToList();
+        Assert.Equal(files, applied);
+        Assert.Equal("seeded", json.RootElement.GetProperty("seed").GetProperty("action").GetString());
+
+        var status = await CliRunner.RunAsync(Root, "db", "status", "--db-url", target.Url, "--json");
+        Assert.Equal(0, status.ExitCode);
+        using var statusJson = JsonDocument.Parse(status.Stdout);
+        Assert.All(statusJson.RootElement.GetProperty("migrations").EnumerateArray(),
+            m => Assert.True(m.GetProperty("is_applied").GetBoolean() && !m.GetProperty("is_drifted").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task ResetOfADatabaseThatIsNotLocalNeedsYes()
+    {
+        var result = await CliRunner.RunAsync(Root, "db", "reset", "--db-url", "postgresql://postgres:x@db.example.invalid:5432/postgres");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("is not a local database", result.Stderr);
+        Assert.Contains("--yes", result.Stderr);
+    }
+
+    [Fact]
+    public async Task TestRunsEveryPgTapFileAndSummarises()
+    {
+        var target = await TestDatabases.MigratedAsync("cli_test");
+        var result = await CliRunner.RunAsync(Root, "db", "test", "--db-url", target.Url, "--json");
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(Directory.GetFiles(TestDatabases.Project.TestsDirectory, "*.sql").Length, json.RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task AFailingPgTapAssertionFailsTheCommand()
+    {
+        using var project = TempProject.CopyOfRepository();
+        Directory.CreateDirectory(project.Layout.TestsDirectory);
+        File.WriteAllText(Path.Combine(project.Layout.TestsDirectory, "900_fails.sql"),
+            "begin;\ncreate extension if not exists pgtap with schema extensions;\nset local search_path = public, extensions;\nselect plan(1);\nselect ok(false, 'meant to fail');\nselect * from finish();\nrollback;\n");
+        var target = await TestDatabases.MigratedAsync("cli_test_fail");
+        var result = await CliRunner.RunAsync(project.Layout.Root, "db", "test", "--db-url", target.Url);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("meant to fail", result.Stderr);
+    }
+
+    [Fact]
+    public async Task UpDownAndNewWorkOnATemporaryProject()
+    {
+        using var project = new TempProject();
+        var created = await CliRunner.RunAsync(project.Layout.Root, "db", "new", "add_notes", "--json");
+        Assert.Equal(0, created.ExitCode);
+        using var paths = JsonDocument.Parse(created.Stdout);
+        var migration = Path.Combine(project.Layout.Root, paths.RootElement.GetProperty("migration").GetString()!);
+        var rollback = Path.Combine(project.Layout.Root, paths.RootElement.GetProperty("rollback").GetString()!);
+        Assert.Matches(@"supabase/migrations/\d{14}_add_notes\.sql$", migration);
+        Assert.Equal(Path.GetFileName(migration), Path.GetFileName(rollback));
+        File.AppendAllText(migration, "create table notes (body text);\n");
+        File.AppendAllText(rollback, "drop table notes;\n");
+
+        var target = await TestDatabases.PlatformAsync("cli_updown");
+        Assert.Equal(0, (await CliRunner.RunAsync(project.Layout.Root, "db", "up", "--db-url", target.Url)).ExitCode);
+        var down = await CliRunner.RunAsync(project.Layout.Root, "db", "down", "--last", "1", "--db-url", target.Url);
+        Assert.True(down.ExitCode == 0, down.Stderr);
+        Assert.Contains("reverted", down.Stdout);
+    }
+
+    [Fact]
+    public async Task AFailedMigrationPrintsFileLineAndSqlState()
+    {
+        using var project = new TempProject();
+        project.AddMigration("20260101000001", "bad", "create table a (x int);\nselect nope from a;");
+        var target = await TestDatabases.PlatformAsync("cli_fail");
+        var result = await CliRunner.RunAsync(project.Layout.Root, "db", "up", "--db-url", target.Url);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("20260101000001_bad.sql:2: statement 2 failed with SQLSTATE 42703", result.Stderr.Replace("\n", " ").Replace("  ", " "));
+        Assert.DoesNotContain("   at ", result.Stderr); // no stack trace
+    }
+
+    [Fact]
+    public async Task EveryVerbHasHelp()
+    {
+        foreach (var verb in new[] { "start", "stop", "reset", "up", "down", "status", "test", "new", "repair" })
+        {
+            var help = await CliRunner.RunAsync(Root, "db", verb, "--help");
+            Assert.Equal(0, help.ExitCode);
+            Assert.Contains("Usage:", help.Stdout);
+            Assert.Contains("--db-url", help.Stdout);
+        }
+    }
+}
