@@ -307,14 +307,9 @@ public sealed class DirectStatusWriteTests
         Assert.Equal("active", await connection.ValueAsync<string>("select status::text from public.peer_mentors where id = $1", Seed.Mentors.Alva));
     }
 
-    // FINDING (not fixed here; the migration is not this branch's test work to change): service_role
-    // bypasses RLS and still holds Supabase's default UPDATE on public.peer_mentors, so it can change
-    // peer_mentors.status directly, with no history record, breaking "the last history record's
-    // new_status = peer_mentors.status". The issue says status changes go through one function.
-    // A possible fix: revoke update (status, status_changed_at) on public.peer_mentors from
-    // service_role (and anon, authenticated), or a trigger that refuses status changes outside the
-    // two functions. Un-skip once decided.
-    [Fact(Skip = "FINDING: service_role can update peer_mentors.status directly without a history record (see comment)")]
+    // service_role bypasses RLS and holds Supabase's default UPDATE on peer_mentors; migration
+    // 20261101000600 refuses a direct status change by any API role (the functions run as the owner).
+    [Fact]
     public async Task ServiceRoleCannotChangeAStatusWithoutAHistoryRecord()
     {
         var target = await TestDatabases.SeededAsync("servicedirect");
@@ -324,6 +319,7 @@ public sealed class DirectStatusWriteTests
         await connection.ActAsAsync(Actor.ServiceRole);
         var error = await Record.ExceptionAsync(() => connection.RunAsync(
             "update public.peer_mentors set status = 'paused' where id = $1", Seed.Mentors.Alva));
-        Assert.IsType<PostgresException>(error);
+        Assert.Equal("42501", Assert.IsType<PostgresException>(error).SqlState);
+        Assert.Contains("change_mentor_status", ((PostgresException)error!).Hint);
     }
 }

@@ -1,0 +1,3 @@
+-- Rollback of 20261101000600_task003_status_writes_only_through_functions.sql.
+drop trigger peer_mentors_refuse_direct_status_change on public.peer_mentors;
+drop function public.peer_mentors_refuse_direct_status_change();
