@@ -28,7 +28,10 @@ internal static class CommandAction
             }
             catch (PostgresException e)
             {
-                console.Error($"the database refused: {e.SqlState} {e.MessageText}{(e.Hint is null ? "" : $" (hint: {e.Hint})")}");
+                var missingObject = e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedFunction
+                    ? "\n  the database may lack migrations: check with `db status`, then `db up` (or `db reset` locally)."
+                    : "";
+                console.Error($"the database refused: {e.SqlState} {e.MessageText}{(e.Hint is null ? "" : $" (hint: {e.Hint})")}{missingObject}");
                 return Failed;
             }
             catch (NpgsqlException e)
