@@ -20,7 +20,7 @@ public sealed class SchemaSnapshot
                || ' comment=' || coalesce(obj_description(n.oid, 'pg_namespace'), '')
         from pg_namespace n where {UserSchemas}
         union all
-        select 'relation ' || n.nspname || '.' || c.relname || ' kind=' || c.relkind || ' rls=' || c.relrowsecurity
+        select 'relation ' || n.nspname || '.' || c.relname || ' kind=' || c.relkind::text || ' rls=' || c.relrowsecurity
                || ' force_rls=' || c.relforcerowsecurity || ' owner=' || c.relowner::regrole
                || ' acl=' || coalesce(c.relacl::text, '') || ' options=' || coalesce(c.reloptions::text, '')
                || ' comment=' || coalesce(obj_description(c.oid, 'pg_class'), '')
@@ -30,8 +30,8 @@ public sealed class SchemaSnapshot
         select 'column ' || n.nspname || '.' || c.relname || '.' || a.attname
                || ' position=' || row_number() over (partition by a.attrelid order by a.attnum)
                || ' type=' || format_type(a.atttypid, a.atttypmod) || ' not_null=' || a.attnotnull
-               || ' default=' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ' identity=' || a.attidentity
-               || ' generated=' || a.attgenerated || ' acl=' || coalesce(a.attacl::text, '')
+               || ' default=' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ' identity=' || a.attidentity::text
+               || ' generated=' || a.attgenerated::text || ' acl=' || coalesce(a.attacl::text, '')
                || ' comment=' || coalesce(col_description(c.oid, a.attnum), '')
         from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
         left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
@@ -48,11 +48,11 @@ public sealed class SchemaSnapshot
         from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
         where {UserSchemas}
         union all
-        select 'trigger ' || pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled
+        select 'trigger ' || pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text
         from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
         where not t.tgisinternal and {UserSchemas}
         union all
-        select 'policy ' || n.nspname || '.' || c.relname || '.' || p.polname || ' cmd=' || p.polcmd
+        select 'policy ' || n.nspname || '.' || c.relname || '.' || p.polname || ' cmd=' || p.polcmd::text
                || ' permissive=' || p.polpermissive
                || ' roles=' || array_to_string(array(select case when r = 0 then 'public' else r::regrole::text end
                                                       from unnest(p.polroles) r order by 1), ',')
@@ -60,7 +60,7 @@ public sealed class SchemaSnapshot
                || ' check=' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
         from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
         union all
-        select 'function ' || p.oid::regprocedure::text || ' kind=' || p.prokind || ' definer=' || p.prosecdef
+        select 'function ' || p.oid::regprocedure::text || ' kind=' || p.prokind::text || ' definer=' || p.prosecdef
                || ' owner=' || p.proowner::regrole || ' acl=' || coalesce(p.proacl::text, '')
                || ' config=' || coalesce(p.proconfig::text, '')
                || ' body_md5=' || md5(case when p.prokind in ('f', 'p') then pg_get_functiondef(p.oid) else p.prosrc end)
@@ -68,7 +68,7 @@ public sealed class SchemaSnapshot
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where {UserSchemas}
         union all
-        select 'type ' || t.oid::regtype::text || ' kind=' || t.typtype
+        select 'type ' || t.oid::regtype::text || ' kind=' || t.typtype::text
                || ' labels=' || coalesce((select string_agg(e.enumlabel, ',' order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid), '')
                || ' base=' || case when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod) else '' end
                || ' not_null=' || t.typnotnull || ' owner=' || t.typowner::regrole || ' acl=' || coalesce(t.typacl::text, '')
@@ -80,7 +80,7 @@ public sealed class SchemaSnapshot
         from pg_extension e
         union all
         select 'default_acl ' || d.defaclrole::regrole || ' schema=' || coalesce(d.defaclnamespace::regnamespace::text, '')
-               || ' objtype=' || d.defaclobjtype || ' acl=' || d.defaclacl::text
+               || ' objtype=' || d.defaclobjtype::text || ' acl=' || d.defaclacl::text
         from pg_default_acl d
         """;
 

@@ -13,10 +13,11 @@ internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
 
     private readonly string _prefix = $"mslint_{Environment.ProcessId}_{Guid.NewGuid().ToString("N")[..6]}_";
     private readonly List<string> _created = [];
+    private int _counter;
 
     public async Task<string> CloneAsync(string template, CancellationToken ct)
     {
-        var name = _prefix + _created.Count;
+        var name = _prefix + _counter++;
         await ExecuteAsync(string.Format(Create, Quote(name), Quote(template)), ct);
         _created.Add(name);
         return name;
