@@ -39,6 +39,7 @@ internal static class DbCommands
         db.Subcommands.Add(Test());
         db.Subcommands.Add(New());
         db.Subcommands.Add(Repair());
+        db.Subcommands.Add(LintCommand.Build());
         return db;
     }
 

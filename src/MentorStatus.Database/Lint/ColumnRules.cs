@@ -1,0 +1,65 @@
+using System.Text.RegularExpressions;
+
+namespace MentorStatus.Database.Lint;
+
+/// <summary>MS002 NOT NULL on an existing table, MS003 table rewrites (relfilenode changed).</summary>
+internal sealed class ColumnRules : ILintRuleFamily
+{
+    public IEnumerable<LintFinding> Check(MigrationTrace trace)
+    {
+        var file = trace.Migration.DisplayPath;
+        foreach (var step in trace.Steps.Where(s => s.Traced))
+        {
+            var before = step.Before!;
+            var after = step.After!;
+            foreach (var column in after.Columns.Values.Where(c => trace.Existed(c.Table) && IsTable(after, c.Table)))
+            {
+                var table = after.NameOf(column.Table);
+                if (!before.Columns.TryGetValue((column.Table, column.Number), out var old))
+                {
+                    if (column.NotNull && !column.HasDefault)
+                        yield return LintFinding.For(LintRules.NotNullOnExistingTable, file, step.Statement,
+                            $"column {column.Name} added NOT NULL without a default to existing table {table}");
+                }
+                else if (column.NotNull && !old.NotNull && !HasValidatedNotNullCheck(before, column))
+                {
+                    yield return LintFinding.For(LintRules.NotNullOnExistingTable, file, step.Statement,
+                        $"SET NOT NULL on {table}.{column.Name} scans the whole table under an ACCESS EXCLUSIVE lock (no validated `check ({column.Name} is not null)` to rely on)");
+                }
+            }
+
+            if (step.Statement.Normalized.StartsWith("truncate", StringComparison.Ordinal)) continue; // a new file node, but no rewrite
+            foreach (var relation in after.Relations.Values.Where(r => r.Kind is 'r' or 'p' or 'm' && trace.Existed(r.Oid)))
+            {
+                if (!before.Relations.TryGetValue(relation.Oid, out var old) || old.FileNode == relation.FileNode) continue;
+                yield return LintFinding.For(LintRules.TableRewrite, file, step.Statement,
+                    $"existing table {relation.QualifiedName} is rewritten (new relfilenode): {Cause(before, after, relation.Oid)}");
+            }
+        }
+    }
+
+    private static bool IsTable(CatalogState state, uint relation) =>
+        state.Relations.TryGetValue(relation, out var r) && r.Kind is 'r' or 'p';
+
+    /// <summary>PostgreSQL 12+ skips the SET NOT NULL scan when a validated CHECK (col IS NOT NULL) proves it.</summary>
+    private static bool HasValidatedNotNullCheck(CatalogState state, ColumnInfo column) =>
+        state.Constraints.Values.Any(c => c.Table == column.Table && c.Type == 'c' && c.Validated &&
+            Regex.IsMatch(c.Definition, $@"^CHECK \(+""?{Regex.Escape(column.Name)}""? IS NOT NULL\)+$"));
+
+    private static string Cause(CatalogState before, CatalogState after, uint table)
+    {
+        var causes = new List<string>();
+        foreach (var column in after.Columns.Values.Where(c => c.Table == table))
+        {
+            if (!before.Columns.TryGetValue((table, column.Number), out var old))
+            {
+                if (column.HasDefault) causes.Add($"new column {column.Name} has a volatile default, evaluated for every row");
+            }
+            else if (old.Type != column.Type)
+            {
+                causes.Add($"column {column.Name} changed type from {old.Type} to {column.Type}");
+            }
+        }
+        return causes.Count > 0 ? string.Join("; ", causes) : "the statement rewrote every row";
+    }
+}

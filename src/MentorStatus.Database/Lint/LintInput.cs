@@ -1,0 +1,42 @@
+using System.Text;
+using MentorStatus.Database.Migrations;
+
+namespace MentorStatus.Database.Lint;
+
+/// <summary>
+/// A migration file as the linter sees it. Unlike <see cref="MigrationFile.Load"/> it accepts a file that
+/// mixes a non-transactional statement with others: that is a finding (MS009) here, not a refusal.
+/// </summary>
+public sealed record LintInput(string Version, string Name, string DisplayPath, string Sql, IReadOnlyList<SqlStatement> Statements, string? RollbackPath)
+{
+    /// <summary>One non-transactional statement alone: the runner applies it outside a transaction.</summary>
+    public bool IsNonTransactional => Statements.Count == 1 && NonTransactionalStatement.Matches(Statements[0]);
+
+    public static IReadOnlyList<LintInput> Discover(MigrationSource source)
+    {
+        var layout = source.Layout;
+        if (!Directory.Exists(layout.MigrationsDirectory)) return [];
+        return Directory.EnumerateFiles(layout.MigrationsDirectory, "*.sql", SearchOption.TopDirectoryOnly)
+            .Select(path => (path, match: MigrationFile.FileNamePattern().Match(Path.GetFileName(path))))
+            .Where(x => x.match.Success)
+            .OrderBy(x => x.match.Groups[1].Value, StringComparer.Ordinal)
+            .Select(x =>
+            {
+                var version = x.match.Groups[1].Value;
+                var display = layout.Display(x.path);
+                var sql = File.ReadAllText(x.path, new UTF8Encoding(false)).TrimStart('\uFEFF');
+                IReadOnlyList<SqlStatement> statements;
+                try
+                {
+                    statements = SqlScript.Split(sql);
+                }
+                catch (SqlSyntaxException e)
+                {
+                    throw new InvalidMigrationFileException($"{display}:{e.Line}", e.Message);
+                }
+                var rollback = source.FindRollbackPath(version);
+                return new LintInput(version, x.match.Groups[2].Value, display, sql, statements, rollback is null ? null : layout.Display(rollback));
+            })
+            .ToList();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text;
+using System.Text.Json;
+
+namespace MentorStatus.Database.Lint;
+
+public enum LintFormat { Text, Json, Github }
+
+/// <summary>
+/// The report as text for people (rule id, file:line, statement, why, fix, then a summary), JSON for
+/// scripts, or GitHub workflow commands (`::error file=…,line=…,title=MS001::…`) that annotate a pull request.
+/// </summary>
+public static class LintReportFormats
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public static string Render(LintReport report, LintFormat format) => format switch
+    {
+        LintFormat.Json => Json(report),
+        LintFormat.Github => Github(report),
+        _ => Text(report),
+    };
+
+    public static string Text(LintReport report)
+    {
+        var text = new StringBuilder();
+        foreach (var f in report.Findings.OrderBy(f => f.File, StringComparer.Ordinal).ThenBy(f => f.Line))
+        {
+            var level = f.IsAcknowledged ? "acknowledged" : f.Rule.Level == LintLevel.Error ? "error" : "warning";
+            text.AppendLine($"{level}[{f.Rule.Id}]: {f.Rule.Title}");
+            text.AppendLine($"  --> {f.File}:{f.Line}{(f.StatementNumber is { } n ? $" (statement {n})" : "")}");
+            if (f.Statement is not null) text.AppendLine($"   | {f.Statement}");
+            text.AppendLine($"   = found: {f.Message.Replace("\n", "\n     ")}");
+            if (f.Note is not null) text.AppendLine($"   = note: {f.Note}");
+            if (f.IsAcknowledged) text.AppendLine($"   = acknowledged because {f.AcknowledgedBecause}");
+            else
+            {
+                text.AppendLine($"   = why: {f.Rule.Why}");
+                text.AppendLine($"   = fix: {f.Rule.Fix}");
+            }
+            text.AppendLine();
+        }
+        foreach (var note in report.Notes.Concat(report.Migrations.SelectMany(m => m.Notes)))
+            text.AppendLine($"note: {note}");
+        text.AppendLine(Summary(report));
+        return text.ToString();
+    }
+
+    public static string Summary(LintReport report) =>
+        $"{(report.Failed ? "✗" : "✓")} {report.Migrations.Count} migration(s) linted: " +
+        $"{report.Errors} error(s), {report.Warnings} warning(s), {report.Acknowledged} acknowledged";
+
+    public static string Json(LintReport report) => JsonSerializer.Serialize(new
+    {
+        migrations = report.Migrations.Select(m => new { version = m.Version, file = m.File, rollback = m.Rollback, notes = m.Notes }),
+        findings = report.Findings.Select(f => new
+        {
+            rule = f.Rule.Id,
+            level = f.Rule.Level.ToString().ToLowerInvariant(),
+            title = f.Rule.Title,
+            file = f.File,
+            line = f.Line,
+            statement_number = f.StatementNumber,
+            statement = f.Statement,
+            message = f.Message,
+            note = f.Note,
+            why = f.Rule.Why,
+            fix = f.Rule.Fix,
+            acknowledged_because = f.AcknowledgedBecause,
+        }),
+        notes = report.Notes,
+        summary = new { errors = report.Errors, warnings = report.Warnings, acknowledged = report.Acknowledged, failed = report.Failed },
+    }, JsonOptions);
+
+    /// <summary>One workflow command per unacknowledged finding; data and properties escaped as GitHub requires.</summary>
+    public static string Github(LintReport report)
+    {
+        var text = new StringBuilder();
+        foreach (var f in report.Findings.Where(f => !f.IsAcknowledged))
+        {
+            var command = f.Rule.Level == LintLevel.Error ? "error" : "warning";
+            var message = $"{f.Rule.Title}: {f.Message}\n{f.Statement}\nwhy: {f.Rule.Why}\nfix: {f.Rule.Fix}";
+            text.AppendLine($"::{command} file={Property(f.File)},line={f.Line},title={Property(f.Rule.Id)}::{Data(message)}");
+        }
+        text.AppendLine(Summary(report));
+        return text.ToString();
+    }
+
+    private static string Data(string value) => value.Replace("%", "%25").Replace("\r", "%0D").Replace("\n", "%0A");
+    private static string Property(string value) => Data(value).Replace(":", "%3A").Replace(",", "%2C");
+}

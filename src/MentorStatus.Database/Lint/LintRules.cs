@@ -1,0 +1,121 @@
+namespace MentorStatus.Database.Lint;
+
+public enum LintLevel { Warning, Error }
+
+/// <summary>One rule of `db lint`: what it finds, why that hurts in production, and the fix.</summary>
+public sealed record LintRule(string Id, LintLevel Level, string Title, string Why, string Fix);
+
+/// <summary>
+/// Every rule, by id. Ids are stable: they appear in `-- lint: ignore MSnnn because …` lines of
+/// migration files, so a rule is never renumbered, only retired.
+/// </summary>
+public static class LintRules
+{
+    public static readonly LintRule StatementFailed = new("MS000", LintLevel.Error,
+        "statement fails when the migration is replayed",
+        "A migration that fails on a copy of the database as it stood before it will fail in production too.",
+        "Fix the statement so the migration applies on top of every earlier migration.");
+
+    public static readonly LintRule IndexWithoutConcurrently = new("MS001", LintLevel.Error,
+        "index built without CONCURRENTLY on an existing table",
+        "CREATE INDEX holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on the table waits until the index is built.",
+        "Build it with `create index concurrently` in a migration file of its own (it cannot run in a transaction). " +
+        "For a primary key or unique constraint: build the unique index concurrently, then `alter table … add constraint … using index …`.");
+
+    public static readonly LintRule NotNullOnExistingTable = new("MS002", LintLevel.Error,
+        "NOT NULL column without default, or SET NOT NULL, on an existing table",
+        "A new NOT NULL column without a default fails on a table with rows and breaks every insert that does not name it; " +
+        "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock.",
+        "Add the column nullable (or with a constant default) and backfill. To forbid NULLs: `add constraint … check (col is not null) not valid`, " +
+        "`validate constraint …` in a later statement, then SET NOT NULL (PostgreSQL 12+ uses the validated check and skips the scan).");
+
+    public static readonly LintRule TableRewrite = new("MS003", LintLevel.Error,
+        "existing table rewritten",
+        "A column type change or a volatile default (now(), random(), gen_random_uuid() …) on a new column rewrites every row " +
+        "of the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes stop until it is done.",
+        "Add a new column (nullable or with a constant default), backfill it in batches, switch readers over, then drop the old one. " +
+        "For a volatile default: add the column without default, `alter column … set default …`, backfill existing rows in batches.");
+
+    public static readonly LintRule ConstraintValidated = new("MS004", LintLevel.Error,
+        "CHECK or FOREIGN KEY added VALID on an existing table",
+        "Adding a valid CHECK or foreign key scans the whole table while holding a lock that blocks writes (a foreign key also locks the referenced table).",
+        "Add it `not valid` (instant; enforced for new rows), then `alter table … validate constraint …` in a later transaction: validation takes only a SHARE UPDATE EXCLUSIVE lock.");
+
+    public static readonly LintRule AccessExclusiveWithoutTimeout = new("MS005", LintLevel.Error,
+        "ACCESS EXCLUSIVE lock taken without lock_timeout",
+        "While the statement waits for its ACCESS EXCLUSIVE lock (behind any long query), every other query on the table queues behind it: a short migration becomes an outage.",
+        "Start the file with `set lock_timeout = '5s';` (it is reset after the file), and retry the migration when it times out. " +
+        "`db up` sets a session lock_timeout itself; this rule counts it unless `--strict-lock-timeout` is given (files applied by `supabase db push` get none).");
+
+    public static readonly LintRule StatementsAfterAccessExclusive = new("MS006", LintLevel.Warning,
+        "statements run after an ACCESS EXCLUSIVE lock was taken",
+        "The lock is held until the transaction commits: every statement after it (index builds, data changes, function bodies) extends the time the table is unavailable.",
+        "Move the statement that takes the ACCESS EXCLUSIVE lock to the end of the file, or into a migration of its own.");
+
+    public static readonly LintRule DroppedObject = new("MS007", LintLevel.Error,
+        "column or table dropped",
+        "The application version still running during and after the deploy reads and writes it: its queries fail, and the data is gone for good.",
+        "Stop using it in the application first and deploy that; drop it in a later migration, acknowledged with `-- lint: ignore MS007 because …`.");
+
+    public static readonly LintRule RenamedObject = new("MS008", LintLevel.Error,
+        "column or table renamed",
+        "Every query and PostgREST client that uses the old name fails from the moment the migration commits.",
+        "Add the new column (or a view with the new name), write both, move readers, then drop the old one in a later migration.");
+
+    public static readonly LintRule NonTransactionalNotAlone = new("MS009", LintLevel.Error,
+        "non-transactional statement not alone in its file",
+        "CREATE INDEX CONCURRENTLY, VACUUM and the like fail inside a transaction (SQLSTATE 25001); the runner and the Supabase CLI run a file as one transaction.",
+        "Move the statement to a migration file of its own (`db new NAME`), as its only statement.");
+
+    public static readonly LintRule ExposedWithoutRls = new("MS010", LintLevel.Error,
+        "public table reachable by anon/authenticated with RLS disabled",
+        "Supabase's default privileges grant ALL on every new table in public to anon and authenticated: without row-level security " +
+        "every row can be read and written by anyone with the project's anon key, through PostgREST.",
+        "`alter table … enable row level security;` in the same migration (no policy = deny), then add policies; " +
+        "or `revoke all on table … from anon, authenticated;` for a table the API must not see.");
+
+    public static readonly LintRule PolicyWithRlsOff = new("MS011", LintLevel.Error,
+        "policy on a table with RLS disabled",
+        "Policies do nothing while row-level security is off: the table is as open as its grants, and the policy only suggests it is protected.",
+        "`alter table … enable row level security;`.");
+
+    public static readonly LintRule UnwrappedAuthFunction = new("MS012", LintLevel.Warning,
+        "auth.uid() (or auth.jwt()/auth.role()) unwrapped in a policy",
+        "Called bare, the function runs once per row the policy checks; wrapped in a sub-select PostgreSQL evaluates it once per statement (an initplan). On large tables this is orders of magnitude.",
+        "Write `(select auth.uid())` instead of `auth.uid()` in USING and WITH CHECK.");
+
+    public static readonly LintRule SecurityDefinerSearchPath = new("MS013", LintLevel.Error,
+        "SECURITY DEFINER function without a fixed search_path",
+        "The function runs with its owner's rights but resolves unqualified names through the caller's search_path: a caller can put their own objects first and run code as the owner.",
+        "Add `set search_path = ''` to the function and schema-qualify every name in its body.");
+
+    public static readonly LintRule AppendOnlyModified = new("MS014", LintLevel.Error,
+        "UPDATE, DELETE or TRUNCATE of an append-only table",
+        "The table is an audit trail (its comment says append-only): rewriting or erasing rows destroys the record it exists to keep, and its triggers refuse it on a database with data.",
+        "Append correcting rows instead. If history truly must change (a legal erasure), do it in a migration reviewed for that purpose and acknowledge it.");
+
+    public static readonly LintRule MissingRollback = new("MS015", LintLevel.Error,
+        "migration without rollback",
+        "Without supabase/rollbacks/<version>_<name>.sql the migration cannot be reverted with `db down`, and its up/down round trip cannot be tested.",
+        "Write the rollback: undo exactly what the migration does, newest change first.");
+
+    public static readonly LintRule RollbackMismatch = new("MS016", LintLevel.Error,
+        "rollback does not restore the schema",
+        "After up then down the schema differs from before the migration: `db down` leaves leftovers (or removes too much), and the next `db up` may fail.",
+        "Make the rollback undo exactly what the migration does; the finding lists each difference (- before, + after rollback).");
+
+    public static readonly LintRule BadAcknowledgement = new("MS017", LintLevel.Error,
+        "`-- lint: ignore` without a reason or with an unknown rule",
+        "An acknowledgement without a reason hides a finding without telling the next reader why that is safe.",
+        "Write `-- lint: ignore MSnnn because <why this is safe here>` on the line before the statement.");
+
+    public static IReadOnlyList<LintRule> All { get; } =
+    [
+        StatementFailed, IndexWithoutConcurrently, NotNullOnExistingTable, TableRewrite, ConstraintValidated,
+        AccessExclusiveWithoutTimeout, StatementsAfterAccessExclusive, DroppedObject, RenamedObject, NonTransactionalNotAlone,
+        ExposedWithoutRls, PolicyWithRlsOff, UnwrappedAuthFunction, SecurityDefinerSearchPath, AppendOnlyModified,
+        MissingRollback, RollbackMismatch, BadAcknowledgement,
+    ];
+
+    public static LintRule? Find(string id) => All.FirstOrDefault(r => string.Equals(r.Id, id, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,158 @@
+using MentorStatus.Database.Migrations;
+using MentorStatus.Database.Platform;
+using Npgsql;
+
+namespace MentorStatus.Database.Lint;
+
+public sealed record LintOptions
+{
+    /// <summary>Lint every migration, not only those pending on the target database.</summary>
+    public bool All { get; init; }
+
+    /// <summary>
+    /// The session lock_timeout `db up` sets before each file (MigrationOptions.LockTimeout). The lint replays
+    /// with it, so MS005 counts it as set. Null (`--strict-lock-timeout`): only a lock_timeout the file sets
+    /// itself counts, which is what `supabase db push` needs, as it sets none.
+    /// </summary>
+    public TimeSpan? RunnerLockTimeout { get; init; } = new MigrationOptions().LockTimeout;
+}
+
+/// <summary>
+/// `db lint`: replays each migration to lint (pending on the target, or all) on a throwaway database cloned
+/// from a scratch database holding the platform layer and every earlier migration, checks every rule on the
+/// trace, then applies the rollback and compares the schema with the one before the migration.
+/// The databases live on the target's server (the user needs CREATEDB) and are dropped afterwards.
+/// </summary>
+public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server, LintOptions? options = null, IProgress<string>? progress = null)
+{
+    private static readonly IReadOnlyList<ILintRuleFamily> Families =
+    [
+        new LockRules(), new ColumnRules(), new ConstraintRules(), new DestructiveRules(),
+        new TransactionRules(), new SupabaseExposureRules(), new AppendOnlyRules(),
+    ];
+
+    private readonly LintOptions _options = options ?? new LintOptions();
+
+    public async Task<LintReport> LintAsync(CancellationToken ct = default)
+    {
+        var source = new MigrationSource(layout);
+        var migrations = LintInput.Discover(source);
+        var selected = await SelectAsync(migrations, ct);
+        var notes = new List<string>
+        {
+            _options.RunnerLockTimeout is { } t
+                ? $"lock_timeout: replayed with the session lock_timeout `db up` sets ({t.TotalSeconds:0.###}s), so MS005 counts it; use --strict-lock-timeout for files applied by `supabase db push`"
+                : "lock_timeout: strict, only a lock_timeout set by the file itself counts (MS005)",
+        };
+        if (selected.Count == 0)
+        {
+            notes.Add(migrations.Count == 0 ? "no migrations in supabase/migrations" : "no pending migration to lint (use --all to lint every migration)");
+            return new LintReport([], [], notes);
+        }
+
+        var findings = new List<LintFinding>();
+        var linted = new List<LintedMigration>();
+        var last = migrations.ToList().IndexOf(selected[^1]);
+        await using var scratch = new ScratchDatabases(server);
+        var current = await scratch.CloneAsync("template0", ct);
+        await using (var platform = scratch.DataSource(current))
+            await SupabasePlatformLayer.EnsureAsync(platform, ct);
+
+        for (var i = 0; i <= last; i++)
+        {
+            var migration = migrations[i];
+            var lint = selected.Contains(migration);
+            progress?.Report($"{(lint ? "linting" : "applying")} {migration.DisplayPath}…");
+
+            // Replay in a clone, so the state before this migration stays available as the next template…
+            var work = await scratch.CloneAsync(current, ct);
+            MigrationTrace trace;
+            SchemaSnapshot? before = null;
+            await using (var connection = await scratch.OpenAsync(work, ct))
+            {
+                if (lint) before = await SchemaSnapshot.ReadAsync(connection, ct);
+                trace = await new StatementTracer(connection, _options.RunnerLockTimeout).RunAsync(migration, lint, ct);
+            }
+
+            var fileFindings = new List<LintFinding>();
+            if (trace.Steps.FirstOrDefault(s => s.Error is not null) is { } failed)
+                fileFindings.Add(LintFinding.For(LintRules.StatementFailed, migration.DisplayPath, failed.Statement,
+                    $"statement {failed.Statement.Number} fails with SQLSTATE {failed.Error!.SqlState}: {failed.Error.MessageText}"));
+            if (lint)
+            {
+                fileFindings.AddRange(Families.SelectMany(f => f.Check(trace)));
+                if (!trace.Failed)
+                {
+                    // …and the migrated clone becomes the next template before its rollback runs.
+                    var next = await scratch.CloneAsync(work, ct);
+                    fileFindings.AddRange(await RollbackCheck.RunAsync(scratch, work, migration, layout, before!, _options.RunnerLockTimeout, ct));
+                    await scratch.DropAsync(current, ct);
+                    await scratch.DropAsync(work, ct);
+                    current = next;
+                }
+                findings.AddRange(LintAcknowledgements.Apply(migration.DisplayPath, migration.Sql, migration.Statements, fileFindings));
+                linted.Add(new LintedMigration(migration.Version, migration.DisplayPath, migration.RollbackPath, trace.Notes));
+            }
+            else
+            {
+                findings.AddRange(fileFindings);
+                await scratch.DropAsync(current, ct);
+                current = work;
+            }
+            if (trace.Failed)
+            {
+                notes.Add($"{migration.DisplayPath} fails to apply: later migrations were not linted");
+                break;
+            }
+        }
+        return new LintReport(linted, findings, notes);
+    }
+
+    /// <summary>All with --all; otherwise the files the target database's journal does not list.</summary>
+    private async Task<IReadOnlyList<LintInput>> SelectAsync(IReadOnlyList<LintInput> migrations, CancellationToken ct)
+    {
+        if (_options.All || migrations.Count == 0) return migrations;
+        await using var dataSource = server.CreateDataSource();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var applied = (await MigrationJournal.ReadAsync(connection, ct)).Select(a => a.Version).ToHashSet();
+        return migrations.Where(m => !applied.Contains(m.Version)).ToList();
+    }
+}
+
+/// <summary>MS015 missing rollback, MS016 a rollback that fails or does not bring the schema back to the snapshot before the migration.</summary>
+internal static class RollbackCheck
+{
+    private const int MaxDifferencesShown = 20;
+
+    public static async Task<IReadOnlyList<LintFinding>> RunAsync(ScratchDatabases scratch, string database, LintInput migration,
+        ProjectLayout layout, SchemaSnapshot before, TimeSpan? lockTimeout, CancellationToken ct)
+    {
+        if (migration.RollbackPath is null)
+            return [LintFinding.ForFile(LintRules.MissingRollback, migration.DisplayPath,
+                $"no rollback: expected supabase/rollbacks/{migration.Version}_{migration.Name}.sql")];
+
+        await using var connection = await scratch.OpenAsync(database, ct);
+        try
+        {
+            var rollback = MigrationFile.Load(Path.Combine(layout.Root, migration.RollbackPath), migration.RollbackPath);
+            await new StatementTracer(connection, lockTimeout).ApplyScriptAsync(rollback, ct);
+        }
+        catch (MigrationException e)
+        {
+            return [LintFinding.ForFile(LintRules.RollbackMismatch, migration.DisplayPath, $"rollback {migration.RollbackPath} is invalid: {e.Message}")];
+        }
+        catch (PostgresException e)
+        {
+            return [LintFinding.ForFile(LintRules.RollbackMismatch, migration.DisplayPath,
+                $"rollback {migration.RollbackPath} fails after the migration with SQLSTATE {e.SqlState}: {e.MessageText}")];
+        }
+
+        var differences = (await SchemaSnapshot.ReadAsync(connection, ct)).DifferencesFrom(before);
+        if (differences.Count == 0) return [];
+        var shown = differences.Take(MaxDifferencesShown).Select(d => LintFinding.Shorten(d, 200));
+        var more = differences.Count > MaxDifferencesShown ? $"\n  … and {differences.Count - MaxDifferencesShown} more" : "";
+        return [LintFinding.ForFile(LintRules.RollbackMismatch, migration.DisplayPath,
+            $"after up then {migration.RollbackPath} the schema differs from before the migration in {differences.Count} place(s):\n  " +
+            string.Join("\n  ", shown) + more)];
+    }
+}

@@ -1,0 +1,1 @@
+alter table public.things add constraint things_name_key unique (name); -- expect: MS001

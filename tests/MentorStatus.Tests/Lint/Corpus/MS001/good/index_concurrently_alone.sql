@@ -1,0 +1,1 @@
+create index concurrently if not exists things_name_idx on public.things (name);

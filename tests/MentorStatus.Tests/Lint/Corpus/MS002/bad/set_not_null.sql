@@ -1,0 +1,1 @@
+alter table public.things alter column name set not null; -- expect: MS002

@@ -1,0 +1,1 @@
+alter table public.things add column code text not null default 'none';

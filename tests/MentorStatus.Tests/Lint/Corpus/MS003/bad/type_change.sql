@@ -1,0 +1,1 @@
+alter table public.things alter column id type integer; -- expect: MS003

@@ -1,0 +1,1 @@
+vacuum full public.things; -- expect: MS003

@@ -1,0 +1,1 @@
+alter table public.things add column status text not null default 'new';

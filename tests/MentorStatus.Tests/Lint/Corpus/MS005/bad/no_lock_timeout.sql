@@ -1,0 +1,1 @@
+alter table public.things add column note text; -- expect: MS005

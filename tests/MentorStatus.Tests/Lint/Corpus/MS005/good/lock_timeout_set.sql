@@ -1,0 +1,2 @@
+set lock_timeout = '5s';
+alter table public.things add column note text;

@@ -1,0 +1,3 @@
+create table public.gadgets (id bigint primary key);
+alter table public.gadgets enable row level security;
+alter table public.things add column note text;

@@ -1,0 +1,1 @@
+alter table public.things drop column name; -- expect: MS007

@@ -1,0 +1,1 @@
+drop table public.owners; -- expect: MS007

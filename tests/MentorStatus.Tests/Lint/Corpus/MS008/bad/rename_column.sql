@@ -1,0 +1,1 @@
+alter table public.things rename column name to title; -- expect: MS008

@@ -1,0 +1,1 @@
+alter table public.owners rename to people; -- expect: MS008

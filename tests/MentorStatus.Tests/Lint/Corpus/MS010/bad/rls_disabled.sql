@@ -1,0 +1,1 @@
+alter table public.things disable row level security; -- expect: MS010

@@ -1,0 +1,2 @@
+create schema internal;
+create table internal.things (id bigint primary key);

@@ -1,0 +1,1 @@
+truncate table public.audit_log; -- expect: MS014

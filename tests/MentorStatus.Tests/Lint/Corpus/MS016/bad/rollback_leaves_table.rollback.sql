@@ -1,0 +1,1 @@
+drop index public.gadgets_id_idx;

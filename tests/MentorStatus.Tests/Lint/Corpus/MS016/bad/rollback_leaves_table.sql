@@ -1,0 +1,4 @@
+-- expect: MS016 @1
+create table public.gadgets (id bigint primary key);
+alter table public.gadgets enable row level security;
+create index gadgets_id_idx on public.gadgets (id);
