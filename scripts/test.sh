@@ -26,3 +26,10 @@ fi
 
 echo "==> dotnet test"
 dotnet test MentorStatus.slnx -c Release --nologo "$@"
+
+# The migration safety check on the project's own migrations, on the local database; stop that
+# database again afterwards if this script is what started it.
+echo "==> db lint --all"
+started=$(./ms db start --json 2>/dev/null | grep -c '"started": true' || true)
+trap '[ "$started" = 1 ] && ./ms db stop >/dev/null 2>&1' EXIT
+scripts/lint-migrations.sh

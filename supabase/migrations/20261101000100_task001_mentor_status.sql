@@ -22,10 +22,8 @@ comment on column public.peer_mentors.certification_expires_at is
     'When the mentor''s certification expires. NULL = no certification on record. '
     'The nightly certification job pauses active mentors whose certification has expired.';
 
--- The nightly certification job looks for active mentors whose certification has expired.
-create index peer_mentors_active_certification_expires_at_idx
-    on public.peer_mentors (certification_expires_at)
-    where status = 'active';
+-- The index the nightly certification job uses is built without blocking writes to this existing
+-- table by the next migration, 20261101000150_task001_certification_expiry_index.sql, alone in its file.
 
 create table public.mentor_status_reason_codes (
     code text primary key check (code ~ '^[a-z][a-z0-9_]{2,62}$'),

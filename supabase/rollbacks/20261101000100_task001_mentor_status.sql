@@ -3,7 +3,6 @@
 
 drop table public.mentor_status_reason_codes;
 
-drop index public.peer_mentors_active_certification_expires_at_idx;
 
 alter table public.peer_mentors
     drop column certification_expires_at,
