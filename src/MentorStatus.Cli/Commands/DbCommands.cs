@@ -39,6 +39,7 @@ internal static class DbCommands
         db.Subcommands.Add(Test());
         db.Subcommands.Add(New());
         db.Subcommands.Add(Repair());
+        db.Subcommands.Add(Security());
         db.Subcommands.Add(LintCommand.Build());
         return db;
     }
@@ -207,6 +208,25 @@ internal static class DbCommands
             if (console.IsJson) console.WriteJson(new { migration = layout.Display(migration), rollback = layout.Display(rollback) });
             else console.Success($"created {layout.Display(migration)} and {layout.Display(rollback)}");
             return Task.FromResult(CommandAction.Ok);
+        });
+        return command;
+    }
+
+    private static Command Security()
+    {
+        var command = new Command("security",
+            "Check the database's security invariants: RLS on every public table, auth.uid() wrapped in policies,\n" +
+            "security definer functions with a fixed search_path outside exposed schemas (but the rpc entry point),\n" +
+            "no API-role writes on the history table. Exit 1 and list the offending objects when any is broken.");
+        CommandAction.Set(command, async (parse, console, ct) =>
+        {
+            var target = await GlobalOptions.TargetAsync(parse, console, ct);
+            await using var dataSource = target.CreateDataSource();
+            var violations = await MentorStatus.Database.Security.SecurityInvariants.FindViolationsAsync(dataSource, ct: ct);
+            if (console.IsJson) console.WriteJson(new { ok = violations.Count == 0, violations });
+            else if (violations.Count == 0) console.Success("security invariants hold");
+            else foreach (var violation in violations) console.Error(violation);
+            return violations.Count == 0 ? CommandAction.Ok : CommandAction.Failed;
         });
         return command;
     }

@@ -94,9 +94,23 @@ public sealed class DbCommandTests
     }
 
     [Fact]
+    public async Task SecurityPassesOnTheMigratedDatabaseAndNamesATableLeftOpen()
+    {
+        var target = await TestDatabases.MigratedAsync("cli_security");
+        var clean = await CliRunner.RunAsync(Root, "db", "security", "--db-url", target.Url);
+        Assert.True(clean.ExitCode == 0, clean.Stderr);
+
+        await using (var data = target.CreateDataSource())
+            await data.ExecuteAsync("create table public.left_open (id int)"); // Supabase default privileges, no RLS
+        var open = await CliRunner.RunAsync(Root, "db", "security", "--db-url", target.Url, "--json");
+        Assert.Equal(1, open.ExitCode);
+        Assert.Contains("public.left_open", open.Stdout);
+    }
+
+    [Fact]
     public async Task EveryVerbHasHelp()
     {
-        foreach (var verb in new[] { "start", "stop", "reset", "up", "down", "status", "test", "new", "repair" })
+        foreach (var verb in new[] { "start", "stop", "reset", "up", "down", "status", "test", "new", "repair", "security", "lint" })
         {
             var help = await CliRunner.RunAsync(Root, "db", verb, "--help");
             Assert.Equal(0, help.ExitCode);

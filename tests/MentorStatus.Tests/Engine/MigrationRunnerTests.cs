@@ -160,7 +160,7 @@ public sealed class MigrationRunnerTests
         var error = await Assert.ThrowsAsync<MissingPrerequisiteException>(() => Runner(data, project).UpAsync());
 
         Assert.Equal("20261101000100", error.Required);
-        Assert.Contains("20261101000200_task002_peer_mentor_status_history.sql requires migration 20261101000100", error.Message);
+        Assert.Matches(@"supabase/migrations/20261101\d{6}_\w+\.sql requires migration 20261101000100, which is neither applied nor present", error.Message);
         Assert.Equal(0, await data.ScalarAsync<long>("select count(*) from supabase_migrations.schema_migrations"));
     }
 
