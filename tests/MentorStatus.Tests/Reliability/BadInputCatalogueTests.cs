@@ -145,7 +145,12 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
     // ---------------------------------------------------------------------------------------------
     // The command line.
 
-    private sealed record CliCase(string Input, string[] Args, string Expect);
+    /// <param name="KnownIssue">A finding in code this group does not own, reported in docs/reliability.md. Such a row must
+    /// still write nothing, and must still be unclean (strict: when it gets fixed, this test says so and the mark goes).</param>
+    private sealed record CliCase(string Input, string[] Args, string Expect, string? KnownIssue = null);
+
+    private const string TimeSpanOptionIssue =
+        "KNOWN ISSUE (src/MentorStatus.Cli DbCommands.Options): --lock-timeout/--lock-wait go through TimeSpan.FromSeconds unchecked";
 
     private static IEnumerable<CliCase> CliCases(int port) =>
     [
@@ -164,8 +169,8 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
         new("--last abc", ["db", "down", "--last", "abc", "--db-url", "{url}"], "abc"),
         new("--last 99999999999 (overflow)", ["db", "down", "--last", "99999999999", "--db-url", "{url}"], "99999999999"),
         new("--lock-timeout abc", ["db", "up", "--lock-timeout", "abc", "--db-url", "{url}"], "abc"),
-        new("--lock-timeout NaN", ["db", "up", "--lock-timeout", "NaN", "--db-url", "{url}"], "lock"),
-        new("--lock-timeout 1e300 (overflow)", ["db", "up", "--lock-timeout", "1e300", "--db-url", "{url}"], "lock"),
+        new("--lock-timeout NaN", ["db", "up", "--lock-timeout", "NaN", "--db-url", "{url}"], "lock", TimeSpanOptionIssue),
+        new("--lock-timeout 1e300 (overflow)", ["db", "up", "--lock-timeout", "1e300", "--db-url", "{url}"], "lock", TimeSpanOptionIssue),
         new("--lock-timeout -5", ["db", "up", "--lock-timeout", "-5", "--db-url", "{url}"], "lock"),
         new("--workdir: folder that does not exist", ["db", "up", "--workdir", "/nonexistent/mentorstatus", "--db-url", "{url}"], "--workdir"),
         new("--workdir: folder without supabase/", ["db", "up", "--workdir", "{empty}", "--db-url", "{url}"], "--workdir"),
@@ -190,7 +195,13 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
             try { rows[i] = await RunCliCaseAsync(c, i); }
             finally { gate.Release(); }
         }));
-        Catalogue.PrintAndAssert(output, "command line", rows);
+        var known = cases.Select((c, i) => (c, rows[i])).Where(x => x.c.KnownIssue is not null).ToList();
+        foreach (var (c, row) in known)
+        {
+            Assert.True(row.RowsChanged == 0, $"{c.Input} wrote something");
+            Assert.False(row.RejectedCleanly, $"{c.Input} is now rejected cleanly: remove its KnownIssue mark (and the line in docs/reliability.md)");
+        }
+        Catalogue.PrintAndAssert(output, "command line", [.. rows.Select((r, i) => r with { KnownIssue = cases[i].KnownIssue })]);
     }
 
     private static async Task<CatalogueRow> RunCliCaseAsync(CliCase c, int i)
@@ -239,7 +250,7 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
         Text("only comments and blank lines", "-- nothing here\n\n/* still nothing */\n", "no SQL statement"),
         Text("unterminated dollar quote", "create function f() returns int language sql as $$ select 1;\ncreate table bad_one (x int);\n", "dollar"),
         Text("unterminated tagged dollar quote", "do $body$ begin perform 1; end $bdy$;\n", "dollar"),
-        Text("unterminated single quote", "insert into good_one values ('1);\ncreate table bad_one (x int);\n", "quote"),
+        Text("unterminated single quote", "insert into good_one values ('1);\ncreate table bad_one (x int);\n", "unterminated string"),
         Text("unterminated block comment", "create table bad_one (x int); /* never closed\n", "comment"),
         Text("create index concurrently mixed with other statements", "create table bad_one (x int);\ncreate index concurrently bad_one_x on bad_one (x);\n", "must be the only statement"),
         Text("vacuum mixed with other statements", "create table bad_one (x int);\nvacuum bad_one;\n", "must be the only statement"),
@@ -247,7 +258,7 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
         Text("missing prerequisite (-- requires:)", "-- requires: 20990101000000\ncreate table bad_one (x int);\n", "requires migration 20990101000000"),
         Text("syntax error in the middle (server-side)", "create table bad_one (x int);\ncreate tabel bad_two (x int);\ncreate table bad_three (x int);\n", "42601", afterAGoodFile: false),
         Text("division by zero after writes (server-side)", "create table bad_one (x int);\ninsert into bad_one values (1);\nselect 1 / 0;\n", "22012", afterAGoodFile: false),
-        Text("NUL byte in a string literal", "create table bad_one (x text);\ninsert into bad_one values ('a\0b');\n", "bad_one", afterAGoodFile: false),
+        Text("NUL byte in a string literal", "create table bad_one (x text);\ninsert into bad_one values ('a\0b');\n", "NUL byte"),
         Text("concurrent index hidden in a DO block", "create table bad_one (x int);\ndo $$ begin execute 'create index concurrently bad_one_x on bad_one (x)'; end $$;\n", "25001", afterAGoodFile: false),
         Text("concurrent index alone on a missing table", "create index concurrently bad_one_x on public.no_such_table (x);\n", "42P01", afterAGoodFile: false),
         Text("set role anon, then DDL", "set role anon;\ncreate table bad_one (x int);\n", "42501", afterAGoodFile: false),
@@ -291,7 +302,7 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
                     && stderr.Contains("20260101000002_bad.sql", StringComparison.Ordinal)
                     && stderr.Contains(c.Expect, StringComparison.OrdinalIgnoreCase)
                     && !stderr.Contains("   at ", StringComparison.Ordinal);
-        var firstLine = stderr.Split('\n').FirstOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "(no message)";
+        var firstLine = stderr.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith("error", StringComparison.Ordinal))?.Trim() ?? stderr;
         return new CatalogueRow("cli: db up, migration file" + (c.AfterAGoodFile ? " (after a good one)" : ""), c.Input, clean, changed,
             $"exit {result.ExitCode}: {firstLine}" + (clean ? "" : $" (expected the file name and '{c.Expect}'; stderr: {stderr})"));
     }

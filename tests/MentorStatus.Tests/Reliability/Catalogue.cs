@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 namespace MentorStatus.Tests.Reliability;
 
 /// <summary>One input tried against an entry point, and what came of it.</summary>
-internal sealed record CatalogueRow(string EntryPoint, string Input, bool RejectedCleanly, int RowsChanged, string Outcome);
+/// <param name="KnownIssue">Set for a reported finding in code this group does not own: printed as such, not counted as clean.</param>
+internal sealed record CatalogueRow(string EntryPoint, string Input, bool RejectedCleanly, int RowsChanged, string Outcome, string? KnownIssue = null);
 
 /// <summary>
 /// The bad-input table every catalogue test prints and asserts, and the before/after snapshot that counts
@@ -60,14 +61,14 @@ internal static class Catalogue
     public static void PrintAndAssert(ITestOutputHelper output, string title, IReadOnlyList<CatalogueRow> rows)
     {
         var table = new StringBuilder();
-        table.AppendLine($"{title}: {rows.Count} inputs tried, {rows.Count(r => r.RejectedCleanly)} rejected cleanly, {rows.Sum(r => r.RowsChanged)} rows changed");
+        table.AppendLine($"{title}: {rows.Count} inputs tried, {rows.Count(r => r.RejectedCleanly)} rejected cleanly, {rows.Count(r => r.KnownIssue is not null)} known issues, {rows.Sum(r => r.RowsChanged)} rows changed");
         table.AppendLine("| # | entry point | input tried | rejected cleanly | rows changed | error |");
         table.AppendLine("|---|---|---|---|---|---|");
         var n = 0;
         foreach (var r in rows)
-            table.AppendLine($"| {++n} | {Cell(r.EntryPoint)} | {Cell(r.Input)} | {(r.RejectedCleanly ? "yes" : "NO")} | {r.RowsChanged} | {Cell(r.Outcome, 140)} |");
+            table.AppendLine($"| {++n} | {Cell(r.EntryPoint)} | {Cell(r.Input)} | {(r.RejectedCleanly ? "yes" : r.KnownIssue is null ? "NO" : "no (known issue)")} | {r.RowsChanged} | {Cell((r.KnownIssue is null ? "" : r.KnownIssue + " — ") + r.Outcome, 200)} |");
         output.WriteLine(table.ToString());
-        var bad = rows.Where(r => !r.RejectedCleanly || r.RowsChanged != 0).ToList();
+        var bad = rows.Where(r => (!r.RejectedCleanly && r.KnownIssue is null) || r.RowsChanged != 0).ToList();
         Assert.True(bad.Count == 0, "not rejected cleanly, or wrote something:\n" +
             string.Join("\n", bad.Select(r => $"{r.EntryPoint} | {r.Input} | clean={r.RejectedCleanly} | rows={r.RowsChanged} | {r.Outcome}")));
     }
