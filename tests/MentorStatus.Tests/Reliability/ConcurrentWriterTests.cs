@@ -87,6 +87,70 @@ public sealed class ConcurrentWriterTests(ITestOutputHelper output)
         Assert.True(await data.ScalarAsync<long>("select count(distinct reason) from public.peer_mentor_status_history where changed_at > now() - interval '1 hour'") >= 4);
     }
 
+    /// <summary>
+    /// The same load through the library (MentorStatusRepository as each user). Under READ COMMITTED the function's
+    /// row lock serialises; with the database defaulting to SERIALIZABLE the racing calls raise 40001, which the
+    /// library must retry: only IllegalStatusTransitionException (MS409, a real refusal) may reach the caller.
+    /// </summary>
+    [Theory]
+    [InlineData("read committed", 100)]
+    [InlineData("serializable", 25)]
+    public async Task SixteenLibraryClientsNeverSeeASerializationFailureOrDeadlock(string isolation, int changesPerClient)
+    {
+        var target = await TestDatabases.SeededAsync("rel_concurrent_lib_" + isolation.Replace(' ', '_'));
+        await using (var admin = target.CreateDataSource())
+        {
+            await admin.ExecuteAsync($"alter database \"{target.Database}\" set default_transaction_isolation = '{isolation}'");
+        }
+        await using var data = MentorStatusDataSource.Create(target.ConnectionString);
+        var repository = new MentorStatusRepository(data, new RetryOptions { MaxAttempts = 50, BaseDelay = TimeSpan.FromMilliseconds(5) });
+        var before = await data.ScalarAsync<long>("select count(*) from public.peer_mentor_status_history");
+
+        var succeeded = 0;
+        var refused = 0;
+        var unexpected = new ConcurrentBag<string>();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(client => Task.Run(async () =>
+        {
+            var random = new Random(100 + client);
+            for (var i = 0; i < changesPerClient; i++)
+            {
+                var actor = Actors[random.Next(Actors.Length)];
+                var caller = Caller.User(Guid.Parse(actor.UserId));
+                var mentor = Guid.Parse(actor.MentorId);
+                try
+                {
+                    var current = (await repository.GetCurrentStatusesAsync(caller, [mentor]))[mentor].Status;
+                    var (next, reason) = (current, actor.IsSelf) switch
+                    {
+                        (MentorState.Active, true) => (MentorState.Paused, ReasonCodes.SelfPause),
+                        (MentorState.Paused, true) => (MentorState.Active, ReasonCodes.SelfResume),
+                        (MentorState.Active, false) => (MentorState.Paused, ReasonCodes.CoordinatorManualPause),
+                        _ => (MentorState.Active, ReasonCodes.CoordinatorResume),
+                    };
+                    await repository.ChangeStatusAsync(caller, mentor, next, reason);
+                    Interlocked.Increment(ref succeeded);
+                }
+                catch (IllegalStatusTransitionException)
+                {
+                    Interlocked.Increment(ref refused);
+                }
+                catch (Exception e)
+                {
+                    unexpected.Add($"{e.GetType().Name}: {e.Message}");
+                }
+            }
+        })));
+        clock.Stop();
+        output.WriteLine($"library, {isolation}: {Clients * changesPerClient} attempts in {clock.Elapsed.TotalSeconds:0.0}s: {succeeded} changes, " +
+                         $"{refused} MS409 refusals, {unexpected.Count} errors reaching the caller");
+        Assert.True(unexpected.IsEmpty, string.Join("\n", unexpected.Take(10)));
+        Assert.Equal(Clients * changesPerClient, succeeded + refused);
+        Assert.True(succeeded > 0);
+        Assert.Equal(before + succeeded, await data.ScalarAsync<long>("select count(*) from public.peer_mentor_status_history"));
+        await Faults.AssertHistoryChainsConsistentAsync(data);
+    }
+
     /// <summary>Reads the mentor's status as the actor and asks for the opposite, in one transaction.</summary>
     private static async Task<Guid> ChangeOnceAsync(NpgsqlConnection connection, Actor actor)
     {
