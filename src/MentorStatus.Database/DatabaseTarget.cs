@@ -67,7 +67,10 @@ public sealed class DatabaseTarget
         {
             var kv = pair.Split('=', 2);
             if (kv[0] == "sslmode" && kv.Length == 2)
-                builder.SslMode = Enum.Parse<SslMode>(kv[1].Replace("-", ""), ignoreCase: true);
+                builder.SslMode = Enum.TryParse<SslMode>(kv[1].Replace("-", ""), ignoreCase: true, out var mode) && Enum.IsDefined(mode)
+                    ? mode
+                    : throw new ArgumentException(
+                        $"--db-url: unknown sslmode '{kv[1]}'; use one of {string.Join(", ", Enum.GetNames<SslMode>().Select(n => n.ToLowerInvariant()))} (e.g. ?sslmode=disable for a local server).");
         }
         return new DatabaseTarget(builder);
     }

@@ -53,6 +53,9 @@ public sealed partial record MigrationFile
             throw new InvalidMigrationFileException(displayPath, "the file is not valid UTF-8; save it as UTF-8 (PostgreSQL would reject or misread it)");
         }
         sql = sql.TrimStart('\uFEFF');
+        if (sql.IndexOf('\0') is var nul and >= 0)
+            throw new InvalidMigrationFileException($"{displayPath}:{sql[..nul].Count(c => c == '\n') + 1}",
+                "the file contains a NUL byte (U+0000), which PostgreSQL cannot take in SQL text (the protocol message breaks and the error would name no statement); remove it.");
 
         IReadOnlyList<SqlStatement> statements;
         try

@@ -79,6 +79,8 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
     /// <summary>Like `supabase migration repair`: records a version as applied (from its local file) or reverted, running no migration SQL.</summary>
     public async Task RepairAsync(string version, bool applied, CancellationToken ct = default)
     {
+        if (!MigrationFile.FileNamePattern().IsMatch(version + "_x.sql"))
+            throw new MigrationException($"'{version}' is not a migration version: a version is the digits before the first '_' of a migration file name, e.g. 20261101000000.");
         var file = applied
             ? source.LoadMigrations().FirstOrDefault(f => f.Version == version)
               ?? throw new MigrationException($"no local migration has version {version}; `repair --status applied` records a local file as applied.")
