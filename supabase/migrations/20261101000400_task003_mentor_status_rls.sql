@@ -320,7 +320,11 @@ begin
     where rc.code = p_reason;
 
     if not found then
-        raise exception 'change_mentor_status: unknown reason code "%"', p_reason
+        -- Echo the input only when it looks like a code: free text may be exactly the health
+        -- information the reason column must never hold, and errors end up in server logs.
+        raise exception 'change_mentor_status: unknown reason code %',
+            case when p_reason ~ '^[a-z][a-z0-9_]{2,62}$' then '"' || p_reason || '"'
+                 else format('(not a code: %s characters, not repeated here)', length(p_reason)) end
             using errcode = 'MS422',
                   hint = 'Use one of the codes in public.mentor_status_reason_codes; free text is not accepted.';
     end if;
@@ -439,7 +443,11 @@ begin
     where rc.code = p_reason;
 
     if not found then
-        raise exception 'record_system_status_change: unknown reason code "%"', p_reason
+        -- Echo the input only when it looks like a code: free text may be exactly the health
+        -- information the reason column must never hold, and errors end up in server logs.
+        raise exception 'record_system_status_change: unknown reason code %',
+            case when p_reason ~ '^[a-z][a-z0-9_]{2,62}$' then '"' || p_reason || '"'
+                 else format('(not a code: %s characters, not repeated here)', length(p_reason)) end
             using errcode = 'MS422',
                   hint = 'Use one of the codes in public.mentor_status_reason_codes; free text is not accepted.';
     end if;

@@ -9,6 +9,10 @@
 -- security definer functions, so inside them current_user is the table owner, not an API role:
 -- that is what the trigger tells apart.
 --
+-- The vocabulary of status changes is closed the same way: the reason codes and the allowed
+-- transitions change only by migration. Supabase's default privileges would let service_role (which
+-- bypasses RLS) add a code such as a diagnosis, and with it write health information as a "reason".
+--
 -- Error raised here:
 --   42501  insufficient_privilege: a direct status change by anon, authenticated or service_role.
 
@@ -40,3 +44,6 @@ create trigger peer_mentors_refuse_direct_status_change
     for each row
     when (old.status is distinct from new.status or old.status_changed_at is distinct from new.status_changed_at)
     execute function public.peer_mentors_refuse_direct_status_change();
+
+revoke insert, update, delete, truncate on public.mentor_status_reason_codes from anon, authenticated, service_role;
+revoke insert, update, delete, truncate on public.mentor_status_transitions from anon, authenticated, service_role;

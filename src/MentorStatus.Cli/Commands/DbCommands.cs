@@ -27,6 +27,20 @@ internal static class DbCommands
         DefaultValueFactory = _ => 60,
     };
 
+    static DbCommands()
+    {
+        // Seconds become a TimeSpan: refuse what TimeSpan cannot hold (NaN, infinities, 1e300) with the option's name.
+        foreach (var option in new[] { LockTimeout, LockWait })
+            option.Validators.Add(result =>
+            {
+                // A token that is no number at all is the parser's to report; only judge numbers here.
+                if (result.Tokens.Count == 0 || !double.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.Float,
+                        System.Globalization.CultureInfo.InvariantCulture, out var seconds)) return;
+                if (!double.IsFinite(seconds) || seconds < 0 || seconds > TimeSpan.FromDays(1).TotalSeconds)
+                    result.AddError($"{option.Name} must be a number of seconds from 0 to 86400 (got {seconds}).");
+            });
+    }
+
     public static Command Build()
     {
         var db = new Command("db", "Manage the database: the local PostgreSQL, migrations, seed and pgTAP tests.");

@@ -109,12 +109,18 @@ public static class LintRules
         "An acknowledgement without a reason hides a finding without telling the next reader why that is safe.",
         "Write `-- lint: ignore MSnnn because <why this is safe here>` on the line before the statement.");
 
+    public static readonly LintRule NonIdempotentConcurrentIndex = new("MS018", LintLevel.Error,
+        "concurrent index build or drop that cannot be rerun",
+        "It runs outside a transaction, so a runner killed after the build but before its journal row leaves the index in place " +
+        "with the migration still pending: the rerun then fails with 'already exists' (or 'does not exist' for a drop).",
+        "Write `create index concurrently if not exists …` (or `drop index concurrently if exists …`); the runner repairs an INVALID leftover itself.");
+
     public static IReadOnlyList<LintRule> All { get; } =
     [
         StatementFailed, IndexWithoutConcurrently, NotNullOnExistingTable, TableRewrite, ConstraintValidated,
         AccessExclusiveWithoutTimeout, StatementsAfterAccessExclusive, DroppedObject, RenamedObject, NonTransactionalNotAlone,
         ExposedWithoutRls, PolicyWithRlsOff, UnwrappedAuthFunction, SecurityDefinerSearchPath, AppendOnlyModified,
-        MissingRollback, RollbackMismatch, BadAcknowledgement,
+        MissingRollback, RollbackMismatch, BadAcknowledgement, NonIdempotentConcurrentIndex,
     ];
 
     public static LintRule? Find(string id) => All.FirstOrDefault(r => string.Equals(r.Id, id, StringComparison.OrdinalIgnoreCase));

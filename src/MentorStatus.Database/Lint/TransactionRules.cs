@@ -4,7 +4,8 @@ namespace MentorStatus.Database.Lint;
 
 /// <summary>
 /// Static checks of statements that cannot run in a transaction (their locks and catalog changes cannot be
-/// traced): MS009 such a statement among others; MS003 for VACUUM FULL, which rewrites under ACCESS EXCLUSIVE.
+/// traced): MS009 such a statement among others; MS003 for VACUUM FULL, which rewrites under ACCESS EXCLUSIVE;
+/// MS018 a concurrent index build or drop that a rerun after a crash would trip over.
 /// </summary>
 internal sealed class TransactionRules : ILintRuleFamily
 {
@@ -19,6 +20,9 @@ internal sealed class TransactionRules : ILintRuleFamily
                 yield return LintFinding.For(LintRules.NonTransactionalNotAlone, trace.Migration.DisplayPath, statement,
                     $"statement {statement.Number} ({NonTransactionalStatement.Describe(statement)}) shares its file with {statements.Count - 1} other statement(s)",
                     StaticNote);
+            if (System.Text.RegularExpressions.Regex.IsMatch(statement.Normalized, @"^(create (unique )?index concurrently (?!if not exists)|drop index concurrently (?!if exists))"))
+                yield return LintFinding.For(LintRules.NonIdempotentConcurrentIndex, trace.Migration.DisplayPath, statement,
+                    $"statement {statement.Number} ({NonTransactionalStatement.Describe(statement)}) has no IF {(statement.Normalized.StartsWith("drop") ? "" : "NOT ")}EXISTS", StaticNote);
             if (System.Text.RegularExpressions.Regex.IsMatch(statement.Normalized, @"^vacuum (\([^)]*\bfull\b[^)]*\)|full\b)"))
                 yield return LintFinding.For(LintRules.TableRewrite, trace.Migration.DisplayPath, statement,
                     "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock", StaticNote);

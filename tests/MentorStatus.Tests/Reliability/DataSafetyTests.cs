@@ -134,7 +134,7 @@ public sealed class DataSafetyTests(ITestOutputHelper output)
     /// closed only for anon and authenticated. Fix: revoke insert, update, delete, truncate on both tables from
     /// service_role (codes come from migrations).
     /// </summary>
-    [Fact(Skip = "FINDING: service_role can add reason codes and transitions (default privileges + bypassrls); see docs/reliability.md")]
+    [Fact] // closed by migration 20261101000600 (revokes writes on the vocabulary tables from the API roles)
     public async Task ServiceRoleCannotAddAReasonCode()
     {
         var target = await TestDatabases.SeededAsync("rel_reason_service_code");

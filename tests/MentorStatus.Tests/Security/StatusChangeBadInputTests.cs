@@ -49,13 +49,13 @@ public sealed class StatusChangeBadInputTests
         ["status with different case"] =
             new("alva", Seed.Mentors.Alva, "Paused", "self_pause", "22P02", "invalid input value for enum"),
         ["SQL fragment in the reason: statement injection"] =
-            new("alva", Seed.Mentors.Alva, "paused", "self_pause'; delete from public.peer_mentors; --", "MS422", "unknown reason code \"self_pause'; delete from public.peer_mentors; --\""),
+            new("alva", Seed.Mentors.Alva, "paused", "self_pause'; delete from public.peer_mentors; --", "MS422", "unknown reason code (not a code: 48 characters, not repeated here)"),
         ["SQL fragment in the reason: tautology"] =
-            new("alva", Seed.Mentors.Alva, "paused", "x' or '1'='1", "MS422", "unknown reason code \"x' or '1'='1\""),
+            new("alva", Seed.Mentors.Alva, "paused", "x' or '1'='1", "MS422", "unknown reason code (not a code: 12 characters, not repeated here)"),
         ["reason code with trailing space"] =
-            new("alva", Seed.Mentors.Alva, "paused", "self_pause ", "MS422", "unknown reason code \"self_pause \""),
+            new("alva", Seed.Mentors.Alva, "paused", "self_pause ", "MS422", "unknown reason code (not a code: 11 characters, not repeated here)"),
         ["1 MB reason string"] =
-            new("alva", Seed.Mentors.Alva, "paused", OneMegabyte, "MS422", "unknown reason code \"xxxxxxxx"),
+            new("alva", Seed.Mentors.Alva, "paused", OneMegabyte, "MS422", "unknown reason code (not a code: 1048576 characters, not repeated here)"),
         ["no user in the JWT"] =
             new("authenticated-without-sub", Seed.Mentors.Alva, "paused", "self_pause", "MS401", "no authenticated user"),
         ["anon calls the rpc"] =

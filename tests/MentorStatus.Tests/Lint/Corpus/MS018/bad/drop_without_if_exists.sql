@@ -1,0 +1,1 @@
+drop index concurrently public.things_name_idx; -- expect: MS018

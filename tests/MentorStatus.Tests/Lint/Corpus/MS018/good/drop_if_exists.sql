@@ -1,0 +1,1 @@
+drop index concurrently if exists public.things_name_idx;
