@@ -9,6 +9,17 @@ public static class CliRunner
 
     public static async Task<Result> RunAsync(string workdir, params string[] args)
     {
+        using var process = Process.Start(StartInfo(workdir, args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>`dotnet mentorstatus.dll ARGS` in <paramref name="workdir"/>, output redirected, no colour,
+    /// no database URL inherited from the environment.</summary>
+    public static ProcessStartInfo StartInfo(string workdir, IEnumerable<string> args)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -19,10 +30,6 @@ public static class CliRunner
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["NO_COLOR"] = "1";
         info.Environment.Remove("MENTORSTATUS_DB_URL");
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return new Result(process.ExitCode, await stdout, await stderr);
+        return info;
     }
 }

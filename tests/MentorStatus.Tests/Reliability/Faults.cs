@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using MentorStatus.Database;
+using MentorStatus.Tests.Infrastructure;
 using Npgsql;
 
 namespace MentorStatus.Tests.Reliability;
@@ -159,17 +160,7 @@ internal static class Faults
         public static CliProcess Start(string workdir, params string[] args)
         {
             // `dotnet app.dll` runs the app inside the dotnet host process: killing it kills the runner.
-            var info = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = workdir,
-            };
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mentorstatus.dll"));
-            foreach (var a in args) info.ArgumentList.Add(a);
-            info.Environment["NO_COLOR"] = "1";
-            info.Environment.Remove("MENTORSTATUS_DB_URL");
-            return new CliProcess(Process.Start(info)!);
+            return new CliProcess(Process.Start(CliRunner.StartInfo(workdir, args))!);
         }
 
         public bool HasExited => _process.HasExited;
