@@ -108,7 +108,12 @@ public sealed class NotificationDispatcher(
                     progress?.Report($"notification {notification.Id}: attempt {notification.Attempts} failed ({e.Message}){(giveUp ? ", giving up" : ", will retry")}");
                     continue;
                 }
-                await RecordAsync(MarkSentSql, [notification.Id, notification.Attempts, _time.GetUtcNow()], ct);
+                if (await RecordAsync(MarkSentSql, [notification.Id, notification.Attempts, _time.GetUtcNow()], ct) == 0)
+                {
+                    // Our claim expired while we sent, and another dispatcher claimed the row: its outcome stands.
+                    progress?.Report($"notification {notification.Id}: claim expired during the send; another dispatcher owns it now");
+                    continue;
+                }
                 sent++;
                 progress?.Report($"notification {notification.Id} sent to coordinator {notification.CoordinatorUserId}");
             }
@@ -141,7 +146,8 @@ public sealed class NotificationDispatcher(
             [n.Id, n.Attempts, giveUp ? "failed" : "pending", _time.GetUtcNow() + (giveUp ? TimeSpan.Zero : Backoff(n.Attempts)),
              error.Length > 500 ? error[..500] : error], ct);
 
-    private Task RecordAsync(string sql, object[] values, CancellationToken ct) =>
+    /// <summary>Runs a mark statement; returns 0 when the claim it names is no longer ours.</summary>
+    private Task<int> RecordAsync(string sql, object[] values, CancellationToken ct) =>
         Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
         {
             await using var command = new NpgsqlCommand(sql, c);

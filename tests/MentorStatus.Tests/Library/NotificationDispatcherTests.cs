@@ -151,4 +151,41 @@ public sealed class NotificationDispatcherTests
         Assert.Equal(0, (await survivor.DispatchAsync()).Sent);
         Assert.Equal(2, sender.Calls);
     }
+
+    /// <summary>Blocks its first send until released, as a slow mail server would.</summary>
+    private sealed class StallingSender : INotificationSender
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public async Task SendAsync(CoordinatorNotification notification, CancellationToken ct)
+        {
+            if (Interlocked.Increment(ref _calls) != 1) return;
+            Entered.SetResult();
+            await Release.Task;
+        }
+    }
+
+    [Fact]
+    public async Task AStaleDispatchersLateMark_IsIgnored_AndNotCountedAsSent()
+    {
+        var (db, runId) = await AfterJobAsync("dispatch_stale");
+        await using var _ = db;
+        var start = DateTimeOffset.UtcNow.AddSeconds(1);
+        var stalling = new StallingSender();
+        var slow = Dispatcher(db, stalling, new ManualTime(start)).DispatchAsync();
+        await stalling.Entered.Task; // the slow dispatcher holds both claims and is inside its first send
+
+        // Past the 5-minute claim, a second dispatcher takes both rows over and delivers them.
+        var fast = new RecordingSender();
+        var second = await Dispatcher(db, fast, new ManualTime(start.AddMinutes(10))).DispatchAsync();
+        stalling.Release.SetResult();
+        var first = await slow;
+
+        Assert.Equal(new DispatchResult(2, 0, 0), second);
+        Assert.Equal(0, first.Sent); // both of its marks found the rows claimed by someone else
+        Assert.Equal(2, await db.CountAsync(
+            "select count(*) from public.coordinator_notifications where job_run_id = $1 and status = 'sent' and attempts = 2", runId));
+    }
 }
