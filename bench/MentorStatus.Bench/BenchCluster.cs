@@ -38,11 +38,11 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public DatabaseTarget Target(string database) => Cluster.Target(database);
 
-    public NpgsqlDataSource DataSource(string database, int maxPool = 32)
+    public NpgsqlDataSource DataSource(string database, int maxPool = 32, bool noResetOnClose = false)
     {
         var builder = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(Target(database).ConnectionString)
         {
-            MaxPoolSize = maxPool, ApplicationName = "mentorstatus-bench", CommandTimeout = 0,
+            MaxPoolSize = maxPool, ApplicationName = "mentorstatus-bench", CommandTimeout = 0, NoResetOnClose = noResetOnClose,
         }.ConnectionString);
         builder.MapEnum<BenchStatus>("public.mentor_status");
         return builder.Build();

@@ -27,12 +27,12 @@ public interface IExpiryJobPath
 /// transaction whose first message is one batch (lock_timeout, role, claims), the rpc, commit.
 /// Replace with: <c>new MentorStatusRepository(dataSource).ChangeStatusAsync(Caller.User(userId), mentorId, state, reason, ct)</c>.
 /// </summary>
-public sealed class NpgsqlStatusChangePath(NpgsqlDataSource dataSource) : IStatusChangePath
+public sealed class NpgsqlStatusChangePath(NpgsqlDataSource dataSource, string? variant = null) : IStatusChangePath
 {
     public const string ChangeSql =
         "select id, mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id from public.change_mentor_status($1, $2, $3)";
 
-    public string Name => "Npgsql, the repository's SQL (library not merged yet)";
+    public string Name => "Npgsql, the repository's SQL (library not merged yet)" + (variant is null ? "" : $", {variant}");
 
     public async Task ChangeAsync(Guid userId, Guid mentorId, BenchStatus newStatus, string reason, CancellationToken ct)
     {
@@ -115,20 +115,25 @@ public sealed class SqlExpiryJobPath(NpgsqlDataSource dataSource, int batchSize)
 
 /// <summary>
 /// The baseline: the same job written as a loop, one statement per mentor through the system path
-/// (mentor_status_private.record_system_status_change), committed every batch of the same size.
+/// (mentor_status_private.record_system_status_change). Either one transaction per mentor (what a loop over
+/// the repository does) or one per batch of the job's size (same transactions as the set-based job, so
+/// that only the statement granularity differs). <paramref name="limit"/> times the loop on the first mentors only.
 /// </summary>
-public sealed class RowByRowExpiryJobPath(NpgsqlDataSource dataSource, int batchSize) : IExpiryJobPath
+public sealed class RowByRowExpiryJobPath(NpgsqlDataSource dataSource, int batchSize, bool transactionPerMentor, int? limit = null) : IExpiryJobPath
 {
     private const string EligibleSql = """
         select m.id
         from public.peer_mentors m
         where m.status = 'active' and m.deleted_at is null and m.certification_expires_at <= $1
         order by m.certification_expires_at, m.id
+        limit $2
         """;
 
     private const string ChangeSql = "select mentor_status_private.record_system_status_change($1, 'paused', 'certification_expired', $2)";
 
-    public string Name => "row at a time (record_system_status_change per mentor)";
+    public string Name => transactionPerMentor
+        ? "row at a time, one transaction per mentor (record_system_status_change)"
+        : $"row at a time, one transaction per {batchSize:N0} mentors (record_system_status_change)";
 
     public async Task<(int Paused, Guid RunId)> RunAsync(DateTimeOffset asOf, CancellationToken ct)
     {
@@ -137,11 +142,12 @@ public sealed class RowByRowExpiryJobPath(NpgsqlDataSource dataSource, int batch
         await using (var command = dataSource.CreateCommand(EligibleSql))
         {
             command.Parameters.Add(new() { Value = asOf });
+            command.Parameters.Add(new() { Value = (long)(limit ?? int.MaxValue) });
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
         }
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        foreach (var chunk in ids.Chunk(batchSize))
+        foreach (var chunk in ids.Chunk(transactionPerMentor ? 1 : batchSize))
         {
             await using var transaction = await connection.BeginTransactionAsync(ct);
             foreach (var id in chunk)

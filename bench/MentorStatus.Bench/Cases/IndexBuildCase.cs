@@ -33,6 +33,7 @@ public static class IndexBuildCase
         var cicStall = new List<double>(); var cicBuild = new List<double>();
         var plainStall = new List<double>(); var plainBuild = new List<double>();
         var cicWrites = new ConcurrentBag<double>(); var plainWrites = new ConcurrentBag<double>();
+        var idleStall = new List<double>(); var idleWrites = new ConcurrentBag<double>();
         var inserted = 0L;
         for (var run = 1; run <= size.IndexRuns; run++)
         {
@@ -45,6 +46,10 @@ public static class IndexBuildCase
                 (isConcurrent ? cicBuild : plainBuild).Add(build);
                 (isConcurrent ? cicStall : plainStall).Add(stall);
             }
+            ctx.Say($"index build, run {run}/{size.IndexRuns}: writers alone for as long as the concurrent build took…");
+            var (_, idle, idleCount) = await BuildWhileWritingAsync(ctx, null, idleWrites, ct, TimeSpan.FromMilliseconds(Math.Max(1000, cicBuild[^1])));
+            inserted += idleCount;
+            idleStall.Add(idle);
         }
         var valid = await ctx.ScalarAsync<bool>(
             $"select coalesce((select indisvalid from pg_index where indexrelid = to_regclass('public.{DataLoader.TimelineIndex}')), false)", ct);
@@ -54,6 +59,9 @@ public static class IndexBuildCase
         result.Figures.Add(Figures.Compare(Id, "longest writer stall, create index concurrently", "ms", cicStall,
             "build time of the concurrent build", cicBuild, "stall ≤ 200 ms",
             (v, _, _) => v <= 200, (v, b, _) => v <= 200 ? $"met ({Figures.F(v)} ms while the build took {Figures.F(b ?? 0)} ms)" : $"missed by {Figures.F(v - 200)} ms"));
+        result.Figures.Add(Figures.Compare(Id, "longest writer stall, create index concurrently, vs no build", "ms", cicStall,
+            "longest insert with no build running (noise floor)", idleStall, "— (diagnostic)", (_, _, _) => null,
+            (_, b, q) => $"{q:F2}× the noise floor of {Figures.F(b ?? double.NaN)} ms"));
         result.Figures.Add(Figures.Compare(Id, "longest writer stall, plain create index", "ms", plainStall,
             "build time of the plain build", plainBuild, "— (baseline: stall ≈ build)", (_, _, _) => null,
             (_, _, q) => $"writers blocked for {q * 100:F0}% of the build"));
@@ -61,6 +69,7 @@ public static class IndexBuildCase
             "plain create index", plainBuild, "— (reference)", (_, _, _) => null, (_, _, q) => $"{q:F2}× the plain build"));
         result.Latencies.Add(LatencySummary.Of("insert during plain create index", plainWrites.ToArray()));
         result.Latencies.Add(LatencySummary.Of("insert during create index concurrently", cicWrites.ToArray()));
+        result.Latencies.Add(LatencySummary.Of("insert with no index build", idleWrites.ToArray()));
         result.Notes.Add($"Writers: {Writers} connections inserting one history row per autocommit statement (with its foreign-key checks) " +
                          $"as fast as they can; {inserted:N0} rows inserted over all builds. Stall = the longest insert that overlapped the build.");
         return result;
@@ -74,7 +83,7 @@ public static class IndexBuildCase
     }
 
     private static async Task<(double BuildMs, double StallMs, long Inserted)> BuildWhileWritingAsync(
-        BenchContext ctx, string sql, ConcurrentBag<double> writes, CancellationToken ct)
+        BenchContext ctx, string? sql, ConcurrentBag<double> writes, CancellationToken ct, TimeSpan idle = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var spans = new ConcurrentBag<(long Start, long End)>();
@@ -97,7 +106,12 @@ public static class IndexBuildCase
         await using var connection = await ctx.Data.OpenConnectionAsync(ct);
         await using (var set = new NpgsqlCommand("set maintenance_work_mem = '512MB'", connection)) await set.ExecuteNonQueryAsync(ct);
         var buildStart = Stopwatch.GetTimestamp();
-        await using (var build = new NpgsqlCommand(sql, connection)) await build.ExecuteNonQueryAsync(ct);
+        if (sql is null) await Task.Delay(idle, ct); // no build: the writers' own noise floor
+        else
+        {
+            await using var build = new NpgsqlCommand(sql, connection);
+            await build.ExecuteNonQueryAsync(ct);
+        }
         var buildEnd = Stopwatch.GetTimestamp();
         await Task.Delay(300, ct);
         await stop.CancelAsync();

@@ -50,7 +50,12 @@ public static class StatusChangeCase
 
         await using var pathSource = ctx.Cluster.DataSource(BenchContext.Database, maxPool: 16);
         IStatusChangePath path = new NpgsqlStatusChangePath(pathSource);
-        result.Notes.Add($"C# path: {path.Name}.");
+        // Diagnostic: the same path on a pool that does not reset connections (Npgsql's "No Reset On Close").
+        // By default a pooled connection is reset with DISCARD ALL when it is reused, which also throws away the
+        // session's cached plans, change_mentor_status's PL/pgSQL plans included; pgbench keeps one session per client.
+        await using var noResetSource = ctx.Cluster.DataSource(BenchContext.Database, maxPool: 16, noResetOnClose: true);
+        IStatusChangePath noReset = new NpgsqlStatusChangePath(noResetSource, "pool with No Reset On Close=true");
+        result.Notes.Add($"C# path: {path.Name}; a connection from the pool per status change, as the repository does.");
         var seconds = (int)Math.Max(1, size.StatusRunDuration.TotalSeconds);
 
         foreach (var clients in ClientCounts)
@@ -71,9 +76,11 @@ public static class StatusChangeCase
             // warm-up: caches, pools, plans
             await ResetPoolAsync(ctx, ct);
             await RunClientsAsync(path, clients, per, TimeSpan.FromSeconds(1), [], ct);
+            await RunClientsAsync(noReset, clients, per, TimeSpan.FromSeconds(1), [], ct);
             await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(1), ct);
 
             var csharp = new List<double>();
+            var csharpNoReset = new List<double>();
             var custom = new List<double>();
             var simple = new List<double>();
             var latencies = new ConcurrentBag<double>();
@@ -82,6 +89,8 @@ public static class StatusChangeCase
                 ctx.Say($"status change, {clients} clients, run {run}/{size.Runs}: C#, pgbench script, pgbench -N ({seconds} s each)…");
                 await ResetPoolAsync(ctx, ct);
                 csharp.Add(await RunClientsAsync(path, clients, per, size.StatusRunDuration, latencies, ct));
+                await ResetPoolAsync(ctx, ct);
+                csharpNoReset.Add(await RunClientsAsync(noReset, clients, per, size.StatusRunDuration, [], ct));
                 await ResetPoolAsync(ctx, ct);
                 var script = await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(seconds), ct);
                 custom.Add(script.Tps * 2);
@@ -94,6 +103,9 @@ public static class StatusChangeCase
                 (v, b, r) => r >= 0.9
                     ? $"met: {r:F2}× the script"
                     : $"missed by {(0.9 - r) * 100:F0} points: {r:F2}× the script ({Figures.F(v)} vs {Figures.F(b ?? double.NaN)} tx/s)"));
+            result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path on a pool without reset (diagnostic)", "tx/s", csharpNoReset,
+                "pgbench, same SQL (custom script)", custom, "— (diagnostic)", (_, _, _) => null,
+                (_, _, r) => $"{r:F2}× the script"));
             result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path", "tx/s", csharp,
                 "pgbench -N (built-in simple update)", simple, "— (reference)", (_, _, _) => null,
                 (_, _, r) => $"{r:F2}× pgbench -N"));
