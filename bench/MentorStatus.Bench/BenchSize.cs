@@ -15,6 +15,9 @@ public sealed record BenchSize(
     int IndexRuns,
     int PgbenchScale)
 {
+    /// <summary>Warm-up seconds before the status-change runs (none at the CI size).</summary>
+    public int WarmupSeconds => Name == "ci" ? 0 : 1;
+
     /// <summary>Mentors per chapter; every chapter has one active coordinator.</summary>
     public const int MentorsPerChapter = 100;
     /// <summary>Chapters per organisation.</summary>

@@ -26,6 +26,8 @@ public sealed class CaseResult(string id, string title)
     public List<Figure> Figures { get; } = [];
     public List<LatencySummary> Latencies { get; } = [];
     public List<string> Notes { get; } = [];
+    /// <summary>Preformatted blocks (plans) for the report, by heading.</summary>
+    public Dictionary<string, string> Details { get; } = [];
     public string? Error { get; set; }
 }
 

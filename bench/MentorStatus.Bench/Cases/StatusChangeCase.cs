@@ -74,10 +74,14 @@ public static class StatusChangeCase
             ];
 
             // warm-up: caches, pools, plans
-            await ResetPoolAsync(ctx, ct);
-            await RunClientsAsync(path, clients, per, TimeSpan.FromSeconds(1), [], ct);
-            await RunClientsAsync(noReset, clients, per, TimeSpan.FromSeconds(1), [], ct);
-            await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(1), ct);
+            if (size.WarmupSeconds > 0)
+            {
+                await ResetPoolAsync(ctx, ct);
+                await RunClientsAsync(path, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
+                await RunClientsAsync(noReset, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
+                await ResetPoolAsync(ctx, ct);
+                await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(size.WarmupSeconds), ct);
+            }
 
             var csharp = new List<double>();
             var csharpNoReset = new List<double>();

@@ -52,6 +52,19 @@ public static class TimelineCase
                 usesIndex ? "met" : "missed: the plan does not use the composite index", [usesIndex ? 1 : 0], []));
         }
 
+        foreach (var asCoordinator in new[] { false, true })
+        {
+            var mentor = rng.Next(1, size.Mentors + 1);
+            await BeginAsAsync(connection, ctx, mentor, asCoordinator, ct);
+            await using var command = Command(connection, "explain (analyze, buffers, verbose) " + TimelineSql, mentor);
+            var lines = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct)) lines.Add(reader.GetString(0));
+            await using (var commit = new NpgsqlCommand("commit", connection)) await commit.ExecuteNonQueryAsync(ct);
+            result.Details[$"EXPLAIN (ANALYZE, BUFFERS, VERBOSE) as {(asCoordinator ? "a coordinator of the mentor's chapter (RLS)" : "service_role")}"] =
+                string.Join('\n', lines);
+        }
+
         for (var run = 1; run <= size.Runs; run++)
         {
             ctx.Say($"timeline, run {run}/{size.Runs}: {size.TimelineSamples} random mentors, service_role and coordinator…");

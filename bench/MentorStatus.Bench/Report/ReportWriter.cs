@@ -77,6 +77,10 @@ public static class ReportWriter
             foreach (var f in c.Figures.Where(f => f.Runs.Count > 1))
                 md.AppendLine("- runs of \"" + f.Measure + "\": " + string.Join(", ", f.Runs.Select(Figures.F)) + " " + f.Unit +
                               (f.BaselineRuns.Count > 0 ? "; baseline: " + string.Join(", ", f.BaselineRuns.Select(Figures.F)) + " " + f.Unit : ""));
+            foreach (var (heading, text) in c.Details)
+            {
+                md.AppendLine().AppendLine(inv, $"{heading}:").AppendLine().AppendLine("```").AppendLine(text.TrimEnd()).AppendLine("```").AppendLine();
+            }
             foreach (var l in c.Latencies.Where(l => l.Count > 0))
                 md.AppendLine(inv, $"- latency of {l.Name}: p50 {Figures.F(l.P50)} ms, p90 {Figures.F(l.P90)} ms, p99 {Figures.F(l.P99)} ms, max {Figures.F(l.Max)} ms (n = {l.Count:N0})");
         }
