@@ -7,5 +7,8 @@ var root = new RootCommand(
     "Without --db-url every command works on the project's own local PostgreSQL 15 (started on demand).");
 foreach (var option in GlobalOptions.All) root.Options.Add(option);
 root.Subcommands.Add(DbCommands.Build());
+root.Subcommands.Add(JobCommands.Build());
+root.Subcommands.Add(NotificationCommands.Build());
+root.Subcommands.Add(MentorCommands.Build());
 
 return await root.Parse(args).InvokeAsync();

@@ -20,7 +20,8 @@ internal static class CommandAction
                 return await action(parse, console, ct);
             }
             catch (Exception e) when (e is MigrationException or LocalDatabaseException or SqlSyntaxException
-                                          or DirectoryNotFoundException or ArgumentException or InvalidOperationException)
+                                          or DirectoryNotFoundException or ArgumentException or InvalidOperationException
+                                          or MentorStatus.MentorStatusException)
             {
                 console.Error(e.Message);
                 return Failed;

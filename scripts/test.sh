@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: installs what the tests need when it is missing
+# (PostgreSQL 15 and pgTAP from Debian, the Supabase CLI from npm), then the xunit suite, which starts
+# its own PostgreSQL 15 and runs the pgTAP files too.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=0
+need_deb() { # need_deb FILE PACKAGE: install PACKAGE when FILE is missing
+  [ -e "$1" ] && return 0
+  echo "==> installing $2 (missing $1)"
+  if [ "$apt_updated" = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+
+need_deb /usr/lib/postgresql/15/bin/postgres postgresql-15
+need_deb /usr/share/postgresql/15/extension/pgtap.control postgresql-15-pgtap
+
+# The real Supabase CLI, for the test proving that it and our engine share one migration journal.
+if [ ! -x .tools/node_modules/.bin/supabase ]; then
+  echo "==> installing the Supabase CLI 2.117.0 into .tools/"
+  mkdir -p .tools
+  npm install --prefix .tools --no-audit --no-fund --silent -E supabase@2.117.0
+fi
+
+echo "==> dotnet test"
+dotnet test MentorStatus.slnx -c Release --nologo "$@"

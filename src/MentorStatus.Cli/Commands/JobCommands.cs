@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Globalization;
+using MentorStatus.Cli.Output;
+using Spectre.Console;
+
+namespace MentorStatus.Cli.Commands;
+
+/// <summary>`job certification-expiry`: the nightly job, run by hand or by a scheduler.</summary>
+internal static class JobCommands
+{
+    public static Command Build()
+    {
+        var job = new Command("job", "Run the automated mentor-status jobs (schedule them nightly: see docs/scheduling.md).");
+        job.Subcommands.Add(CertificationExpiry());
+        return job;
+    }
+
+    /// <summary>The verified data source every mentor-status verb works on.</summary>
+    internal static async Task<Npgsql.NpgsqlDataSource> DataSourceAsync(ParseResult parse, Output.Console console, CancellationToken ct) =>
+        await MentorStatusDataSource.CreateVerifiedAsync((await GlobalOptions.TargetAsync(parse, console, ct)).ConnectionString, ct);
+
+    internal static DateTimeOffset? ParseInstant(string? text, string option) =>
+        text is null ? null
+        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value
+        : throw new ArgumentException($"{option} \"{text}\" is not an instant; use ISO 8601, e.g. 2026-11-30T02:00:00Z.");
+
+    private static Command CertificationExpiry()
+    {
+        var asOf = new Option<string?>("--as-of") { Description = "Judge certifications as of this instant (ISO 8601; default: now). Expired = expires at or before it." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Mentors paused per batch; each batch is one statement in one transaction.", DefaultValueFactory = _ => 500 };
+        var dryRun = new Option<bool>("--dry-run") { Description = "List who would be paused and which coordinators would be told; change nothing." };
+        var command = new Command("certification-expiry",
+            "Pause every active mentor whose certification has expired (reason certification_expired, no user, one job run id),\n" +
+            "batch by batch, and write one notification per coordinator to the outbox (`notifications dispatch` sends them).\n" +
+            "Safe to rerun and to run twice at once: nobody is paused twice; a run killed between batches is finished by the next.")
+        { Options = { asOf, batchSize, dryRun } };
+        CommandAction.Set(command, async (parse, console, ct) =>
+        {
+            var instant = ParseInstant(parse.GetValue(asOf), "--as-of");
+            await using var dataSource = await DataSourceAsync(parse, console, ct);
+            var job = new CertificationExpiryJob(dataSource, options: new CertificationExpiryJobOptions { BatchSize = parse.GetValue(batchSize) });
+
+            if (parse.GetValue(dryRun))
+            {
+                var list = await job.DryRunAsync(instant, ct);
+                if (console.IsJson) { console.WriteJson(new { dry_run = true, as_of = instant ?? DateTimeOffset.UtcNow, mentors = list }); return CommandAction.Ok; }
+                var table = new Table().Title("would pause (dry run)").Border(TableBorder.Rounded)
+                    .AddColumns("mentor", "name", "certification expired", "coordinators told", "fallback");
+                foreach (var m in list)
+                    table.AddRow(m.MentorId.ToString(), Markup.Escape(m.DisplayName), m.CertificationExpiresAt.ToString("u"),
+                        m.CoordinatorUserIds.Count == 0 ? "[red]none[/]" : m.CoordinatorUserIds.Count.ToString(),
+                        m.FellBackToOrganisation ? "[yellow]organisation[/]" : "");
+                console.Write(table);
+                console.Success($"{list.Count} mentor(s) would be paused; nothing was changed");
+                return CommandAction.Ok;
+            }
+
+            JobRunResult? result = null;
+            await AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) }).Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async context =>
+                {
+                    var task = context.AddTask("pausing expired mentors", maxValue: 1);
+                    var progress = new Reporter(r =>
+                    {
+                        task.MaxValue = Math.Max(1, r.EligibleAtStart);
+                        task.Value = r.PausedSoFar;
+                        task.Description = $"batch {r.Batch}: {r.PausedSoFar} paused";
+                    });
+                    result = await job.RunAsync(instant, progress, ct);
+                    task.Value = task.MaxValue;
+                });
+
+            var run = result!;
+            if (console.IsJson) { console.WriteJson(run); return CommandAction.Ok; }
+            console.Write(new Table().Title("certification-expiry").Border(TableBorder.Rounded).AddColumns("", "")
+                .HideHeaders()
+                .AddRow("[grey]run[/]", run.RunId.ToString())
+                .AddRow("[grey]as of[/]", run.AsOf.ToString("u"))
+                .AddRow("[grey]outcome[/]", $"[green]{run.Outcome}[/]")
+                .AddRow("[grey]mentors paused[/]", run.MentorsPaused.ToString())
+                .AddRow("[grey]batches[/]", run.Batches.ToString())
+                .AddRow("[grey]notifications written[/]", run.NotificationsWritten.ToString())
+                .AddRow("[grey]abandoned runs closed[/]", run.AbandonedRunsMarked.ToString())
+                .AddRow("[grey]time[/]", $"{(run.FinishedAt - run.StartedAt).TotalMilliseconds:0} ms"));
+            console.Success($"{run.MentorsPaused} mentor(s) paused; run `mentorstatus notifications dispatch` to tell their coordinators");
+            return CommandAction.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool after the run ended).</summary>
+    private sealed class Reporter(Action<JobProgress> report) : IProgress<JobProgress>
+    {
+        public void Report(JobProgress value) => report(value);
+    }
+}

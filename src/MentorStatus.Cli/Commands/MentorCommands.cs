@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace MentorStatus.Cli.Commands;
+
+/// <summary>`mentor timeline` and `mentor status`: read and change one mentor's status.</summary>
+internal static class MentorCommands
+{
+    private static readonly Option<string?> AsUser = new("--as-user")
+    {
+        Description = "Act as this signed-in user (auth.users id) through row-level security, as the app would. " +
+                      "Default: the trusted service (reads everything; changes only with system reason codes).",
+    };
+
+    public static Command Build()
+    {
+        var mentor = new Command("mentor", "Read and change a peer mentor's status.");
+        mentor.Subcommands.Add(Timeline());
+        mentor.Subcommands.Add(Status());
+        return mentor;
+    }
+
+    private static Caller CallerOf(ParseResult parse) =>
+        parse.GetValue(AsUser) is { } text
+            ? Guid.TryParse(text, out var user) ? Caller.User(user) : throw new ArgumentException($"--as-user \"{text}\" is not a uuid.")
+            : Caller.Service;
+
+    private static Guid MentorId(string text) =>
+        Guid.TryParse(text, out var id) ? id : throw new ArgumentException($"mentor id \"{text}\" is not a uuid.");
+
+    private static Command Timeline()
+    {
+        var id = new Argument<string>("mentor-id") { Description = "The mentor (peer_mentors.id)." };
+        var limit = new Option<int>("--limit") { Description = "Records per page (1-1000).", DefaultValueFactory = _ => 20 };
+        var cursor = new Option<string?>("--cursor") { Description = "Continue after the page that printed this cursor." };
+        var command = new Command("timeline", "A mentor's status history, newest first, one page at a time.")
+        { Arguments = { id }, Options = { limit, cursor, AsUser } };
+        CommandAction.Set(command, async (parse, console, ct) =>
+        {
+            var mentorId = MentorId(parse.GetValue(id)!);
+            await using var dataSource = await JobCommands.DataSourceAsync(parse, console, ct);
+            var page = await new MentorStatusRepository(dataSource).GetTimelineAsync(CallerOf(parse), mentorId, parse.GetValue(limit), parse.GetValue(cursor), ct);
+            if (console.IsJson) { console.WriteJson(page); return CommandAction.Ok; }
+            var table = new Table().Title($"timeline of {mentorId}").Border(TableBorder.Rounded)
+                .AddColumns("changed at", "from", "to", "reason", "by", "job run");
+            foreach (var c in page.Items)
+                table.AddRow(c.ChangedAt.ToString("u"), c.PreviousStatus?.ToString().ToLowerInvariant() ?? "[grey]—[/]",
+                    $"[bold]{c.NewStatus.ToString().ToLowerInvariant()}[/]", Markup.Escape(c.Reason ?? ""),
+                    c.ChangedBy?.ToString() ?? "[grey]system[/]", c.JobRunId?.ToString() ?? "");
+            console.Write(table);
+            if (page.Items.Count == 0) console.Info("no records (the mentor does not exist or is not visible to this caller)");
+            if (page.NextCursor is { } next) console.Info($"more: --cursor {next}");
+            return CommandAction.Ok;
+        });
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var id = new Argument<string>("mentor-id") { Description = "The mentor (peer_mentors.id)." };
+        var status = new Argument<MentorState>("new-status") { Description = "active, paused or inactive." };
+        var reason = new Option<string>("--reason")
+        {
+            Description = $"A reason code: {string.Join(", ", ReasonCodes.All)}. Mentors use self_*, coordinators coordinator_*, the service system codes.",
+            Required = true,
+        };
+        var command = new Command("status", "Change a mentor's status (and append the history record) through the database's one sanctioned path.")
+        { Arguments = { id, status }, Options = { reason, AsUser } };
+        CommandAction.Set(command, async (parse, console, ct) =>
+        {
+            var mentorId = MentorId(parse.GetValue(id)!);
+            await using var dataSource = await JobCommands.DataSourceAsync(parse, console, ct);
+            var change = await new MentorStatusRepository(dataSource)
+                .ChangeStatusAsync(CallerOf(parse), mentorId, parse.GetValue(status), parse.GetValue(reason)!, ct);
+            if (console.IsJson) console.WriteJson(change);
+            else console.Success($"{mentorId}: {change.PreviousStatus?.ToString().ToLowerInvariant() ?? "—"} → {change.NewStatus.ToString().ToLowerInvariant()} ({change.Reason}) at {change.ChangedAt:u}");
+            return CommandAction.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+
+namespace MentorStatus;
+
+/// <summary>
+/// On whose behalf a call runs. <see cref="User"/>: role authenticated with the user's JWT claims set
+/// locally in the call's transaction, so row-level security decides. <see cref="Service"/>: the trusted
+/// backend as service_role (reads everything, changes statuses only through the system path).
+/// </summary>
+public abstract record Caller
+{
+    public static Caller Service { get; } = new ServiceCaller();
+
+    public static Caller User(Guid userId) => new UserCaller(userId);
+
+    public sealed record UserCaller(Guid UserId) : Caller
+    {
+        /// <summary>What PostgREST would put in request.jwt.claims for this user.</summary>
+        public string ClaimsJson => JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["sub"] = UserId.ToString(), ["role"] = "authenticated",
+        });
+
+        public override string ToString() => $"user {UserId}";
+    }
+
+    public sealed record ServiceCaller : Caller
+    {
+        public override string ToString() => "service";
+    }
+}

@@ -1,0 +1,190 @@
+using Npgsql;
+
+namespace MentorStatus;
+
+public sealed record CertificationExpiryJobOptions
+{
+    /// <summary>Most mentors paused per batch (one statement, one transaction).</summary>
+    public int BatchSize { get; init; } = 500;
+    /// <summary>A running run whose last batch is older than this was killed: the next run marks it failed.</summary>
+    public TimeSpan AbandonAfter { get; init; } = TimeSpan.FromHours(1);
+    public RetryOptions Retry { get; init; } = RetryOptions.Default;
+    /// <summary>Called after each committed batch (tests use it to stop a run between batches).</summary>
+    public Func<JobProgress, CancellationToken, Task>? AfterBatch { get; init; }
+}
+
+/// <summary>Progress of a run: after each committed batch.</summary>
+public sealed record JobProgress(Guid RunId, int Batch, int PausedInBatch, int PausedSoFar, int EligibleAtStart);
+
+public sealed record JobRunResult(
+    Guid RunId, DateTimeOffset AsOf, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, string Outcome,
+    int MentorsPaused, int Batches, int NotificationsWritten, IReadOnlyList<Guid> PausedMentorIds, int AbandonedRunsMarked);
+
+/// <summary>A mentor the job would pause, and who would be told.</summary>
+public sealed record ExpiredMentor(
+    Guid MentorId, string DisplayName, Guid OrganisationId, DateTimeOffset CertificationExpiresAt,
+    IReadOnlyList<Guid> CoordinatorUserIds, bool FellBackToOrganisation);
+
+/// <summary>
+/// Pauses active mentors whose certification expired as of an instant, in batches. Each batch is one
+/// call of mentor_status_private.pause_expired_certifications — one data-modifying CTE, kept in the
+/// migration so that the pg_cron procedure runs exactly the same statement — in its own transaction:
+/// it pauses, appends history (certification_expired, changed_by NULL, this run's id) and writes the
+/// coordinator notifications together. Killed between batches, a run leaves complete batches only and
+/// the next run finishes the work; concurrent runs skip each other's locked rows and re-check the status,
+/// so nobody is paused twice.
+/// </summary>
+public sealed class CertificationExpiryJob(NpgsqlDataSource dataSource, TimeProvider? time = null, CertificationExpiryJobOptions? options = null)
+{
+    public const string JobName = "certification_expiry";
+
+    private const string AbandonStaleRunsSql = """
+        update public.status_job_runs
+        set outcome = 'failed', finished_at = clock_timestamp(),
+            error = 'abandoned: no batch committed since ' || heartbeat_at::text
+        where job_name = $1
+          and outcome = 'running'
+          and heartbeat_at < clock_timestamp() - $2::interval
+        """;
+
+    private const string StartRunSql = """
+        insert into public.status_job_runs (job_name, as_of, batch_size)
+        values ($1, $2, $3)
+        returning id, started_at
+        """;
+
+    private const string CountEligibleSql = """
+        select count(*)::integer
+        from public.peer_mentors
+        where status = 'active' and deleted_at is null and certification_expires_at <= $1
+        """;
+
+    private const string BatchSql = """
+        select mentors_paused, notifications_written, paused_mentor_ids
+        from mentor_status_private.pause_expired_certifications($1, $2, $3)
+        """;
+
+    private const string FinishRunSql = """
+        update public.status_job_runs
+        set outcome = $2, finished_at = clock_timestamp(), error = $3
+        where id = $1 and outcome = 'running'
+        returning finished_at, mentors_paused, batches
+        """;
+
+    private const string DryRunSql = """
+        with eligible as (
+            select m.id, m.display_name, m.organisation_id, m.certification_expires_at
+            from public.peer_mentors m
+            where m.status = 'active' and m.deleted_at is null and m.certification_expires_at <= $1
+        ),
+        recipients as (
+            select * from mentor_status_private.notification_recipients(array(select id from eligible))
+        )
+        select e.id, e.display_name, e.organisation_id, e.certification_expires_at,
+               coalesce(array_agg(r.coordinator_user_id order by r.coordinator_user_id)
+                        filter (where r.coordinator_user_id is not null), '{}'),
+               coalesce(bool_or(r.fell_back_to_organisation), false)
+        from eligible e
+        left join recipients r on r.mentor_id = e.id
+        group by e.id, e.display_name, e.organisation_id, e.certification_expires_at
+        order by e.certification_expires_at, e.id
+        """;
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly CertificationExpiryJobOptions _options = options ?? new CertificationExpiryJobOptions();
+
+    /// <summary>Runs the job as of <paramref name="asOf"/> (default: now from the TimeProvider).</summary>
+    public async Task<JobRunResult> RunAsync(DateTimeOffset? asOf = null, IProgress<JobProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
+        var instant = asOf ?? _time.GetUtcNow();
+
+        var abandoned = await Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
+        {
+            await using var command = new NpgsqlCommand(AbandonStaleRunsSql, c)
+                { Parameters = { new() { Value = JobName }, new() { Value = _options.AbandonAfter } } };
+            return await command.ExecuteNonQueryAsync(token);
+        }, ct);
+
+        var (runId, startedAt) = await Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
+        {
+            await using var command = new NpgsqlCommand(StartRunSql, c)
+                { Parameters = { new() { Value = JobName }, new() { Value = instant }, new() { Value = _options.BatchSize } } };
+            await using var reader = await command.ExecuteReaderAsync(token);
+            await reader.ReadAsync(token);
+            return (reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1));
+        }, ct);
+
+        var paused = new List<Guid>();
+        var batches = 0;
+        var notifications = 0;
+        try
+        {
+            var eligible = await CountEligibleAsync(instant, ct);
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                var (count, written, ids) = await Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
+                {
+                    await using var command = new NpgsqlCommand(BatchSql, c)
+                        { Parameters = { new() { Value = runId }, new() { Value = instant }, new() { Value = _options.BatchSize } } };
+                    await using var reader = await command.ExecuteReaderAsync(token);
+                    if (!await reader.ReadAsync(token)) throw new InvalidOperationException($"job run {runId} disappeared while it was running.");
+                    return (reader.GetInt32(0), reader.GetInt32(1), reader.GetFieldValue<Guid[]>(2));
+                }, ct);
+                if (count == 0) break; // nothing left that this run may take
+                batches++;
+                notifications += written;
+                paused.AddRange(ids);
+                var report = new JobProgress(runId, batches, count, paused.Count, Math.Max(eligible, paused.Count));
+                progress?.Report(report);
+                if (_options.AfterBatch is { } hook) await hook(report, ct);
+            }
+        }
+        catch (Exception e)
+        {
+            // Best effort: a kill never gets here, and the next run marks this one abandoned instead.
+            var error = e is OperationCanceledException ? "cancelled" : $"{e.GetType().Name}: {e.Message}";
+            try { await FinishAsync(runId, "failed", error, CancellationToken.None); }
+            catch (NpgsqlException) { /* the original error matters more */ }
+            throw;
+        }
+
+        var (finishedAt, mentorsPaused, batchCount) = await FinishAsync(runId, "succeeded", null, ct);
+        return new JobRunResult(runId, instant, startedAt, finishedAt, "succeeded", mentorsPaused, batchCount, notifications, paused, abandoned);
+    }
+
+    /// <summary>Who a run as of <paramref name="asOf"/> would pause now, and who would be told. Changes nothing.</summary>
+    public Task<IReadOnlyList<ExpiredMentor>> DryRunAsync(DateTimeOffset? asOf = null, CancellationToken ct = default)
+    {
+        var instant = asOf ?? _time.GetUtcNow();
+        return Transactions.RunAsync<IReadOnlyList<ExpiredMentor>>(dataSource, null, _options.Retry, async (c, token) =>
+        {
+            await using var command = new NpgsqlCommand(DryRunSql, c) { Parameters = { new() { Value = instant } } };
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var list = new List<ExpiredMentor>();
+            while (await reader.ReadAsync(token))
+                list.Add(new ExpiredMentor(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetFieldValue<DateTimeOffset>(3),
+                    reader.GetFieldValue<Guid[]>(4), reader.GetBoolean(5)));
+            return list;
+        }, ct);
+    }
+
+    private Task<int> CountEligibleAsync(DateTimeOffset instant, CancellationToken ct) =>
+        Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
+        {
+            await using var command = new NpgsqlCommand(CountEligibleSql, c) { Parameters = { new() { Value = instant } } };
+            return (int)(await command.ExecuteScalarAsync(token))!;
+        }, ct);
+
+    private Task<(DateTimeOffset, int, int)> FinishAsync(Guid runId, string outcome, string? error, CancellationToken ct) =>
+        Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
+        {
+            await using var command = new NpgsqlCommand(FinishRunSql, c)
+                { Parameters = { new() { Value = runId }, new() { Value = outcome }, new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } } };
+            await using var reader = await command.ExecuteReaderAsync(token);
+            if (!await reader.ReadAsync(token))
+                throw new InvalidOperationException($"job run {runId} was no longer running when it finished (another run marked it abandoned?).");
+            return (reader.GetFieldValue<DateTimeOffset>(0), reader.GetInt32(1), reader.GetInt32(2));
+        }, ct);
+}

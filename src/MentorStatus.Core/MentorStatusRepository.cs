@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+
+namespace MentorStatus;
+
+/// <summary>One record of public.peer_mentor_status_history.</summary>
+public sealed record StatusChange(
+    Guid Id, Guid MentorId, MentorState? PreviousStatus, MentorState NewStatus,
+    Guid? ChangedBy, DateTimeOffset ChangedAt, string? Reason, Guid? JobRunId);
+
+/// <summary>One page of a timeline, newest first. <see cref="NextCursor"/> is null on the last page.</summary>
+public sealed record TimelinePage(IReadOnlyList<StatusChange> Items, string? NextCursor);
+
+/// <summary>A mentor's current status as public.peer_mentors holds it.</summary>
+public sealed record MentorCurrentStatus(
+    Guid MentorId, string DisplayName, MentorState Status, DateTimeOffset? StatusChangedAt, DateTimeOffset? CertificationExpiresAt);
+
+/// <summary>
+/// Reads and changes mentor statuses. Every call is one transaction as the given <see cref="Caller"/>:
+/// for a user, role authenticated with their JWT claims, so row-level security decides what they see
+/// and public.change_mentor_status decides what they may change; for the service, service_role.
+/// </summary>
+public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOptions? retry = null)
+{
+    private const string HistoryColumns = "id, mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id";
+
+    private const string ChangeAsUserSql =
+        $"select {HistoryColumns} from public.change_mentor_status($1, $2, $3)";
+
+    private const string ChangeAsServiceSql =
+        $"select {HistoryColumns} from mentor_status_private.record_system_status_change($1, $2, $3, null)";
+
+    // Keyset paging: (changed_at, id) strictly below the cursor, never OFFSET. The timeline index
+    // (mentor_id, changed_at desc) serves it; id only breaks ties of changed_at.
+    private const string TimelineSql = $"""
+        select {HistoryColumns}
+        from public.peer_mentor_status_history
+        where mentor_id = $1
+          and ($2::timestamptz is null or (changed_at, id) < ($2::timestamptz, $3::uuid))
+        order by changed_at desc, id desc
+        limit $4
+        """;
+
+    private const string JobRunSql = $"""
+        select {HistoryColumns}
+        from public.peer_mentor_status_history
+        where job_run_id = $1
+        order by changed_at, id
+        """;
+
+    private const string CurrentStatusSql = """
+        select id, display_name, status, status_changed_at, certification_expires_at
+        from public.peer_mentors
+        where id = any ($1)
+          and deleted_at is null
+        """;
+
+    private readonly RetryOptions _retry = retry ?? RetryOptions.Default;
+
+    /// <summary>
+    /// Changes a status. A user goes through public.change_mentor_status (their own mentor codes, or
+    /// coordinator codes for mentors of their chapters); the service through the system path (system codes
+    /// only, changed_by NULL). Returns the history record written.
+    /// </summary>
+    public Task<StatusChange> ChangeStatusAsync(Caller caller, Guid mentorId, MentorState newStatus, string reason, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var sql = caller is Caller.UserCaller ? ChangeAsUserSql : ChangeAsServiceSql;
+        return Transactions.RunAsync(dataSource, caller, _retry, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(sql, connection)
+            {
+                Parameters = { new() { Value = mentorId }, new() { Value = newStatus }, new() { Value = reason } },
+            };
+            await using var reader = await command.ExecuteReaderAsync(token);
+            await reader.ReadAsync(token);
+            return ReadChange(reader);
+        }, ct, mentorId, reason);
+    }
+
+    /// <summary>
+    /// A mentor's history, newest first, <paramref name="limit"/> records per page. Pass the previous page's
+    /// <see cref="TimelinePage.NextCursor"/> to continue. A mentor the caller may not see has an empty timeline.
+    /// </summary>
+    public Task<TimelinePage> GetTimelineAsync(Caller caller, Guid mentorId, int limit = 50, string? cursor = null, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        var after = cursor is null ? ((DateTimeOffset, Guid)?)null : TimelineCursor.Decode(cursor);
+        return Transactions.RunAsync(dataSource, caller, _retry, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(TimelineSql, connection)
+            {
+                Parameters =
+                {
+                    new() { Value = mentorId },
+                    new() { Value = after is { } a1 ? a1.Item1 : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+                    new() { Value = after is { } a2 ? a2.Item2 : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
+                    new() { Value = limit + 1 }, // one more tells whether another page exists
+                },
+            };
+            var items = await ReadChangesAsync(command, token);
+            if (items.Count <= limit) return new TimelinePage(items, null);
+            items.RemoveAt(limit);
+            var last = items[^1];
+            return new TimelinePage(items, TimelineCursor.Encode(last.ChangedAt, last.Id));
+        }, ct, mentorId);
+    }
+
+    /// <summary>Every status change a job run made, in the order it made them.</summary>
+    public Task<IReadOnlyList<StatusChange>> GetJobRunChangesAsync(Caller caller, Guid jobRunId, CancellationToken ct = default) =>
+        Transactions.RunAsync<IReadOnlyList<StatusChange>>(dataSource, caller, _retry, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(JobRunSql, connection) { Parameters = { new() { Value = jobRunId } } };
+            return await ReadChangesAsync(command, token);
+        }, ct);
+
+    /// <summary>Current status of many mentors in one round trip. Mentors not found (or not visible) are absent.</summary>
+    public Task<IReadOnlyDictionary<Guid, MentorCurrentStatus>> GetCurrentStatusesAsync(Caller caller, IReadOnlyCollection<Guid> mentorIds, CancellationToken ct = default) =>
+        Transactions.RunAsync<IReadOnlyDictionary<Guid, MentorCurrentStatus>>(dataSource, caller, _retry, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(CurrentStatusSql, connection) { Parameters = { new() { Value = mentorIds.Distinct().ToArray() } } };
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var result = new Dictionary<Guid, MentorCurrentStatus>();
+            while (await reader.ReadAsync(token))
+                result[reader.GetGuid(0)] = new MentorCurrentStatus(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<MentorState>(2),
+                    reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+                    reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
+            return result;
+        }, ct);
+
+    private static async Task<List<StatusChange>> ReadChangesAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var list = new List<StatusChange>();
+        while (await reader.ReadAsync(ct)) list.Add(ReadChange(reader));
+        return list;
+    }
+
+    internal static StatusChange ReadChange(NpgsqlDataReader r) => new(
+        r.GetGuid(0), r.GetGuid(1),
+        r.IsDBNull(2) ? null : r.GetFieldValue<MentorState>(2),
+        r.GetFieldValue<MentorState>(3),
+        r.IsDBNull(4) ? null : r.GetGuid(4),
+        r.GetFieldValue<DateTimeOffset>(5),
+        r.IsDBNull(6) ? null : r.GetString(6),
+        r.IsDBNull(7) ? null : r.GetGuid(7));
+}
+
+/// <summary>An opaque page cursor: the (changed_at, id) of the last record shown, base64url encoded.</summary>
+internal static class TimelineCursor
+{
+    public static string Encode(DateTimeOffset changedAt, Guid id) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{changedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static (DateTimeOffset ChangedAt, Guid Id) Decode(string cursor)
+    {
+        try
+        {
+            var base64 = cursor.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(base64)).Split(':');
+            return (new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero), Guid.ParseExact(parts[1], "N"));
+        }
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)
+        {
+            throw new ArgumentException($"cursor \"{cursor}\" is not one this program handed out; start again without --cursor.", nameof(cursor), e);
+        }
+    }
+}

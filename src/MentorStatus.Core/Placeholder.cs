@@ -1,1 +1,0 @@
-public static class Placeholder {}
