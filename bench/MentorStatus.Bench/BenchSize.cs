@@ -22,8 +22,8 @@ public sealed record BenchSize(
     public const int MentorsPerChapter = 100;
     /// <summary>Chapters per organisation.</summary>
     public const int ChaptersPerOrganisation = 10;
-    /// <summary>Batch size of the certification-expiry job (set-based and row-at-a-time alike).</summary>
-    public const int ExpiryBatchSize = 1000;
+    /// <summary>Batch size of the certification-expiry job (set-based and row-at-a-time alike): the library's default.</summary>
+    public static int ExpiryBatchSize => new CertificationExpiryJobOptions().BatchSize;
 
     public int Chapters => Math.Max(ChaptersPerOrganisation, (Mentors + MentorsPerChapter - 1) / MentorsPerChapter / ChaptersPerOrganisation * ChaptersPerOrganisation);
     public int Organisations => Chapters / ChaptersPerOrganisation;

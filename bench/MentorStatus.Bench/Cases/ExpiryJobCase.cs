@@ -18,7 +18,7 @@ public static class ExpiryJobCase
     {
         var size = ctx.Size;
         var result = new CaseResult(Id, $"Certification-expiry job, {size.ExpiredMentors:N0} expired mentors");
-        IExpiryJobPath setBased = new SqlExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize);
+        IExpiryJobPath setBased = new LibraryExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize);
         // one commit per mentor is slow (a WAL flush each): timed on a sample and scaled, said so in the report
         var sample = Math.Min(size.ExpiredMentors, PerMentorSample);
         IExpiryJobPath perMentor = new RowByRowExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, transactionPerMentor: true, limit: sample);
@@ -77,6 +77,8 @@ public static class ExpiryJobCase
                  {
                      "set session_replication_role = replica",
                      $"delete from public.peer_mentor_status_history where job_run_id = '{runId}'",
+                     $"delete from public.coordinator_notifications where job_run_id = '{runId}'",
+                     $"delete from public.status_job_runs where id = '{runId}'",
                      $"update public.peer_mentors set status = 'active', status_changed_at = null where id > '{Ids.Mentor(ctx.Size.Mentors)}' and id <= '{Ids.Mentor(ctx.Size.Mentors + ctx.Size.ExpiredMentors)}'",
                      "reset session_replication_role",
                      "vacuum (analyze) public.peer_mentors, public.peer_mentor_status_history",

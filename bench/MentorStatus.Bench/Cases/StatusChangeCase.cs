@@ -48,13 +48,14 @@ public static class StatusChangeCase
         await ctx.ExecAsync("create database pgbench", ct);
         await ctx.Pgbench.ExecAsync("pgbench", ["-i", "-q", "-s", size.PgbenchScale.ToString(CultureInfo.InvariantCulture)], ct);
 
-        await using var pathSource = ctx.Cluster.DataSource(BenchContext.Database, maxPool: 16);
-        IStatusChangePath path = new NpgsqlStatusChangePath(pathSource);
+        await using var pathSource = LibraryDataSource(ctx, noResetOnClose: false);
+        await MentorStatusDataSource.VerifyAsync(pathSource, ct);
+        IStatusChangePath path = new RepositoryStatusChangePath(pathSource);
         // Diagnostic: the same path on a pool that does not reset connections (Npgsql's "No Reset On Close").
         // By default a pooled connection is reset with DISCARD ALL when it is reused, which also throws away the
         // session's cached plans, change_mentor_status's PL/pgSQL plans included; pgbench keeps one session per client.
-        await using var noResetSource = ctx.Cluster.DataSource(BenchContext.Database, maxPool: 16, noResetOnClose: true);
-        IStatusChangePath noReset = new NpgsqlStatusChangePath(noResetSource, "pool with No Reset On Close=true");
+        await using var noResetSource = LibraryDataSource(ctx, noResetOnClose: true);
+        IStatusChangePath noReset = new RepositoryStatusChangePath(noResetSource, "pool with No Reset On Close=true");
         result.Notes.Add($"C# path: {path.Name}; a connection from the pool per status change, as the repository does.");
         var seconds = (int)Math.Max(1, size.StatusRunDuration.TotalSeconds);
 
@@ -124,6 +125,13 @@ public static class StatusChangeCase
                          "the .NET client more than pgbench's C.");
         return result;
     }
+
+    /// <summary>The library's own data source (MentorState mapped), on the bench database.</summary>
+    private static Npgsql.NpgsqlDataSource LibraryDataSource(BenchContext ctx, bool noResetOnClose) =>
+        MentorStatusDataSource.Create(new Npgsql.NpgsqlConnectionStringBuilder(ctx.Cluster.Target(BenchContext.Database).ConnectionString)
+        {
+            MaxPoolSize = 16, ApplicationName = "mentorstatus-bench", NoResetOnClose = noResetOnClose,
+        }.ConnectionString);
 
     /// <summary>Makes every mentor of the pool active again (a run cut short might leave one paused).</summary>
     private static Task ResetPoolAsync(BenchContext ctx, CancellationToken ct) =>
