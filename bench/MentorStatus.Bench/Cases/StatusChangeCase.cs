@@ -86,6 +86,8 @@ public static class StatusChangeCase
 
             var csharp = new List<double>();
             var csharpNoReset = new List<double>();
+            var csharpCpu = new List<double>();
+            var pgbenchCpu = new List<double>();
             var custom = new List<double>();
             var simple = new List<double>();
             var latencies = new ConcurrentBag<double>();
@@ -93,12 +95,15 @@ public static class StatusChangeCase
             {
                 ctx.Say($"status change, {clients} clients, run {run}/{size.Runs}: C#, pgbench script, pgbench -N ({seconds} s each)…");
                 await ResetPoolAsync(ctx, ct);
-                csharp.Add(await RunClientsAsync(path, clients, per, size.StatusRunDuration, latencies, ct));
+                var (tps, cpuPerChange) = await RunClientsAsync(path, clients, per, size.StatusRunDuration, latencies, ct);
+                csharp.Add(tps);
+                csharpCpu.Add(cpuPerChange);
                 await ResetPoolAsync(ctx, ct);
-                csharpNoReset.Add(await RunClientsAsync(noReset, clients, per, size.StatusRunDuration, [], ct));
+                csharpNoReset.Add((await RunClientsAsync(noReset, clients, per, size.StatusRunDuration, [], ct)).Tps);
                 await ResetPoolAsync(ctx, ct);
                 var script = await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(seconds), ct);
                 custom.Add(script.Tps * 2);
+                if (script.Transactions > 0) pgbenchCpu.Add(script.CpuSeconds * 1000 / (script.Transactions * 2));
                 simple.Add((await ctx.Pgbench.RunAsync("pgbench", SimpleArgs(seconds), ct)).Tps);
             }
 
@@ -117,6 +122,9 @@ public static class StatusChangeCase
             result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, pgbench custom script", "tx/s", custom,
                 "pgbench -N (built-in simple update)", simple, "— (reference)", (_, _, _) => null,
                 (_, _, r) => $"{r:F2}× pgbench -N: the cost of the rpc (checks, lock, update, history insert, RLS role)"));
+            result.Figures.Add(Figures.Compare(Id, $"client CPU per status change, {clients} clients, C# path", "ms", csharpCpu,
+                "pgbench client CPU per status change", pgbenchCpu, "— (diagnostic)", (_, _, _) => null,
+                (_, _, r) => $"{r:F1}× pgbench's client CPU, on the 2 cores the server also needs"));
             result.Latencies.Add(LatencySummary.Of($"status change, C#, {clients} clients", latencies.ToArray()));
         }
         result.Notes.Add("Every client changes only its own mentors (no lock waits between clients); a pgbench script " +
@@ -139,10 +147,11 @@ public static class StatusChangeCase
                       $"and id between '{Ids.Mentor(1)}' and '{Ids.Mentor(ctx.Size.StatusPool)}'", ct);
 
     /// <summary>Runs the clients for <paramref name="duration"/>; returns status changes per second.</summary>
-    private static async Task<double> RunClientsAsync(IStatusChangePath path, int clients, int per, TimeSpan duration,
+    private static async Task<(double Tps, double CpuMsPerChange)> RunClientsAsync(IStatusChangePath path, int clients, int per, TimeSpan duration,
         ConcurrentBag<double> latencies, CancellationToken ct)
     {
         var count = 0L;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
@@ -167,6 +176,8 @@ public static class StatusChangeCase
             foreach (var l in local) latencies.Add(l);
         }, ct)).ToArray();
         await Task.WhenAll(tasks);
-        return count / clock.Elapsed.TotalSeconds;
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
+        return (count / elapsed, count == 0 ? double.NaN : cpu / count);
     }
 }
