@@ -15,10 +15,11 @@ var jsonOption = new Option<string>("--json") { Description = "the JSON figures,
 var svgOption = new Option<string>("--svg") { Description = "the SVG latency chart, relative to the project root", DefaultValueFactory = _ => "bench/results/latency.svg" };
 var casesOption = new Option<string?>("--cases") { Description = $"comma-separated subset of: {string.Join(", ", CaseOrder.All)}" };
 var workdirOption = new Option<string?>("--workdir") { Description = "a folder inside the project (default: the current folder)" };
+var keepOption = new Option<bool>("--keep") { Description = "leave the data cluster running afterwards, for inspection (prints how to stop and delete it)" };
 
 var root = new RootCommand("MentorStatus benchmarks: creates its own PostgreSQL 15 cluster, loads data with binary COPY, runs every case next to its baseline, writes BENCHMARKS.md, JSON and an SVG chart.")
 {
-    sizeOption, runsOption, outOption, jsonOption, svgOption, casesOption, workdirOption,
+    sizeOption, runsOption, outOption, jsonOption, svgOption, casesOption, workdirOption, keepOption,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -28,7 +29,7 @@ root.SetAction(async (parse, ct) =>
         var size = BenchSize.Parse(parse.GetValue(sizeOption)!, parse.GetValue(runsOption));
         var layout = ProjectLayout.Find(parse.GetValue(workdirOption));
         var selected = CaseOrder.Select(parse.GetValue(casesOption));
-        var report = await BenchRun.RunAsync(size, layout, selected, err, Environment.CommandLine, ct);
+        var report = await BenchRun.RunAsync(size, layout, selected, err, Environment.CommandLine, parse.GetValue(keepOption), ct);
         string Abs(string p) => Path.IsPathRooted(p) ? p : Path.Combine(layout.Root, p);
         var md = Abs(parse.GetValue(outOption)!);
         var json = Abs(parse.GetValue(jsonOption)!);
@@ -78,7 +79,7 @@ namespace MentorStatus.Bench
     internal static class BenchRun
     {
         public static async Task<BenchReport> RunAsync(BenchSize size, ProjectLayout layout, IReadOnlySet<string> selected,
-            IAnsiConsole err, string commandLine, CancellationToken ct)
+            IAnsiConsole err, string commandLine, bool keep, CancellationToken ct)
         {
             var started = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
@@ -87,7 +88,7 @@ namespace MentorStatus.Bench
             var work = Directory.CreateTempSubdirectory("mentorstatus-bench-work-").FullName;
             err.MarkupLineInterpolated($"[bold]MentorStatus bench[/], size {size.Name}: {size.HistoryRows:N0} history rows, {size.Mentors:N0} mentors, {size.Runs} runs per case");
 
-            await using var cluster = await BenchCluster.CreateAsync("data", BenchCluster.DataSettings, ct);
+            var cluster = await BenchCluster.CreateAsync("data", BenchCluster.DataSettings, ct);
             var postgres = "PostgreSQL (not started)";
             var loadSummary = "no data loaded";
             try
@@ -127,7 +128,16 @@ namespace MentorStatus.Bench
             }
             finally
             {
-                err.MarkupLine("[grey]stopping and deleting the bench cluster…[/]");
+                if (keep)
+                {
+                    var how = $"su postgres -c '{cluster.Cluster.Installation.Tool("pg_ctl")} stop -D {cluster.Cluster.DataDirectory}' && rm -rf {cluster.Cluster.Directory}";
+                    err.MarkupLineInterpolated($"[yellow]kept[/] the data cluster: {cluster.Target(BenchContext.Database).Url}; stop and delete it with: {how}");
+                }
+                else
+                {
+                    err.MarkupLine("[grey]stopping and deleting the bench cluster…[/]");
+                    await cluster.DisposeAsync();
+                }
                 try { Directory.Delete(work, recursive: true); } catch (IOException) { }
             }
 
