@@ -21,9 +21,21 @@ var root = new RootCommand("MentorStatus benchmarks: creates its own PostgreSQL 
 {
     sizeOption, runsOption, outOption, jsonOption, svgOption, casesOption, workdirOption, keepOption,
 };
-root.SetAction(async (parse, ct) =>
+root.SetAction(async (parse, invocationToken) =>
 {
     var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    // SIGTERM and SIGINT cancel the run instead of killing the process, so that the finally blocks stop
+    // and delete the bench's clusters.
+    using var cancel = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
+    void Cancel(System.Runtime.InteropServices.PosixSignalContext context)
+    {
+        context.Cancel = true;
+        err.MarkupLine("[yellow]stopping: cleaning up the bench cluster…[/]");
+        cancel.Cancel();
+    }
+    using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Cancel);
+    using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Cancel);
+    var ct = cancel.Token;
     try
     {
         var size = BenchSize.Parse(parse.GetValue(sizeOption)!, parse.GetValue(runsOption));
