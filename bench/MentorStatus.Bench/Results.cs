@@ -16,7 +16,13 @@ public sealed record Figure(
     bool? Met,
     string Verdict,
     IReadOnlyList<double> Runs,
-    IReadOnlyList<double> BaselineRuns);
+    IReadOnlyList<double> BaselineRuns)
+{
+    /// <summary>Median of the per-run ratios (each run over the baseline measured next to it), when the runs pair up.</summary>
+    public double? PairedRatio => BaselineRuns.Count > 0 && BaselineRuns.Count == Runs.Count && BaselineRuns.All(b => b != 0)
+        ? Stats.Median(Runs.Zip(BaselineRuns, (r, b) => r / b))
+        : null;
+}
 
 /// <summary>Everything one case found: its figures, its latency distributions and notes for the report.</summary>
 public sealed class CaseResult(string id, string title)

@@ -38,6 +38,7 @@ public static class ReportWriter
         md.AppendLine(inv, $"Figures of the last run of `bench/MentorStatus.Bench` (issue 6), size **{s.Name}**: {s.HistoryRows:N0} history rows over " +
                            $"{s.Mentors:N0} mentors, {s.ExpiredMentors:N0} expired mentors, {s.Chapters:N0} chapters; every figure is the median of " +
                            $"{s.Runs} runs (index builds: {s.IndexRuns}) next to its baseline's median **from the same run**, as a ratio.");
+        md.AppendLine("The ratio is the ratio of the medians; in brackets, the median of the per-run ratios (each run over the baseline measured right next to it).");
         md.AppendLine();
         md.AppendLine(inv, $"Run {report.StartedAt:yyyy-MM-dd HH:mm} UTC, {report.Duration.TotalMinutes:F1} min in all. {report.LoadSummary}.");
         md.AppendLine();
@@ -59,6 +60,7 @@ public static class ReportWriter
             {
                 var baseline = f.Baseline is { } b ? $"{Cell(f.BaselineName ?? "")}: {Figures.F(b)} {f.Unit}" : "—";
                 var ratio = f.Ratio is { } r ? $"{r.ToString("F2", inv)}×" : "—";
+                if (f.Ratio is not null && f.PairedRatio is { } p && f.Runs.Count > 1) ratio += $" (paired {p.ToString("F2", inv)}×)";
                 var mark = f.Met switch { true => "✅ ", false => "❌ ", null => "" };
                 md.AppendLine(inv, $"| {c.Id} | {Cell(f.Measure)} | {Figures.F(f.Value)} {f.Unit} | {baseline} | {ratio} | {Cell(f.Target)} | {mark}{Cell(f.Verdict)} |");
             }
