@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace MentorStatus.Bench.Cases;
+
+/// <summary>
+/// Status changes per second at 2 and 8 clients: the C# path vs pgbench running the same SQL with the same
+/// round trips (a pipeline for begin + lock_timeout + role + claims, the rpc, commit), and pgbench -N.
+/// Every client works on its own mentors (no lock waits), alternating self_pause and self_resume.
+/// </summary>
+public static class StatusChangeCase
+{
+    public const string Id = "status_change";
+    public static readonly int[] ClientCounts = [2, 8];
+
+    // Each pgbench "transaction" of this script is two status changes (pause, then resume: the mentor is
+    // active again afterwards), so its tps is doubled to compare status changes per second.
+    private const string Script = """
+        \set n random(0, :per - 1) * :nclients + :client_id + 1
+        \startpipeline
+        begin;
+        select set_config('lock_timeout', '5000ms', true);
+        set local role authenticated;
+        select set_config('request.jwt.claims', '{"sub":"00000000-0000-4000-b003-' || lpad(to_hex(:n::bigint), 12, '0') || '","role":"authenticated"}', true);
+        \endpipeline
+        select id, mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id from public.change_mentor_status(('00000000-0000-4000-b004-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid, 'paused', 'self_pause');
+        commit;
+        \startpipeline
+        begin;
+        select set_config('lock_timeout', '5000ms', true);
+        set local role authenticated;
+        select set_config('request.jwt.claims', '{"sub":"00000000-0000-4000-b003-' || lpad(to_hex(:n::bigint), 12, '0') || '","role":"authenticated"}', true);
+        \endpipeline
+        select id, mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id from public.change_mentor_status(('00000000-0000-4000-b004-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid, 'active', 'self_resume');
+        commit;
+
+        """;
+
+    public static async Task<CaseResult> RunAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var result = new CaseResult(Id, "Status change through the C# path, 2 and 8 clients");
+        var size = ctx.Size;
+        var scriptFile = Path.Combine(ctx.WorkDirectory, "status_change.pgbench");
+        await File.WriteAllTextAsync(scriptFile, Script, ct);
+
+        ctx.Say($"pgbench -i -s {size.PgbenchScale} (database pgbench, for the -N baseline)…");
+        await ctx.ExecAsync("create database pgbench", ct);
+        await ctx.Pgbench.ExecAsync("pgbench", ["-i", "-q", "-s", size.PgbenchScale.ToString(CultureInfo.InvariantCulture)], ct);
+
+        await using var pathSource = LibraryDataSource(ctx, noResetOnClose: false);
+        await MentorStatusDataSource.VerifyAsync(pathSource, ct);
+        IStatusChangePath path = new RepositoryStatusChangePath(pathSource);
+        // Diagnostic: the same path on a pool that does not reset connections (Npgsql's "No Reset On Close").
+        // By default a pooled connection is reset with DISCARD ALL when it is reused, which also throws away the
+        // session's cached plans, change_mentor_status's PL/pgSQL plans included; pgbench keeps one session per client.
+        await using var noResetSource = LibraryDataSource(ctx, noResetOnClose: true);
+        IStatusChangePath noReset = new RepositoryStatusChangePath(noResetSource, "pool with No Reset On Close=true");
+        result.Notes.Add($"C# path: {path.Name}; a connection from the pool per status change, as the repository does.");
+        var seconds = (int)Math.Max(1, size.StatusRunDuration.TotalSeconds);
+
+        foreach (var clients in ClientCounts)
+        {
+            var per = size.StatusPool / clients;
+            string[] PgbenchArgs(int duration) =>
+            [
+                "-n", "-M", "extended", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, 2).ToString(CultureInfo.InvariantCulture),
+                "-T", duration.ToString(CultureInfo.InvariantCulture), "-f", scriptFile,
+                "-D", $"per={per}", "-D", $"nclients={clients}",
+            ];
+            string[] SimpleArgs(int duration) =>
+            [
+                "-n", "-N", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, 2).ToString(CultureInfo.InvariantCulture),
+                "-T", duration.ToString(CultureInfo.InvariantCulture),
+            ];
+
+            // warm-up: caches, pools, plans
+            if (size.WarmupSeconds > 0)
+            {
+                await ResetPoolAsync(ctx, ct);
+                await RunClientsAsync(path, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
+                await RunClientsAsync(noReset, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
+                await ResetPoolAsync(ctx, ct);
+                await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(size.WarmupSeconds), ct);
+            }
+
+            var csharp = new List<double>();
+            var csharpNoReset = new List<double>();
+            var csharpCpu = new List<double>();
+            var pgbenchCpu = new List<double>();
+            var custom = new List<double>();
+            var simple = new List<double>();
+            var latencies = new ConcurrentBag<double>();
+            for (var run = 1; run <= size.Runs; run++)
+            {
+                ctx.Say($"status change, {clients} clients, run {run}/{size.Runs}: C#, pgbench script, pgbench -N ({seconds} s each)…");
+                await ResetPoolAsync(ctx, ct);
+                var (tps, cpuPerChange) = await RunClientsAsync(path, clients, per, size.StatusRunDuration, latencies, ct);
+                csharp.Add(tps);
+                csharpCpu.Add(cpuPerChange);
+                await ResetPoolAsync(ctx, ct);
+                csharpNoReset.Add((await RunClientsAsync(noReset, clients, per, size.StatusRunDuration, [], ct)).Tps);
+                await ResetPoolAsync(ctx, ct);
+                var script = await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(seconds), ct);
+                custom.Add(script.Tps * 2);
+                if (script.Transactions > 0) pgbenchCpu.Add(script.CpuSeconds * 1000 / (script.Transactions * 2));
+                simple.Add((await ctx.Pgbench.RunAsync("pgbench", SimpleArgs(seconds), ct)).Tps);
+            }
+
+            result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path", "tx/s", csharp,
+                "pgbench, same SQL (custom script)", custom, "≥ 0.9× the custom pgbench script",
+                (_, _, r) => r >= 0.9,
+                (v, b, r) => r >= 0.9
+                    ? $"met: {r:F2}× the script"
+                    : $"missed by {(0.9 - r) * 100:F0} points: {r:F2}× the script ({Figures.F(v)} vs {Figures.F(b ?? double.NaN)} tx/s)"));
+            result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path on a pool without reset (diagnostic)", "tx/s", csharpNoReset,
+                "pgbench, same SQL (custom script)", custom, "— (diagnostic)", (_, _, _) => null,
+                (_, _, r) => $"{r:F2}× the script"));
+            result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path", "tx/s", csharp,
+                "pgbench -N (built-in simple update)", simple, "— (reference)", (_, _, _) => null,
+                (_, _, r) => $"{r:F2}× pgbench -N"));
+            result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, pgbench custom script", "tx/s", custom,
+                "pgbench -N (built-in simple update)", simple, "— (reference)", (_, _, _) => null,
+                (_, _, r) => $"{r:F2}× pgbench -N: the cost of the rpc (checks, lock, update, history insert, RLS role)"));
+            result.Figures.Add(Figures.Compare(Id, $"client CPU per status change, {clients} clients, C# path", "ms", csharpCpu,
+                "pgbench client CPU per status change", pgbenchCpu, "— (diagnostic)", (_, _, _) => null,
+                (_, _, r) => $"{r:F1}× pgbench's client CPU, on the 2 cores the server also needs"));
+            result.Latencies.Add(LatencySummary.Of($"status change, C#, {clients} clients", latencies.ToArray()));
+        }
+        result.Notes.Add("Every client changes only its own mentors (no lock waits between clients); a pgbench script " +
+                         "transaction is a pause and a resume, i.e. two status changes, so its tps is doubled.");
+        result.Notes.Add("The C# load generator and pgbench run on the same 2 cores as the server: both take CPU from it, " +
+                         "the .NET client more than pgbench's C.");
+        return result;
+    }
+
+    /// <summary>The library's own data source (MentorState mapped), on the bench database.</summary>
+    private static Npgsql.NpgsqlDataSource LibraryDataSource(BenchContext ctx, bool noResetOnClose) =>
+        MentorStatusDataSource.Create(new Npgsql.NpgsqlConnectionStringBuilder(ctx.Cluster.Target(BenchContext.Database).ConnectionString)
+        {
+            MaxPoolSize = 16, ApplicationName = "mentorstatus-bench", NoResetOnClose = noResetOnClose,
+        }.ConnectionString);
+
+    /// <summary>Makes every mentor of the pool active again (a run cut short might leave one paused).</summary>
+    private static Task ResetPoolAsync(BenchContext ctx, CancellationToken ct) =>
+        ctx.ExecAsync($"update public.peer_mentors set status = 'active' where status <> 'active' " +
+                      $"and id between '{Ids.Mentor(1)}' and '{Ids.Mentor(ctx.Size.StatusPool)}'", ct);
+
+    /// <summary>Runs the clients for <paramref name="duration"/>; returns status changes per second.</summary>
+    private static async Task<(double Tps, double CpuMsPerChange)> RunClientsAsync(IStatusChangePath path, int clients, int per, TimeSpan duration,
+        ConcurrentBag<double> latencies, CancellationToken ct)
+    {
+        var count = 0L;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var tasks = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            var rng = new Random(client * 7919 + Environment.TickCount);
+            var local = new List<double>();
+            var done = 0L;
+            while (clock.Elapsed < duration)
+            {
+                var n = (long)rng.Next(0, per) * clients + client + 1;
+                var user = Ids.MentorUser(n);
+                var mentor = Ids.Mentor(n);
+                var t0 = Stopwatch.GetTimestamp();
+                await path.ChangeAsync(user, mentor, BenchStatus.Paused, "self_pause", ct);
+                var t1 = Stopwatch.GetTimestamp();
+                await path.ChangeAsync(user, mentor, BenchStatus.Active, "self_resume", ct);
+                var t2 = Stopwatch.GetTimestamp();
+                local.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+                local.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
+                done += 2;
+            }
+            Interlocked.Add(ref count, done);
+            foreach (var l in local) latencies.Add(l);
+        }, ct)).ToArray();
+        await Task.WhenAll(tasks);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
+        return (count / elapsed, count == 0 ? double.NaN : cpu / count);
+    }
+}

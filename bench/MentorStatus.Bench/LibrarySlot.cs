@@ -1,0 +1,92 @@
+using Npgsql;
+
+namespace MentorStatus.Bench;
+
+// The C# paths the cases measure: the library (MentorStatus.Core) itself, MentorStatusRepository for status
+// changes and CertificationExpiryJob for the expiry job; the row-at-a-time baselines are written here.
+
+/// <summary>One status change by a user (role authenticated, JWT claims set locally), one transaction.</summary>
+public interface IStatusChangePath
+{
+    string Name { get; }
+    Task ChangeAsync(Guid userId, Guid mentorId, BenchStatus newStatus, string reason, CancellationToken ct);
+}
+
+/// <summary>The certification-expiry job: pauses every active mentor whose certification expired as of an instant.</summary>
+public interface IExpiryJobPath
+{
+    string Name { get; }
+    /// <summary>Returns the number of mentors paused and the job run id their history rows carry.</summary>
+    Task<(int Paused, Guid RunId)> RunAsync(DateTimeOffset asOf, CancellationToken ct);
+}
+
+/// <summary>MentorStatusRepository.ChangeStatusAsync as the user: a pooled connection and one transaction per change.</summary>
+public sealed class RepositoryStatusChangePath(NpgsqlDataSource dataSource, string? variant = null) : IStatusChangePath
+{
+    private readonly MentorStatusRepository _repository = new(dataSource);
+
+    public string Name => "MentorStatusRepository.ChangeStatusAsync(Caller.User(…))" + (variant is null ? "" : $", {variant}");
+
+    public Task ChangeAsync(Guid userId, Guid mentorId, BenchStatus newStatus, string reason, CancellationToken ct) =>
+        _repository.ChangeStatusAsync(Caller.User(userId), mentorId, (MentorState)(int)newStatus, reason, ct);
+}
+
+/// <summary>The library's CertificationExpiryJob: set-based batches (pause, history, notifications in one statement each).</summary>
+public sealed class LibraryExpiryJobPath(NpgsqlDataSource dataSource, int batchSize) : IExpiryJobPath
+{
+    public string Name => $"CertificationExpiryJob.RunAsync (set-based, batches of {batchSize:N0}, with its coordinator notifications)";
+
+    public async Task<(int Paused, Guid RunId)> RunAsync(DateTimeOffset asOf, CancellationToken ct)
+    {
+        var run = await new CertificationExpiryJob(dataSource, options: new CertificationExpiryJobOptions { BatchSize = batchSize }).RunAsync(asOf, null, ct);
+        return (run.MentorsPaused, run.RunId);
+    }
+}
+
+/// <summary>
+/// The baseline: the same job written as a loop, one statement per mentor through the system path
+/// (mentor_status_private.record_system_status_change). Either one transaction per mentor (what a loop over
+/// the repository does) or one per batch of the job's size (same transactions as the set-based job, so
+/// that only the statement granularity differs). <paramref name="limit"/> times the loop on the first mentors only.
+/// </summary>
+public sealed class RowByRowExpiryJobPath(NpgsqlDataSource dataSource, int batchSize, bool transactionPerMentor, int? limit = null) : IExpiryJobPath
+{
+    private const string EligibleSql = """
+        select m.id
+        from public.peer_mentors m
+        where m.status = 'active' and m.deleted_at is null and m.certification_expires_at <= $1
+        order by m.certification_expires_at, m.id
+        limit $2
+        """;
+
+    private const string ChangeSql = "select mentor_status_private.record_system_status_change($1, 'paused', 'certification_expired', $2)";
+
+    public string Name => transactionPerMentor
+        ? "row at a time, one transaction per mentor (record_system_status_change)"
+        : $"row at a time, one transaction per {batchSize:N0} mentors (record_system_status_change)";
+
+    public async Task<(int Paused, Guid RunId)> RunAsync(DateTimeOffset asOf, CancellationToken ct)
+    {
+        var runId = Guid.NewGuid();
+        var ids = new List<Guid>();
+        await using (var command = dataSource.CreateCommand(EligibleSql))
+        {
+            command.Parameters.Add(new() { Value = asOf });
+            command.Parameters.Add(new() { Value = (long)(limit ?? int.MaxValue) });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        foreach (var chunk in ids.Chunk(transactionPerMentor ? 1 : batchSize))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            foreach (var id in chunk)
+            {
+                await using var command = new NpgsqlCommand(ChangeSql, connection) { Parameters = { new() { Value = id }, new() { Value = runId } } };
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            await transaction.CommitAsync(ct);
+        }
+        return (ids.Count, runId);
+    }
+}
