@@ -22,9 +22,17 @@ public static class MentorStatusDataSource
     private const string ReasonCodesSql = "select code from public.mentor_status_reason_codes order by code";
 
     /// <summary>A data source with the enum mapping, not yet checked. Dispose it when the application stops.</summary>
+    /// <remarks>
+    /// No Reset On Close: by default Npgsql sends DISCARD ALL when a pooled connection is reused, which also
+    /// drops the server's cached plans of change_mentor_status and friends, so every call re-plans them
+    /// (measured in BENCHMARKS.md). The library sets only transaction-local state (set local role,
+    /// set_config(..., true)), which ends with each transaction; code sharing this data source must not set
+    /// session state on its connections.
+    /// </remarks>
     public static NpgsqlDataSource Create(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.NoResetOnClose = true;
         builder.MapEnum<MentorState>("public.mentor_status");
         return builder.Build();
     }

@@ -48,14 +48,14 @@ public static class StatusChangeCase
         await ctx.ExecAsync("create database pgbench", ct);
         await ctx.Pgbench.ExecAsync("pgbench", ["-i", "-q", "-s", size.PgbenchScale.ToString(CultureInfo.InvariantCulture)], ct);
 
-        await using var pathSource = LibraryDataSource(ctx, noResetOnClose: false);
+        await using var pathSource = LibraryDataSource(ctx);
         await MentorStatusDataSource.VerifyAsync(pathSource, ct);
         IStatusChangePath path = new RepositoryStatusChangePath(pathSource);
-        // Diagnostic: the same path on a pool that does not reset connections (Npgsql's "No Reset On Close").
-        // By default a pooled connection is reset with DISCARD ALL when it is reused, which also throws away the
-        // session's cached plans, change_mentor_status's PL/pgSQL plans included; pgbench keeps one session per client.
-        await using var noResetSource = LibraryDataSource(ctx, noResetOnClose: true);
-        IStatusChangePath noReset = new RepositoryStatusChangePath(noResetSource, "pool with No Reset On Close=true");
+        // Diagnostic: the same path on Npgsql's default pool, which resets a reused connection with DISCARD ALL and so
+        // throws away the session's cached plans (change_mentor_status's PL/pgSQL plans included). The library's own
+        // data source turns that reset off; pgbench keeps one session per client.
+        await using var resettingSource = ResettingDataSource(ctx);
+        IStatusChangePath resetting = new RepositoryStatusChangePath(resettingSource, "Npgsql's default pool (DISCARD ALL on reuse)");
         result.Notes.Add($"C# path: {path.Name}; a connection from the pool per status change, as the repository does.");
         var seconds = (int)Math.Max(1, size.StatusRunDuration.TotalSeconds);
 
@@ -79,13 +79,13 @@ public static class StatusChangeCase
             {
                 await ResetPoolAsync(ctx, ct);
                 await RunClientsAsync(path, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
-                await RunClientsAsync(noReset, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
+                await RunClientsAsync(resetting, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
                 await ResetPoolAsync(ctx, ct);
                 await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(size.WarmupSeconds), ct);
             }
 
             var csharp = new List<double>();
-            var csharpNoReset = new List<double>();
+            var csharpResetting = new List<double>();
             var csharpCpu = new List<double>();
             var pgbenchCpu = new List<double>();
             var custom = new List<double>();
@@ -99,7 +99,7 @@ public static class StatusChangeCase
                 csharp.Add(tps);
                 csharpCpu.Add(cpuPerChange);
                 await ResetPoolAsync(ctx, ct);
-                csharpNoReset.Add((await RunClientsAsync(noReset, clients, per, size.StatusRunDuration, [], ct)).Tps);
+                csharpResetting.Add((await RunClientsAsync(resetting, clients, per, size.StatusRunDuration, [], ct)).Tps);
                 await ResetPoolAsync(ctx, ct);
                 var script = await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(seconds), ct);
                 custom.Add(script.Tps * 2);
@@ -113,7 +113,7 @@ public static class StatusChangeCase
                 (v, b, r) => r >= 0.9
                     ? $"met: {r:F2}× the script"
                     : $"missed by {(0.9 - r) * 100:F0} points: {r:F2}× the script ({Figures.F(v)} vs {Figures.F(b ?? double.NaN)} tx/s)"));
-            result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path on a pool without reset (diagnostic)", "tx/s", csharpNoReset,
+            result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path on Npgsql's default resetting pool (diagnostic)", "tx/s", csharpResetting,
                 "pgbench, same SQL (custom script)", custom, "— (diagnostic)", (_, _, _) => null,
                 (_, _, r) => $"{r:F2}× the script"));
             result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path", "tx/s", csharp,
@@ -135,11 +135,22 @@ public static class StatusChangeCase
     }
 
     /// <summary>The library's own data source (MentorState mapped), on the bench database.</summary>
-    private static Npgsql.NpgsqlDataSource LibraryDataSource(BenchContext ctx, bool noResetOnClose) =>
-        MentorStatusDataSource.Create(new Npgsql.NpgsqlConnectionStringBuilder(ctx.Cluster.Target(BenchContext.Database).ConnectionString)
+    private static Npgsql.NpgsqlDataSource LibraryDataSource(BenchContext ctx) =>
+        MentorStatusDataSource.Create(PoolConnectionString(ctx));
+
+    /// <summary>The same mapping on a pool with Npgsql's default reset (DISCARD ALL), for the diagnostic.</summary>
+    private static Npgsql.NpgsqlDataSource ResettingDataSource(BenchContext ctx)
+    {
+        var builder = new Npgsql.NpgsqlDataSourceBuilder(PoolConnectionString(ctx));
+        builder.MapEnum<MentorState>("public.mentor_status");
+        return builder.Build();
+    }
+
+    private static string PoolConnectionString(BenchContext ctx) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(ctx.Cluster.Target(BenchContext.Database).ConnectionString)
         {
-            MaxPoolSize = 16, ApplicationName = "mentorstatus-bench", NoResetOnClose = noResetOnClose,
-        }.ConnectionString);
+            MaxPoolSize = 16, ApplicationName = "mentorstatus-bench",
+        }.ConnectionString;
 
     /// <summary>Makes every mentor of the pool active again (a run cut short might leave one paused).</summary>
     private static Task ResetPoolAsync(BenchContext ctx, CancellationToken ct) =>
