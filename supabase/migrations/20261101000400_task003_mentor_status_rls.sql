@@ -78,17 +78,23 @@ alter table public.mentor_status_transitions enable row level security;
 -- Helpers (security definer: they read the membership tables past RLS, which also keeps the
 -- policies from recursing; search_path is empty so every name is schema-qualified) ----------------
 
+-- The set helpers are PL/pgSQL on purpose: a security definer SQL function is never inlined and is
+-- planned again in every statement that calls it (about 1 ms per timeline query in BENCHMARKS.md);
+-- PL/pgSQL keeps its plan for the session.
 create function mentor_status_private.coordinated_chapter_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-    select ca.chapter_id
-    from public.coordinator_assignments ca
-    where ca.user_id = auth.uid()
-      and ca.revoked_at is null
+begin
+    return query
+        select ca.chapter_id
+        from public.coordinator_assignments ca
+        where ca.user_id = auth.uid()
+          and ca.revoked_at is null;
+end;
 $$;
 
 comment on function mentor_status_private.coordinated_chapter_ids() is
@@ -97,16 +103,19 @@ comment on function mentor_status_private.coordinated_chapter_ids() is
 
 create function mentor_status_private.coordinated_mentor_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-    select distinct cm.mentor_id
-    from public.chapter_memberships cm
-    join public.coordinator_assignments ca on ca.chapter_id = cm.chapter_id
-    where ca.user_id = auth.uid()
-      and ca.revoked_at is null
+begin
+    return query
+        select distinct cm.mentor_id
+        from public.chapter_memberships cm
+        join public.coordinator_assignments ca on ca.chapter_id = cm.chapter_id
+        where ca.user_id = auth.uid()
+          and ca.revoked_at is null;
+end;
 $$;
 
 comment on function mentor_status_private.coordinated_mentor_ids() is
@@ -115,14 +124,17 @@ comment on function mentor_status_private.coordinated_mentor_ids() is
 
 create function mentor_status_private.own_mentor_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-    select m.id
-    from public.peer_mentors m
-    where m.user_id = auth.uid()
+begin
+    return query
+        select m.id
+        from public.peer_mentors m
+        where m.user_id = auth.uid();
+end;
 $$;
 
 comment on function mentor_status_private.own_mentor_ids() is
@@ -131,20 +143,23 @@ comment on function mentor_status_private.own_mentor_ids() is
 
 create function mentor_status_private.visible_mentor_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-    select m.id
-    from public.peer_mentors m
-    where m.user_id = auth.uid()
-    union
-    select cm.mentor_id
-    from public.chapter_memberships cm
-    join public.coordinator_assignments ca on ca.chapter_id = cm.chapter_id
-    where ca.user_id = auth.uid()
-      and ca.revoked_at is null
+begin
+    return query
+        select m.id
+        from public.peer_mentors m
+        where m.user_id = auth.uid()
+        union
+        select cm.mentor_id
+        from public.chapter_memberships cm
+        join public.coordinator_assignments ca on ca.chapter_id = cm.chapter_id
+        where ca.user_id = auth.uid()
+          and ca.revoked_at is null;
+end;
 $$;
 
 comment on function mentor_status_private.visible_mentor_ids() is
@@ -153,15 +168,18 @@ comment on function mentor_status_private.visible_mentor_ids() is
 
 create function mentor_status_private.member_chapter_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-    select cm.chapter_id
-    from public.chapter_memberships cm
-    join public.peer_mentors m on m.id = cm.mentor_id
-    where m.user_id = auth.uid()
+begin
+    return query
+        select cm.chapter_id
+        from public.chapter_memberships cm
+        join public.peer_mentors m on m.id = cm.mentor_id
+        where m.user_id = auth.uid();
+end;
 $$;
 
 comment on function mentor_status_private.member_chapter_ids() is
@@ -169,20 +187,23 @@ comment on function mentor_status_private.member_chapter_ids() is
 
 create function mentor_status_private.visible_organisation_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-    select m.organisation_id
-    from public.peer_mentors m
-    where m.user_id = auth.uid()
-    union
-    select c.organisation_id
-    from public.chapters c
-    join public.coordinator_assignments ca on ca.chapter_id = c.id
-    where ca.user_id = auth.uid()
-      and ca.revoked_at is null
+begin
+    return query
+        select m.organisation_id
+        from public.peer_mentors m
+        where m.user_id = auth.uid()
+        union
+        select c.organisation_id
+        from public.chapters c
+        join public.coordinator_assignments ca on ca.chapter_id = c.id
+        where ca.user_id = auth.uid()
+          and ca.revoked_at is null;
+end;
 $$;
 
 comment on function mentor_status_private.visible_organisation_ids() is

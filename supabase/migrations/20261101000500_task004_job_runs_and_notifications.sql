@@ -192,8 +192,7 @@ as $$
         update public.peer_mentors m
         set status = 'paused',
             status_changed_at = clock_timestamp()
-        from candidates c
-        where m.id = c.id
+        where m.id = any (array(select c.id from candidates c)) -- an array: a primary-key lookup, never a scan of peer_mentors
           and m.status = 'active'
           and m.deleted_at is null
         returning m.id, m.status_changed_at
