@@ -31,6 +31,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
     private const string LockHolder = """
         select pid from pg_locks
         where locktype = 'advisory' and granted and classid = ($1 >> 32)::oid and objid = ($1 & 4294967295)::oid and objsubid = 1
+          and database = (select oid from pg_database where datname = current_database()) -- advisory locks are per database
         limit 1
         """;
     private const string IndexValidity = """

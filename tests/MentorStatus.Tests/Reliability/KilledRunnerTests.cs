@@ -48,7 +48,8 @@ public sealed class KilledRunnerTests(ITestOutputHelper output)
         Assert.Null(await data.ScalarAsync<string>("select to_regclass('public.half_applied')::text"));
         Assert.Null(await data.ScalarAsync<string>("select to_regclass('public.after_the_sleep')::text"));
         Assert.Equal(0L, await data.ScalarAsync<long>(
-            $"select count(*) from pg_locks where locktype = 'advisory' and objid = ({MigrationRunner.AdvisoryLockKey}::bigint & 4294967295)::oid"));
+            $"select count(*) from pg_locks where locktype = 'advisory' and objid = ({MigrationRunner.AdvisoryLockKey}::bigint & 4294967295)::oid " +
+            "and database = (select oid from pg_database where datname = current_database())"));
 
         await data.ExecuteAsync("update fault_control set sleep_seconds = 0"); // data, not the file: no drift
         var rerun = await CliRunner.RunAsync(project.Layout.Root, "db", "up", "--db-url", target.Url);
