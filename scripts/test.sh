@@ -33,3 +33,11 @@ echo "==> db lint --all"
 started=$(./ms db start --json 2>/dev/null | grep -c '"started": true' || true)
 trap '[ "$started" = 1 ] && ./ms db stop >/dev/null 2>&1' EXIT
 scripts/lint-migrations.sh
+
+# Every benchmark case at a tiny size, to prove the bench still runs; its figures are thrown away
+# (BENCHMARKS.md holds the figures of a full run on a quiet machine).
+echo "==> bench --size ci"
+bench_out=$(mktemp -d)
+dotnet run -c Release --project bench/MentorStatus.Bench -- --size ci \
+  --out "$bench_out/bench.md" --json "$bench_out/bench.json" --svg "$bench_out/bench.svg"
+rm -rf "$bench_out"
