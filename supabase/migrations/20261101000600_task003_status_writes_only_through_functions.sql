@@ -42,7 +42,9 @@ revoke all on function public.peer_mentors_refuse_direct_status_change() from pu
 create trigger peer_mentors_refuse_direct_status_change
     before update of status, status_changed_at on public.peer_mentors
     for each row
-    when (old.status is distinct from new.status or old.status_changed_at is distinct from new.status_changed_at)
+    -- current_user in the WHEN clause: the owner's set-based job never pays for a function call per row
+    when ((old.status is distinct from new.status or old.status_changed_at is distinct from new.status_changed_at)
+          and current_user in ('anon', 'authenticated', 'service_role'))
     execute function public.peer_mentors_refuse_direct_status_change();
 
 revoke insert, update, delete, truncate on public.mentor_status_reason_codes from anon, authenticated, service_role;
