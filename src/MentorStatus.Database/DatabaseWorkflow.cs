@@ -40,7 +40,9 @@ public sealed class DatabaseWorkflow(ProjectLayout layout, DatabaseTarget target
             var plan = await runner.PlanAsync(ct);
             if (plan.Applied.Count > 0) reverted = await runner.DownAsync(plan.Applied.Count, ct);
         }
-        var applied = await new MigrationRunner(dataSource, new MigrationSource(Layout), (options ?? new()) with { IncludeAll = true }, progress).UpAsync(ct);
+        // A reset applies every file, older ones included: nothing is applied at this point but what it keeps.
+        var applied = await new MigrationRunner(dataSource, new MigrationSource(Layout), (options ?? new()) with { IncludeAll = true }, progress)
+            .UpAsync(ct);
         var seed = await runner.SeedAsync(ct);
         return new ResetResult(installed, reverted, applied, seed);
     }

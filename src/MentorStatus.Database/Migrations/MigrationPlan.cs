@@ -22,6 +22,7 @@ public sealed class MigrationPlan
         Applied = applied;
         var byVersion = local.ToDictionary(f => f.Version);
         var appliedByVersion = applied.ToDictionary(a => a.Version);
+        Pending = local.Where(f => !appliedByVersion.ContainsKey(f.Version)).ToList();
         States = local.Select(f => f.Version).Union(applied.Select(a => a.Version))
             .Order(StringComparer.Ordinal)
             .Select(v =>
@@ -35,7 +36,8 @@ public sealed class MigrationPlan
             .ToList();
     }
 
-    public IReadOnlyList<MigrationFile> Pending => Local.Where(f => !Applied.Any(a => a.Version == f.Version)).ToList();
+    /// <summary>Local files not in the journal, in version order (computed once: the inputs never change).</summary>
+    public IReadOnlyList<MigrationFile> Pending { get; }
     public IReadOnlyList<string> Drifted => States.Where(s => s.IsDrifted).Select(s => s.Version).ToList();
     public IReadOnlyList<string> UnknownApplied => States.Where(s => s.IsApplied && !s.IsLocal).Select(s => s.Version).ToList();
     public string? NewestApplied => Applied.Select(a => a.Version).Order(StringComparer.Ordinal).LastOrDefault();
