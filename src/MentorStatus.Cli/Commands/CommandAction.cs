@@ -10,6 +10,8 @@ internal static class CommandAction
 {
     public const int Ok = 0;
     public const int Failed = 1;
+    /// <summary>Usage error: the command could not run as asked (see <see cref="UsageException"/>).</summary>
+    public const int Usage = 2;
 
     public static void Set(Command command, Func<ParseResult, Output.Console, CancellationToken, Task<int>> action) =>
         command.SetAction(async (parse, ct) =>
@@ -18,6 +20,11 @@ internal static class CommandAction
             try
             {
                 return await action(parse, console, ct);
+            }
+            catch (UsageException e)
+            {
+                console.Error(e.Message);
+                return Usage;
             }
             catch (Exception e) when (e is MigrationException or LocalDatabaseException or SqlSyntaxException
                                           or DirectoryNotFoundException or ArgumentException or InvalidOperationException
