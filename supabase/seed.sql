@@ -37,8 +37,10 @@
 --   a004-...0005  Eli      a003-..0015  Harbour               active    now() + 5 days   (expires soon)
 --   a004-...0006  Fen      a003-..0016  Meadow                inactive  none             (coordinator_deactivate)
 --   a004-...0007  Gus      no login     Harbour               active    now() - 1 day    (EXPIRED; no auth user)
--- History: an initial_status record (system, changed_by NULL) for every mentor; Cai's self_pause;
--- Fen's coordinator_deactivate by Sara.
+-- History: an initial_status record (system, changed_by NULL) for every mentor, written by the insert
+-- itself (trigger of migration 20261127100100, at created_at: 60 days ago); Cai's self_pause; Fen's
+-- coordinator_deactivate by Sara. Every mentor starts active, and the two changes are appended as the
+-- table owner may: the history record and the status in one statement.
 --
 -- The certification expiry job, run now, would pause Bo, Dara and Gus.
 
@@ -73,22 +75,22 @@ insert into public.coordinator_assignments (user_id, chapter_id, assigned_at, re
     ('00000000-0000-4000-a003-000000000004', '00000000-0000-4000-a002-000000000012', now() - interval '200 days', null);
 
 insert into public.peer_mentors
-    (id, user_id, organisation_id, display_name, status, status_changed_at, certification_expires_at)
+    (id, user_id, organisation_id, display_name, status, created_at, certification_expires_at)
 values
     ('00000000-0000-4000-a004-000000000001', '00000000-0000-4000-a003-000000000011', '00000000-0000-4000-a001-000000000001',
-     'Alva', 'active', null, now() + interval '200 days'),
+     'Alva', 'active', now() - interval '60 days', now() + interval '200 days'),
     ('00000000-0000-4000-a004-000000000002', '00000000-0000-4000-a003-000000000012', '00000000-0000-4000-a001-000000000001',
-     'Bo', 'active', null, now() - interval '3 days'),
+     'Bo', 'active', now() - interval '60 days', now() - interval '3 days'),
     ('00000000-0000-4000-a004-000000000003', '00000000-0000-4000-a003-000000000013', '00000000-0000-4000-a001-000000000001',
-     'Cai', 'paused', now() - interval '7 days', now() + interval '90 days'),
+     'Cai', 'active', now() - interval '60 days', now() + interval '90 days'),
     ('00000000-0000-4000-a004-000000000004', '00000000-0000-4000-a003-000000000014', '00000000-0000-4000-a001-000000000001',
-     'Dara', 'active', null, now() - interval '10 days'),
+     'Dara', 'active', now() - interval '60 days', now() - interval '10 days'),
     ('00000000-0000-4000-a004-000000000005', '00000000-0000-4000-a003-000000000015', '00000000-0000-4000-a001-000000000002',
-     'Eli', 'active', null, now() + interval '5 days'),
+     'Eli', 'active', now() - interval '60 days', now() + interval '5 days'),
     ('00000000-0000-4000-a004-000000000006', '00000000-0000-4000-a003-000000000016', '00000000-0000-4000-a001-000000000002',
-     'Fen', 'inactive', now() - interval '20 days', null),
+     'Fen', 'active', now() - interval '60 days', null),
     ('00000000-0000-4000-a004-000000000007', null, '00000000-0000-4000-a001-000000000002',
-     'Gus', 'active', null, now() - interval '1 day');
+     'Gus', 'active', now() - interval '60 days', now() - interval '1 day');
 
 insert into public.chapter_memberships (mentor_id, chapter_id) values
     ('00000000-0000-4000-a004-000000000001', '00000000-0000-4000-a002-000000000001'),
@@ -100,19 +102,26 @@ insert into public.chapter_memberships (mentor_id, chapter_id) values
     ('00000000-0000-4000-a004-000000000006', '00000000-0000-4000-a002-000000000012'),
     ('00000000-0000-4000-a004-000000000007', '00000000-0000-4000-a002-000000000011');
 
--- Each mentor's chain: initial_status (previous NULL), then the changes, previous_status of each
--- record = new_status of the one before.
-insert into public.peer_mentor_status_history
-    (id, mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id)
-values
-    ('00000000-0000-4000-a005-000000000001', '00000000-0000-4000-a004-000000000001', null, 'active', null, now() - interval '60 days', 'initial_status', null),
-    ('00000000-0000-4000-a005-000000000002', '00000000-0000-4000-a004-000000000002', null, 'active', null, now() - interval '60 days', 'initial_status', null),
-    ('00000000-0000-4000-a005-000000000003', '00000000-0000-4000-a004-000000000003', null, 'active', null, now() - interval '60 days', 'initial_status', null),
-    ('00000000-0000-4000-a005-000000000004', '00000000-0000-4000-a004-000000000004', null, 'active', null, now() - interval '60 days', 'initial_status', null),
-    ('00000000-0000-4000-a005-000000000005', '00000000-0000-4000-a004-000000000005', null, 'active', null, now() - interval '60 days', 'initial_status', null),
-    ('00000000-0000-4000-a005-000000000006', '00000000-0000-4000-a004-000000000006', null, 'active', null, now() - interval '60 days', 'initial_status', null),
-    ('00000000-0000-4000-a005-000000000007', '00000000-0000-4000-a004-000000000007', null, 'active', null, now() - interval '60 days', 'initial_status', null),
-    ('00000000-0000-4000-a005-000000000013', '00000000-0000-4000-a004-000000000003', 'active', 'paused',
-     '00000000-0000-4000-a003-000000000013', now() - interval '7 days', 'self_pause', null),
-    ('00000000-0000-4000-a005-000000000016', '00000000-0000-4000-a004-000000000006', 'active', 'inactive',
-     '00000000-0000-4000-a003-000000000004', now() - interval '20 days', 'coordinator_deactivate', null);
+-- Each mentor's chain: initial_status (previous NULL, written by the insert above), then the changes,
+-- previous_status of each record = new_status of the one before. The history record and the new
+-- status in one statement: a status never changes without its record.
+with changes (id, mentor_id, new_status, changed_by, changed_at, reason) as (
+    values
+        ('00000000-0000-4000-a005-000000000013'::uuid, '00000000-0000-4000-a004-000000000003'::uuid, 'paused'::public.mentor_status,
+         '00000000-0000-4000-a003-000000000013'::uuid, now() - interval '7 days', 'self_pause'),
+        ('00000000-0000-4000-a005-000000000016'::uuid, '00000000-0000-4000-a004-000000000006'::uuid, 'inactive'::public.mentor_status,
+         '00000000-0000-4000-a003-000000000004'::uuid, now() - interval '20 days', 'coordinator_deactivate')
+),
+recorded as (
+    insert into public.peer_mentor_status_history
+        (id, mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id)
+    select c.id, c.mentor_id, m.status, c.new_status, c.changed_by, c.changed_at, c.reason, null
+    from changes c
+    join public.peer_mentors m on m.id = c.mentor_id
+    returning mentor_id, new_status, changed_at
+)
+update public.peer_mentors m
+set status = r.new_status,
+    status_changed_at = r.changed_at
+from recorded r
+where m.id = r.mentor_id;

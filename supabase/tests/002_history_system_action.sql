@@ -53,10 +53,12 @@ reset role;
 select results_eq(
     $$select previous_status, new_status, changed_by, reason, job_run_id
       from public.peer_mentor_status_history
-      where mentor_id = '00000000-0000-4000-b004-000000000003'$$,
-    $$values ('active'::public.mentor_status, 'paused'::public.mentor_status, null::uuid,
+      where mentor_id = '00000000-0000-4000-b004-000000000003'
+      order by changed_at$$,
+    $$values (null::public.mentor_status, 'active'::public.mentor_status, null::uuid, 'initial_status'::text, null::uuid),
+             ('active'::public.mentor_status, 'paused'::public.mentor_status, null::uuid,
               'certification_expired'::text, '00000000-0000-4000-b006-000000000003'::uuid)$$,
-    'the system path wrote changed_by NULL, the job run id and the previous status'
+    'after the initial record the insert wrote, the system path wrote changed_by NULL, the job run id and the previous status'
 );
 
 select is(

@@ -18,11 +18,10 @@ insert into public.peer_mentors (id, user_id, organisation_id, display_name) val
     ('00000000-0000-4000-b004-000000000032', null, '00000000-0000-4000-b001-000000000003', 'Mentor to keep');
 insert into public.chapter_memberships (mentor_id, chapter_id) values
     ('00000000-0000-4000-b004-000000000031', '00000000-0000-4000-b002-000000000003');
+-- Each mentor's initial_status record is written by the insert above (issue 10).
 insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, changed_by, reason) values
-    ('00000000-0000-4000-b004-000000000031', null, 'active', null, 'initial_status'),
     ('00000000-0000-4000-b004-000000000031', 'active', 'paused', '00000000-0000-4000-b003-000000000003', 'self_pause'),
-    ('00000000-0000-4000-b004-000000000031', 'paused', 'active', '00000000-0000-4000-b003-000000000003', 'self_resume'),
-    ('00000000-0000-4000-b004-000000000032', null, 'active', null, 'initial_status');
+    ('00000000-0000-4000-b004-000000000031', 'paused', 'active', '00000000-0000-4000-b003-000000000003', 'self_resume');
 
 -- Tests ---------------------------------------------------------------------------------------
 select is(

@@ -52,8 +52,8 @@ select is(
 
 select is(
     (select count(*)::int from public.peer_mentor_status_history where mentor_id = '00000000-0000-4000-b004-000000000004'),
-    2,
-    'no history record was deleted'
+    3,
+    'no history record was deleted (the initial record the insert wrote, and the two changes)'
 );
 
 select * from finish();

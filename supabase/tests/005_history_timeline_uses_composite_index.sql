@@ -13,10 +13,12 @@ select plan(4);
 insert into public.organisations (id, name) values
     ('00000000-0000-4000-b001-000000000005', 'Load test organisation 005');
 
-insert into public.peer_mentors (id, organisation_id, display_name)
+-- The insert writes each mentor's initial_status record (issue 10), dated at created_at.
+insert into public.peer_mentors (id, organisation_id, display_name, created_at)
 select ('00000000-0000-4000-b004-' || lpad(to_hex(n), 12, '0'))::uuid,
        '00000000-0000-4000-b001-000000000005',
-       'Load mentor ' || n
+       'Load mentor ' || n,
+       now() - make_interval(days => 90, secs => n)
 from generate_series(1, 20000) as n;
 
 insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, changed_at, reason)
@@ -26,7 +28,7 @@ select ('00000000-0000-4000-b004-' || lpad(to_hex(n), 12, '0'))::uuid,
        now() - make_interval(days => 100 - k * 10, secs => n),
        case when k = 1 then 'initial_status' when k % 2 = 0 then 'self_pause' else 'self_resume' end
 from generate_series(1, 20000) as n
-cross join generate_series(1, 5) as k;
+cross join generate_series(2, 5) as k;
 
 analyze public.peer_mentors;
 analyze public.peer_mentor_status_history;

@@ -10,7 +10,7 @@
 --                      MS404 mentor not found or not yours (same error as for a mentor that does
 --                      not exist, so that existence is not leaked)
 -- Every case runs in its own subtransaction that is always rolled back, so each starts from the
--- fixtures below (target active; for the resume cases the target is first set to paused).
+-- fixtures below (target active; for the resume cases the target first paused themself).
 begin;
 create extension if not exists pgtap with schema extensions;
 set local search_path = public, extensions;
@@ -52,10 +52,7 @@ insert into public.coordinator_assignments (user_id, chapter_id, revoked_at) val
     ('00000000-0000-4000-c003-000000000012', '00000000-0000-4000-c002-00000000000b', null),
     ('00000000-0000-4000-c003-000000000013', '00000000-0000-4000-c002-00000000000c', null),
     ('00000000-0000-4000-c003-000000000014', '00000000-0000-4000-c002-00000000000a', now() - interval '1 day');
-insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, reason) values
-    ('00000000-0000-4000-c004-000000000001', null, 'active', 'initial_status'),
-    ('00000000-0000-4000-c004-000000000002', null, 'active', 'initial_status'),
-    ('00000000-0000-4000-c004-000000000003', null, 'active', 'initial_status');
+-- Each mentor's initial_status record is written by the insert above (issue 10).
 
 create temp table actors (actor text primary key, db_role text not null, user_id uuid);
 insert into actors values
@@ -122,7 +119,15 @@ begin
 
     begin
         if p_operation like '%resume' then
-            update public.peer_mentors set status = 'paused' where id = v_mentor_id;  -- as the owner
+            -- As the owner: the mentor paused themself (a self_pause record and the status in one
+            -- statement), so that both resumes are allowed by the rules of issue 10.
+            with recorded as (
+                insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, changed_by, changed_at, reason)
+                select m.id, 'active', 'paused', m.user_id, clock_timestamp(), 'self_pause'
+                from public.peer_mentors m where m.id = v_mentor_id
+                returning mentor_id, changed_at)
+            update public.peer_mentors m set status = 'paused', status_changed_at = r.changed_at
+            from recorded r where m.id = r.mentor_id;
         end if;
 
         -- Act as the user: what "set local role ...; set local request.jwt.claims = ..." does.

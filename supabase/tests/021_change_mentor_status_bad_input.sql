@@ -24,8 +24,7 @@ insert into public.chapter_memberships (mentor_id, chapter_id) values
     ('00000000-0000-4000-d004-000000000002', '00000000-0000-4000-d002-000000000001');
 insert into public.coordinator_assignments (user_id, chapter_id) values
     ('00000000-0000-4000-d003-000000000011', '00000000-0000-4000-d002-000000000001');
-insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, reason) values
-    ('00000000-0000-4000-d004-000000000001', null, 'active', 'initial_status');
+-- Each mentor's initial_status record is written by the insert above (issue 10).
 
 create temp table state_before as
 select (select count(*) from public.peer_mentor_status_history) as history_records,
