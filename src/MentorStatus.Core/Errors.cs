@@ -20,6 +20,18 @@ public sealed class StatusChangeNotAllowedException(string message, Exception? i
 /// <summary>MS409: the reason code does not lead from the mentor's current status to the requested one.</summary>
 public sealed class IllegalStatusTransitionException(string message, Exception? inner = null) : MentorStatusException(message, inner);
 
+/// <summary>
+/// MS412: the reason code leads from the current status, but public.mentor_status_rules do not let this caller use it
+/// for the cause of the mentor's pause (e.g. a mentor resuming out of a coordinator's pause). The message says who may.
+/// </summary>
+public sealed class StatusRuleViolationException(string message, Exception? inner = null) : MentorStatusException(message, inner);
+
+/// <summary>MS413: a text argument is longer than its limit (a reason: 63 characters); refused before any lookup.</summary>
+public sealed class ArgumentTooLongException(string message, Exception? inner = null) : MentorStatusException(message, inner);
+
+/// <summary>MS429: a mentor changed their own status too often (public.mentor_status_settings); the message says when they may again.</summary>
+public sealed class StatusChangeRateLimitedException(string message, Exception? inner = null) : MentorStatusException(message, inner);
+
 /// <summary>MS422: the reason is not a code of public.mentor_status_reason_codes.</summary>
 public sealed class UnknownReasonCodeException(string reason, string message, Exception? inner = null)
     : MentorStatusException(message, inner)

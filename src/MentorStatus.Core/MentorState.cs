@@ -24,11 +24,12 @@ public static class ReasonCodes
     public const string CoordinatorReactivate = "coordinator_reactivate";
     public const string CertificationExpired = "certification_expired";
     public const string CertificationRenewed = "certification_renewed";
+    public const string CoordinatorCertificationOverride = "coordinator_certification_override";
     public const string InitialStatus = "initial_status";
 
     public static IReadOnlyList<string> All { get; } =
     [
         SelfPause, SelfResume, CoordinatorManualPause, CoordinatorResume, CoordinatorDeactivate,
-        CoordinatorReactivate, CertificationExpired, CertificationRenewed, InitialStatus,
+        CoordinatorReactivate, CertificationExpired, CertificationRenewed, CoordinatorCertificationOverride, InitialStatus,
     ];
 }

@@ -16,6 +16,9 @@ public sealed record TimelinePage(IReadOnlyList<StatusChange> Items, string? Nex
 public sealed record MentorCurrentStatus(
     Guid MentorId, string DisplayName, MentorState Status, DateTimeOffset? StatusChangedAt, DateTimeOffset? CertificationExpiresAt);
 
+/// <summary>A status change the caller may make now (public.allowed_status_changes): for the UI to offer only these.</summary>
+public sealed record AllowedStatusChange(string ReasonCode, MentorState NewStatus, string Description);
+
 /// <summary>
 /// Reads and changes mentor statuses. Every call is one transaction as the given <see cref="Caller"/>:
 /// for a user, role authenticated with their JWT claims, so row-level security decides what they see
@@ -48,6 +51,8 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
         where job_run_id = $1
         order by changed_at, id
         """;
+
+    private const string AllowedChangesSql = "select reason_code, new_status, description from public.allowed_status_changes($1)";
 
     private const string CurrentStatusSql = """
         select id, display_name, status, status_changed_at, certification_expires_at
@@ -116,6 +121,26 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
             await using var command = new NpgsqlCommand(JobRunSql, connection) { Parameters = { new() { Value = jobRunId } } };
             return await ReadChangesAsync(command, token);
         }, ct);
+
+    /// <summary>
+    /// What a signed-in user may do to this mentor now, under public.mentor_status_rules (their relation to the mentor,
+    /// the mentor's status and the cause of the pause, their own rate limit). Empty for a mentor they may not see.
+    /// Only for a user: the service changes statuses with system codes and has no rules to offer.
+    /// </summary>
+    public Task<IReadOnlyList<AllowedStatusChange>> GetAllowedStatusChangesAsync(Caller caller, Guid mentorId, CancellationToken ct = default)
+    {
+        if (caller is not Caller.UserCaller)
+            throw new ArgumentException("allowed status changes are answered for a signed-in user only: pass Caller.User(userId).", nameof(caller));
+        return Transactions.RunAsync<IReadOnlyList<AllowedStatusChange>>(dataSource, caller, _retry, async (connection, token) =>
+        {
+            await using var command = new NpgsqlCommand(AllowedChangesSql, connection) { Parameters = { new() { Value = mentorId } } };
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var list = new List<AllowedStatusChange>();
+            while (await reader.ReadAsync(token))
+                list.Add(new AllowedStatusChange(reader.GetString(0), reader.GetFieldValue<MentorState>(1), reader.GetString(2)));
+            return list;
+        }, ct, mentorId);
+    }
 
     /// <summary>Current status of many mentors in one round trip. Mentors not found (or not visible) are absent.</summary>
     public Task<IReadOnlyDictionary<Guid, MentorCurrentStatus>> GetCurrentStatusesAsync(Caller caller, IReadOnlyCollection<Guid> mentorIds, CancellationToken ct = default) =>

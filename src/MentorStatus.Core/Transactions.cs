@@ -83,7 +83,7 @@ internal static class Transactions
         }
     }
 
-    /// <summary>The typed exception for a mentor-status SQLSTATE (see the task-003 migration), or null.</summary>
+    /// <summary>The typed exception for a mentor-status SQLSTATE (see the task-003 and issue-10 migrations), or null.</summary>
     internal static MentorStatusException? Map(PostgresException e, Guid? mentorId, string? reason)
     {
         var text = e.MessageText + (e.Hint is null ? "" : $" ({e.Hint})");
@@ -94,6 +94,9 @@ internal static class Transactions
                 new StatusChangeNotAllowedException(text, e) { SqlState = e.SqlState },
             "MS409" => new IllegalStatusTransitionException(text, e) { SqlState = e.SqlState },
             "MS422" => new UnknownReasonCodeException(reason ?? "", text, e) { SqlState = e.SqlState },
+            "MS412" => new StatusRuleViolationException(text, e) { SqlState = e.SqlState },
+            "MS413" => new ArgumentTooLongException(text, e) { SqlState = e.SqlState },
+            "MS429" => new StatusChangeRateLimitedException(text, e) { SqlState = e.SqlState },
             _ => null,
         };
     }

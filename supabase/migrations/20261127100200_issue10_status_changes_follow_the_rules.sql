@@ -179,15 +179,16 @@ begin
             ) r;
 
             if v_recent >= v_limit then
-                raise exception 'change_mentor_status: you have changed your own status % times in the last %; the limit is %',
+                -- Everything a person acts on is in the message: clients (Npgsql by default) may drop the detail.
+                raise exception 'change_mentor_status: you have changed your own status % times in the last %; the limit is %; %',
                         v_recent,
                         case when extract(epoch from v_window) % 3600 = 0
                              then (extract(epoch from v_window) / 3600)::bigint::text || ' hours'
                              else v_window::text end,
-                        v_limit
+                        v_limit,
+                        case when v_next_allowed is null then 'changing your own status is switched off'
+                             else pg_catalog.format('your next change is possible after %s', v_next_allowed + v_window) end
                     using errcode = 'MS429',
-                          detail = case when v_next_allowed is null then 'Changing your own status is switched off.'
-                                        else pg_catalog.format('Your next change is possible after %s.', v_next_allowed + v_window) end,
                           hint = 'Try again later, or ask a coordinator of your chapter (public.mentor_status_settings sets the limit).';
             end if;
         end if;
@@ -228,13 +229,14 @@ begin
           and r.pause_cause is not distinct from v_cause
           and r.to_status = p_new_status;
 
-        raise exception 'change_mentor_status: "%" by % is not allowed for a mentor %',
+        -- Who may do it instead goes in the message itself: clients (Npgsql by default) may drop the detail.
+        raise exception 'change_mentor_status: "%" by % is not allowed for a mentor %; who may make them %: %',
                 p_reason,
                 case v_rule_actor when 'self' then 'the mentor' else 'a coordinator' end,
                 case when v_cause is null then 'who is ' || v_current_status::text
-                     else 'paused by ' || v_cause end
+                     else 'paused by ' || v_cause end,
+                p_new_status, coalesce(v_allowed, 'nobody')
             using errcode = 'MS412',
-                  detail = pg_catalog.format('Who may make this mentor %s instead: %s.', p_new_status, coalesce(v_allowed, 'nobody')),
                   hint = 'See public.mentor_status_rules, or call public.allowed_status_changes(mentor_id) for what you may do now.';
     end if;
 
@@ -417,12 +419,12 @@ begin
               and r.pause_cause is not distinct from v_cause
               and r.to_status = p_new_status;
 
-            raise exception 'record_system_status_change: "%" by the system is not allowed for a mentor %',
+            raise exception 'record_system_status_change: "%" by the system is not allowed for a mentor %; who may make them %: %',
                     p_reason,
                     case when v_cause is null then 'who is ' || v_current_status::text
-                         else 'paused by ' || v_cause end
+                         else 'paused by ' || v_cause end,
+                    p_new_status, coalesce(v_allowed, 'nobody')
                 using errcode = 'MS412',
-                      detail = pg_catalog.format('Who may make this mentor %s instead: %s.', p_new_status, coalesce(v_allowed, 'nobody')),
                       hint = 'See public.mentor_status_rules.';
         end if;
 

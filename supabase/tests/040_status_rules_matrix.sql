@@ -242,21 +242,24 @@ set local role authenticated;
 set local request.jwt.claims = '{"sub":"00000000-0000-4000-e003-000000000001","role":"authenticated"}';
 select throws_ok(
     $$select public.change_mentor_status('00000000-0000-4000-e004-000000000001', 'active', 'self_resume')$$,
-    'MS412', 'change_mentor_status: "self_resume" by the mentor is not allowed for a mentor paused by coordinator_manual_pause',
-    'a mentor cannot resume out of a coordinator''s pause (MS412)');
-create function pg_temp.detail_of(p_sql text) returns text language plpgsql as $$
-declare v_detail text;
+    'MS412', 'change_mentor_status: "self_resume" by the mentor is not allowed for a mentor paused by coordinator_manual_pause; '
+             'who may make them active: a coordinator of one of the mentor''s chapters (coordinator_resume)',
+    'a mentor cannot resume out of a coordinator''s pause (MS412), and the message says a coordinator may, with coordinator_resume');
+create function pg_temp.message_of(p_sql text) returns text language plpgsql as $$
 begin
     execute p_sql;
     return null;
 exception when others then
-    get stacked diagnostics v_detail = pg_exception_detail;
-    return v_detail;
+    return sqlerrm;
 end;
 $$;
-select is(pg_temp.detail_of($$select public.change_mentor_status('00000000-0000-4000-e004-000000000001', 'active', 'self_resume')$$),
-    'Who may make this mentor active instead: a coordinator of one of the mentor''s chapters (coordinator_resume).',
-    'the refusal names who may resume instead: a coordinator, with coordinator_resume');
+reset role;
+set local role authenticated;
+set local request.jwt.claims = '{"sub":"00000000-0000-4000-e003-000000000011","role":"authenticated"}';
+select is(pg_temp.message_of($$select public.change_mentor_status('00000000-0000-4000-e004-000000000001', 'active', 'coordinator_certification_override')$$),
+    'change_mentor_status: "coordinator_certification_override" by a coordinator is not allowed for a mentor paused by coordinator_manual_pause; '
+    'who may make them active: a coordinator of one of the mentor''s chapters (coordinator_resume)',
+    'the override is only for a certification pause: the coordinator is told to use coordinator_resume');
 reset role;
 
 -- certification_renewed never resumes a coordinator's pause, even with a valid certification
@@ -264,7 +267,8 @@ set local role service_role;
 set local request.jwt.claims = '{"role":"service_role"}';
 select throws_ok(
     $$select mentor_status_private.record_system_status_change('00000000-0000-4000-e004-000000000001', 'active', 'certification_renewed', null)$$,
-    'MS412', 'record_system_status_change: "certification_renewed" by the system is not allowed for a mentor paused by coordinator_manual_pause',
+    'MS412', 'record_system_status_change: "certification_renewed" by the system is not allowed for a mentor paused by coordinator_manual_pause; '
+             'who may make them active: a coordinator of one of the mentor''s chapters (coordinator_resume)',
     'certification_renewed does not resume a mentor a coordinator paused (MS412)');
 reset role;
 
@@ -289,9 +293,10 @@ select throws_ok(
     $$select public.change_mentor_status('00000000-0000-4000-e004-000000000001', 'active', 'self_resume')$$,
     'MS412', null,
     'a mentor the job paused cannot self_resume with an expired certification');
-select is(pg_temp.detail_of($$select public.change_mentor_status('00000000-0000-4000-e004-000000000001', 'active', 'self_resume')$$),
-    'Who may make this mentor active instead: a coordinator of one of the mentor''s chapters (coordinator_certification_override); '
-    'the system, with a certification that expires in the future (certification_renewed).',
+select is(pg_temp.message_of($$select public.change_mentor_status('00000000-0000-4000-e004-000000000001', 'active', 'self_resume')$$),
+    'change_mentor_status: "self_resume" by the mentor is not allowed for a mentor paused by certification_expired; who may make them active: '
+    'a coordinator of one of the mentor''s chapters (coordinator_certification_override); '
+    'the system, with a certification that expires in the future (certification_renewed)',
     'the refusal names the override and the renewal');
 reset role;
 set local role service_role;

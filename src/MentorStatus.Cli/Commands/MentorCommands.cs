@@ -17,6 +17,7 @@ internal static class MentorCommands
         var mentor = new Command("mentor", "Read and change a peer mentor's status.");
         mentor.Subcommands.Add(Timeline());
         mentor.Subcommands.Add(Status());
+        mentor.Subcommands.Add(Allowed());
         return mentor;
     }
 
@@ -55,6 +56,33 @@ internal static class MentorCommands
         return command;
     }
 
+    private static Command Allowed()
+    {
+        var id = new Argument<string>("mentor-id") { Description = "The mentor (peer_mentors.id)." };
+        var command = new Command("allowed",
+            "What a signed-in user may do to this mentor now (public.allowed_status_changes): the reason codes the rules " +
+            "allow for the mentor's status, the cause of the pause and the user's relation to the mentor. Empty for a mentor " +
+            "the user may not see. Example: `mentor allowed 00000000-0000-4000-a004-000000000003 --as-user 00000000-0000-4000-a003-000000000002 --json`")
+        { Arguments = { id }, Options = { AsUser } };
+        CommandAction.Set(command, async (parse, console, ct) =>
+        {
+            var mentorId = MentorId(parse.GetValue(id)!);
+            if (CallerOf(parse) is not Caller.UserCaller user)
+                throw new UsageException("--as-user is required: what may be done depends on who asks (the service uses system codes only).");
+            await using var dataSource = await JobCommands.DataSourceAsync(parse, console, ct);
+            var allowed = await new MentorStatusRepository(dataSource).GetAllowedStatusChangesAsync(user, mentorId, ct);
+            if (console.IsJson) { console.WriteJson(allowed); return CommandAction.Ok; }
+            var table = new Table().Title($"{user.UserId} may change {mentorId}").Border(TableBorder.Rounded)
+                .AddColumns("reason", "to", "what it means");
+            foreach (var a in allowed)
+                table.AddRow(Markup.Escape(a.ReasonCode), $"[bold]{a.NewStatus.ToString().ToLowerInvariant()}[/]", Markup.Escape(a.Description));
+            console.Write(table);
+            if (allowed.Count == 0) console.Info("nothing (the mentor does not exist, is not visible to this user, or the rules allow this user nothing now)");
+            return CommandAction.Ok;
+        });
+        return command;
+    }
+
     private static Command Status()
     {
         var id = new Argument<string>("mentor-id") { Description = "The mentor (peer_mentors.id)." };
@@ -64,7 +92,11 @@ internal static class MentorCommands
             Description = $"A reason code: {string.Join(", ", ReasonCodes.All)}. Mentors use self_*, coordinators coordinator_*, the service system codes.",
             Required = true,
         };
-        var command = new Command("status", "Change a mentor's status (and append the history record) through the database's one sanctioned path.")
+        var command = new Command("status",
+            "Change a mentor's status (and append the history record) through the database's one sanctioned path. " +
+            "Who paused decides who may resume (public.mentor_status_rules): a refusal says who may do it instead; " +
+            "`mentor allowed` lists what a user may do now. Example: " +
+            "`mentor status 00000000-0000-4000-a004-000000000003 active --reason self_resume --as-user 00000000-0000-4000-a003-000000000013`")
         { Arguments = { id, status }, Options = { reason, AsUser } };
         CommandAction.Set(command, async (parse, console, ct) =>
         {

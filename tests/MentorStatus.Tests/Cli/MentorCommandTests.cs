@@ -62,4 +62,37 @@ public sealed class MentorCommandTests
         await using var data = target.CreateDataSource();
         Assert.Equal(1L, await data.ScalarAsync<long>("select count(*) from peer_mentor_status_history where mentor_id = $1::uuid", Bo));
     }
+
+    private const string Cai = "00000000-0000-4000-a004-000000000003";
+    private const string CaiUser = "00000000-0000-4000-a003-000000000013";
+    private const string Rami = "00000000-0000-4000-a003-000000000002";
+
+    [Fact]
+    public async Task AMentorACoordinatorPausedCannotResume_TheRefusalSaysWhoMay_AndAllowedListsIt()
+    {
+        var target = await TestDatabases.SeededAsync("cli_rules");
+        // Cai paused themself in the seed: Rami (coordinator of Riverside) resumes, then pauses Cai himself
+        foreach (var (status, reason) in new[] { ("active", "coordinator_resume"), ("paused", "coordinator_manual_pause") })
+        {
+            var step = await CliRunner.RunAsync(Root, "mentor", "status", Cai, status, "--reason", reason, "--as-user", Rami, "--db-url", target.Url);
+            Assert.True(step.ExitCode == 0, step.Stderr);
+        }
+
+        var refused = await CliRunner.RunAsync(Root, "mentor", "status", Cai, "active", "--reason", "self_resume", "--as-user", CaiUser, "--db-url", target.Url);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("paused by coordinator_manual_pause", refused.Stderr);
+        Assert.Contains("a coordinator of one of the mentor's chapters (coordinator_resume)", refused.Stderr);
+
+        var mine = await CliRunner.RunAsync(Root, "mentor", "allowed", Cai, "--as-user", CaiUser, "--json", "--db-url", target.Url);
+        Assert.True(mine.ExitCode == 0, mine.Stderr);
+        using (var json = JsonDocument.Parse(mine.Stdout)) Assert.Equal(0, json.RootElement.GetArrayLength());
+        var his = await CliRunner.RunAsync(Root, "mentor", "allowed", Cai, "--as-user", Rami, "--json", "--db-url", target.Url);
+        using (var json = JsonDocument.Parse(his.Stdout))
+            Assert.Equal(["coordinator_deactivate", "coordinator_resume"],
+                json.RootElement.EnumerateArray().Select(a => a.GetProperty("reason_code").GetString()));
+
+        var usage = await CliRunner.RunAsync(Root, "mentor", "allowed", Cai, "--db-url", target.Url);
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Contains("--as-user is required", usage.Stderr);
+    }
 }

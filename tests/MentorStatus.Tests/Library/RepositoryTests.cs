@@ -52,7 +52,8 @@ public sealed class RepositoryTests
             repo.ChangeStatusAsync(Caller.User(w.Ann), w.M3, MentorState.Paused, ReasonCodes.CoordinatorManualPause));
         Assert.Equal(w.M3, e.MentorId);
         Assert.Equal("active", await w.Db.StatusAsync(w.M3));
-        Assert.Equal(0, await w.Db.CountAsync("select count(*) from public.peer_mentor_status_history where mentor_id = $1", w.M3));
+        // only the initial record its insert wrote (issue 10)
+        Assert.Equal(1, await w.Db.CountAsync("select count(*) from public.peer_mentor_status_history where mentor_id = $1", w.M3));
     }
 
     [Fact]
@@ -75,10 +76,10 @@ public sealed class RepositoryTests
         Assert.Equal(MentorState.Paused, asService[w.M3].Status);
         Assert.Equal("M3", asService[w.M3].DisplayName);
 
-        // M3's history: Ben sees it, Ann (other chapter) sees an empty timeline.
-        Assert.Single((await repo.GetTimelineAsync(Caller.User(w.Ben), w.M3)).Items);
+        // M3's history (its initial record and Ben's pause): Ben sees it, Ann (other chapter) sees an empty timeline.
+        Assert.Equal(2, (await repo.GetTimelineAsync(Caller.User(w.Ben), w.M3)).Items.Count);
         Assert.Empty((await repo.GetTimelineAsync(Caller.User(w.Ann), w.M3)).Items);
-        Assert.Single((await repo.GetTimelineAsync(Caller.Service, w.M3)).Items);
+        Assert.Equal(2, (await repo.GetTimelineAsync(Caller.Service, w.M3)).Items.Count);
     }
 
     [Fact]
@@ -87,7 +88,10 @@ public sealed class RepositoryTests
         var w = await World.CreateAsync("repo_service");
         await using var _ = w.Db;
         var repo = new MentorStatusRepository(w.Db.DataSource);
-        await repo.ChangeStatusAsync(Caller.User(w.Ann), w.M1, MentorState.Paused, ReasonCodes.CoordinatorManualPause);
+        // issue 10: certification_renewed resumes only a pause the certification job made, with a renewed certification
+        await w.Db.DataSource.ExecuteAsync("update public.peer_mentors set certification_expires_at = now() - interval '1 day' where id = $1", w.M1);
+        await repo.ChangeStatusAsync(Caller.Service, w.M1, MentorState.Paused, ReasonCodes.CertificationExpired);
+        await w.Db.DataSource.ExecuteAsync("update public.peer_mentors set certification_expires_at = now() + interval '1 year' where id = $1", w.M1);
 
         var change = await repo.ChangeStatusAsync(Caller.Service, w.M1, MentorState.Active, ReasonCodes.CertificationRenewed);
         Assert.Null(change.ChangedBy);
@@ -115,7 +119,7 @@ public sealed class RepositoryTests
         await Assert.ThrowsAsync<MentorNotFoundException>(() =>
             repo.ChangeStatusAsync(Caller.User(w.Ann), Guid.NewGuid(), MentorState.Paused, ReasonCodes.CoordinatorManualPause));
 
-        Assert.Equal(0, await w.Db.CountAsync("select count(*) from public.peer_mentor_status_history"));
+        Assert.Equal(0, await w.Db.CountAsync("select count(*) from public.peer_mentor_status_history where reason <> 'initial_status'"));
         Assert.Equal("active", await w.Db.StatusAsync(w.M1));
     }
 
@@ -219,6 +223,7 @@ public sealed class SchemaCheckTests
         await using (var admin = target.CreateDataSource())
         {
             await admin.ExecuteAsync("insert into public.mentor_status_reason_codes (code, actor_kind, description) values ('parental_leave', 'mentor', 'x')");
+            await admin.ExecuteAsync("delete from public.mentor_status_rules where reason_code = 'certification_renewed'");
             await admin.ExecuteAsync("delete from public.mentor_status_transitions where reason_code = 'certification_renewed'");
             await admin.ExecuteAsync("delete from public.mentor_status_reason_codes where code = 'certification_renewed'");
         }

@@ -36,8 +36,10 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
         Change("reason: SQL fragment closing the quote and updating", Faults.Alva, "paused", "self_pause'; update public.peer_mentors set status = 'inactive'; --", "MS422"),
         Change("reason: tautology ' or '1'='1", Faults.Alva, "paused", "self_pause' or '1'='1", "MS422"),
         Change("reason: '); delete from history; --", Faults.Alva, "paused", "'); delete from public.peer_mentor_status_history; --", "MS422"),
-        Change("reason: 1 MB string", Faults.Alva, "paused", OneMegabyte, "MS422"),
-        Change("reason: valid code followed by 1 MB of spaces", Faults.Alva, "paused", "self_pause" + new string(' ', 1 << 20), "MS422"),
+        // issue 10: longer than the longest code (63) is refused before any lookup, naming the limit
+        Change("reason: 1 MB string", Faults.Alva, "paused", OneMegabyte, "MS413"),
+        Change("reason: valid code followed by 1 MB of spaces", Faults.Alva, "paused", "self_pause" + new string(' ', 1 << 20), "MS413"),
+        Change("reason: 64 characters", Faults.Alva, "paused", new string('a', 64), "MS413"),
         Change("reason: empty string", Faults.Alva, "paused", "", "MS422"),
         Change("reason: valid code in upper case", Faults.Alva, "paused", "SELF_PAUSE", "MS422"),
         Change("reason: valid code with a leading space", Faults.Alva, "paused", " self_pause", "MS422"),

@@ -104,13 +104,25 @@ public sealed class RlsMatrixTests
         Assert.True(outcome == c.Expected, $"{c.Name}\n  expected: {c.Expected}\n  actual:   {outcome}");
     }
 
+    // As the owner: the mentor paused themself (a self_pause record and the status in one statement, as
+    // issue 10 requires of every status change), so that both resumes are allowed by the rules.
+    private const string PausedByThemselfSql = """
+        with recorded as (
+            insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, changed_by, changed_at, reason)
+            select m.id, 'active', 'paused', m.user_id, clock_timestamp(), 'self_pause'
+            from public.peer_mentors m where m.id = $1
+            returning mentor_id, changed_at)
+        update public.peer_mentors m set status = 'paused', status_changed_at = r.changed_at
+        from recorded r where m.id = r.mentor_id
+        """;
+
     /// <summary>Runs one case in its own transaction, always rolled back; returns its outcome.</summary>
     private static async Task<string> RunCaseAsync(NpgsqlDataSource dataSource, Actor actor, Guid mentor, Op op)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
         if (op is Op.SelfResume or Op.CoordinatorResume)
-            await connection.RunAsync("update public.peer_mentors set status = 'paused' where id = $1", mentor);
+            await connection.RunAsync(PausedByThemselfSql, mentor);
         var before = await SnapshotAsync(connection, mentor);
 
         await connection.ActAsAsync(actor);

@@ -55,7 +55,7 @@ public sealed class StatusChangeBadInputTests
         ["reason code with trailing space"] =
             new("alva", Seed.Mentors.Alva, "paused", "self_pause ", "MS422", "unknown reason code (not a code: 11 characters, not repeated here)"),
         ["1 MB reason string"] =
-            new("alva", Seed.Mentors.Alva, "paused", OneMegabyte, "MS422", "unknown reason code (not a code: 1048576 characters, not repeated here)"),
+            new("alva", Seed.Mentors.Alva, "paused", OneMegabyte, "MS413", "reason is 1048576 characters long; the limit is 63 characters"),
         ["no user in the JWT"] =
             new("authenticated-without-sub", Seed.Mentors.Alva, "paused", "self_pause", "MS401", "no authenticated user"),
         ["anon calls the rpc"] =
