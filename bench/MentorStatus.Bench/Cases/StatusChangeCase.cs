@@ -45,6 +45,7 @@ public static class StatusChangeCase
         await File.WriteAllTextAsync(scriptFile, Script, ct);
 
         ctx.Say($"pgbench -i -s {size.PgbenchScale} (database pgbench, for the -N baseline)…");
+        await LiftRateLimitAsync(ctx, ct);
         await ctx.ExecAsync("create database pgbench", ct);
         await ctx.Pgbench.ExecAsync("pgbench", ["-i", "-q", "-s", size.PgbenchScale.ToString(CultureInfo.InvariantCulture)], ct);
 
@@ -152,10 +153,28 @@ public static class StatusChangeCase
             MaxPoolSize = 16, ApplicationName = "mentorstatus-bench",
         }.ConnectionString;
 
-    /// <summary>Makes every mentor of the pool active again (a run cut short might leave one paused).</summary>
+    /// <summary>
+    /// Makes every mentor of the pool active again (a run cut short might leave one paused): with a history record in the
+    /// same statement, as every status change needs since issue 10.
+    /// </summary>
     private static Task ResetPoolAsync(BenchContext ctx, CancellationToken ct) =>
-        ctx.ExecAsync($"update public.peer_mentors set status = 'active' where status <> 'active' " +
-                      $"and id between '{Ids.Mentor(1)}' and '{Ids.Mentor(ctx.Size.StatusPool)}'", ct);
+        ctx.ExecAsync($"""
+            with reset as (
+                update public.peer_mentors m set status = 'active', status_changed_at = clock_timestamp()
+                from public.peer_mentors old
+                where old.id = m.id and old.status <> 'active'
+                  and m.id between '{Ids.Mentor(1)}' and '{Ids.Mentor(ctx.Size.StatusPool)}'
+                returning m.id, old.status as previous_status, m.status_changed_at)
+            insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, changed_by, changed_at, reason)
+            select r.id, r.previous_status, 'active', null, r.status_changed_at, 'coordinator_resume' from reset r
+            """, ct);
+
+    /// <summary>
+    /// The bench pauses and resumes each mentor many times a run: lift the self-change rate limit of issue 10 (10 a day)
+    /// on the bench database. The rpc still counts the mentor's recent changes, as it does in production.
+    /// </summary>
+    private static Task LiftRateLimitAsync(BenchContext ctx, CancellationToken ct) =>
+        ctx.ExecAsync("update public.mentor_status_settings set self_change_limit = 1000000, updated_at = now()", ct);
 
     /// <summary>Runs the clients for <paramref name="duration"/>; returns status changes per second.</summary>
     private static async Task<(double Tps, double CpuMsPerChange)> RunClientsAsync(IStatusChangePath path, int clients, int per, TimeSpan duration,

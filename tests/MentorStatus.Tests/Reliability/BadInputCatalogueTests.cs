@@ -33,7 +33,7 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
 
     private static IEnumerable<DbCase> DatabaseCases() =>
     [
-        Change("reason: SQL fragment closing the quote and updating", Faults.Alva, "paused", "self_pause'; update public.peer_mentors set status = 'inactive'; --", "MS422"),
+        Change("reason: SQL fragment closing the quote and updating", Faults.Alva, "paused", "self_pause'; update public.peer_mentors set status = 'inactive'; --", "MS413"), // 67 characters: over the limit (issue 10)
         Change("reason: tautology ' or '1'='1", Faults.Alva, "paused", "self_pause' or '1'='1", "MS422"),
         Change("reason: '); delete from history; --", Faults.Alva, "paused", "'); delete from public.peer_mentor_status_history; --", "MS422"),
         // issue 10: longer than the longest code (63) is refused before any lookup, naming the limit
