@@ -1,5 +1,6 @@
-using System.Net;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 
 namespace MentorStatus.Notifications;
 
@@ -88,9 +89,9 @@ public static class NotificationTemplates
         }
         text.AppendLine().AppendLine(t.Outro).AppendLine().AppendLine(t.Signature);
 
-        static string E(string s) => WebUtility.HtmlEncode(s);
+        static string E(string s) => Html.Encode(s);
         var html = new StringBuilder()
-            .Append("<!DOCTYPE html><html lang=\"").Append(message.Language == "en" ? "en" : "nb").Append("\"><body>")
+            .Append("<!DOCTYPE html><html lang=\"").Append(message.Language == "en" ? "en" : "nb").Append("\"><head><meta charset=\"utf-8\"></head><body>")
             .Append("<p>").Append(E(t.Greeting)).Append("</p>")
             .Append("<p>").Append(E(t.Intro(count))).Append("</p><ul>");
         foreach (var m in message.Mentors)
@@ -104,6 +105,9 @@ public static class NotificationTemplates
         html.Append("</ul><p>").Append(E(t.Outro)).Append("</p><p>").Append(E(t.Signature)).Append("</p></body></html>");
         return new RenderedMessage(subject, text.ToString(), html.ToString());
     }
+
+    // Escapes markup but keeps letters such as æ, ø, å readable in the HTML source.
+    private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
 
     private static Texts For(string language) => language == "en" ? En : Nb;
 }
