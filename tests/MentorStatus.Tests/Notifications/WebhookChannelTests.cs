@@ -151,7 +151,7 @@ public sealed class WebhookChannelTests
         Assert.Equal(4, receiver.RequestsPerKey.Count);
         Assert.All(receiver.RequestsPerKey.Where(k => k.Key != firstKey), k => Assert.Equal(1, k.Value));
         Assert.Equal(4L, await s.Db.CountAsync("select count(*) from public.coordinator_notifications where status = 'sent'"));
-        Assert.Equal(2L, await s.Db.CountAsync("select attempts from public.coordinator_notifications where id = $1::uuid", firstKey));
+        Assert.Equal(2L, await s.Db.CountAsync("select attempts::bigint from public.coordinator_notifications where id = $1::uuid", firstKey));
         cli.Dispose();
     }
 }
