@@ -8,18 +8,6 @@
 --                                 the outcome of each channel for each notification, so that a retry
 --                                 redoes only the channels that have not delivered (no duplicate email)
 
--- Language of an organisation's messages ------------------------------------------------------------
--- Nullable without a default: adding it rewrites nothing and locks organisations only for a moment.
-alter table public.organisations
-    add column language text null;
-
-alter table public.organisations
-    add constraint organisations_language_supported check (language in ('nb', 'en')) not valid;
-
-comment on column public.organisations.language is
-    'Language of the notifications sent to this organisation''s coordinators: nb (Norwegian Bokmål) or en '
-    '(English). NULL means nb, the language of the Norwegian peer-support organisations this serves.';
-
 -- Per-channel outcome ----------------------------------------------------------------------------------
 create table public.coordinator_notification_deliveries (
     notification_id uuid not null references public.coordinator_notifications (id) on delete cascade,
@@ -158,3 +146,16 @@ begin
     end if;
 end;
 $$;
+
+-- Language of an organisation's messages ------------------------------------------------------------
+-- Nullable without a default: adding it rewrites nothing and locks organisations only for a moment.
+-- Last in the file, so the ACCESS EXCLUSIVE lock it takes is held for no other statement.
+alter table public.organisations
+    add column language text null;
+
+alter table public.organisations
+    add constraint organisations_language_supported check (language in ('nb', 'en')) not valid;
+
+comment on column public.organisations.language is
+    'Language of the notifications sent to this organisation''s coordinators: nb (Norwegian Bokmål) or en '
+    '(English). NULL means nb, the language of the Norwegian peer-support organisations this serves.';
