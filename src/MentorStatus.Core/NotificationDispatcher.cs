@@ -1,51 +1,65 @@
+using System.Collections.Concurrent;
+using MentorStatus.Notifications;
 using Npgsql;
 
 namespace MentorStatus;
 
-/// <summary>Delivers one notification. Use <see cref="CoordinatorNotification.IdempotencyKey"/> so the channel can drop a redelivery.</summary>
+/// <summary>Delivers one notification; throws on failure. Use <see cref="CoordinatorNotification.IdempotencyKey"/> so the receiver can drop a redelivery.
+/// A simple way to plug in a channel of your own (see <see cref="SenderChannel"/>); the built-in channels implement <see cref="INotificationChannel"/>.</summary>
 public interface INotificationSender
 {
     Task SendAsync(CoordinatorNotification notification, CancellationToken ct);
 }
 
-/// <summary>The default sender: one line per notification on a TextWriter (stderr in the command line). Ids only, no personal data.</summary>
-public sealed class LoggingNotificationSender(TextWriter writer) : INotificationSender
-{
-    public async Task SendAsync(CoordinatorNotification n, CancellationToken ct) =>
-        await writer.WriteLineAsync((
-            $"notify coordinator {n.CoordinatorUserId}: {n.MentorIds.Count} mentor(s) paused by job run {n.JobRunId} " +
-            $"[{string.Join(", ", n.MentorIds)}]{(n.FellBackToOrganisation ? $" ({n.FallbackMentorIds.Count} via organisation fallback)" : "")} " +
-            $"idempotency-key={n.IdempotencyKey}").AsMemory(), ct);
-}
-
+/// <summary>Settings of the dispatcher (bind from configuration section <see cref="SectionName"/>).</summary>
 public sealed record NotificationDispatcherOptions
 {
-    /// <summary>Rows claimed per round.</summary>
-    public int BatchSize { get; init; } = 50;
-    /// <summary>After this many failed attempts a notification is marked failed and left alone.</summary>
-    public int MaxAttempts { get; init; } = 8;
+    public const string SectionName = "MentorStatus:Notifications:Dispatcher";
+
+    /// <summary>Rows claimed per round (the outbox is streamed in batches of this size: memory stays flat).</summary>
+    public int BatchSize { get; set; } = 100;
+    /// <summary>Notifications delivered at once within a batch.</summary>
+    public int MaxConcurrency { get; set; } = 8;
+    /// <summary>After this many failed attempts a notification is marked failed with its last error and left alone (until `notifications retry`).</summary>
+    public int MaxAttempts { get; set; } = 8;
     /// <summary>Backoff after the first failure; doubled per attempt (with jitter), capped at <see cref="MaxBackoff"/>.</summary>
-    public TimeSpan BaseBackoff { get; init; } = TimeSpan.FromSeconds(30);
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromHours(1);
+    public TimeSpan BaseBackoff { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(1);
     /// <summary>How long a claim holds a row. A dispatcher that dies holding one frees it after this.</summary>
-    public TimeSpan ClaimDuration { get; init; } = TimeSpan.FromMinutes(5);
-    public RetryOptions Retry { get; init; } = RetryOptions.Default;
+    public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromMinutes(5);
+    public RetryOptions Retry { get; set; } = RetryOptions.Default;
+
+    /// <summary>A message naming what is out of range; null when usable.</summary>
+    public string? Problem() =>
+        BatchSize < 1 ? $"{SectionName}:BatchSize must be at least 1"
+        : MaxConcurrency < 1 ? $"{SectionName}:MaxConcurrency must be at least 1"
+        : MaxAttempts < 1 ? $"{SectionName}:MaxAttempts must be at least 1"
+        : BaseBackoff < TimeSpan.Zero || MaxBackoff < TimeSpan.Zero ? $"{SectionName}:BaseBackoff and MaxBackoff must not be negative"
+        : ClaimDuration <= TimeSpan.Zero ? $"{SectionName}:ClaimDuration must be positive"
+        : null;
 }
 
 public sealed record DispatchResult(int Sent, int Retrying, int Failed);
 
 /// <summary>
-/// Delivers due outbox rows of finished job runs. Per row: CLAIM (short transaction, skip locked:
-/// status sending, attempts + 1, next_attempt_at = claim expiry), SEND, then RECORD the outcome only if
-/// the claim is still ours (same attempts value).
-/// Why send-then-mark: mark-then-send loses a notification when the process dies between the two
-/// (at-most-once). Send-then-mark never loses one; the only redelivery is a crash between the send and
+/// Delivers due outbox rows of finished job runs over the configured channels. Per batch: CLAIM (short
+/// transaction, skip locked: status sending, attempts + 1, next_attempt_at = claim expiry), read the
+/// content of the batch in one query, then per notification (up to MaxConcurrency at once) DELIVER on
+/// every channel that has not delivered it yet and RECORD the outcome, only if the claim is still ours.
+///
+/// What `sent` means with several channels: every channel has a final outcome and at least one of them
+/// delivered (delivered or no_address for email; a channel that gave up is recorded as failed beside it).
+/// While a channel can still be retried the notification stays pending; a retry redoes only the
+/// channels that have not delivered, so a coordinator never gets the email twice because the webhook
+/// failed. No channel delivered after the maximum attempts (or all refused): `failed`, with the errors.
+///
+/// Why deliver-then-record: record-then-deliver loses a notification when the process dies between
+/// the two. Deliver-then-record never loses one; the only redelivery is a crash between a delivery and
 /// its record, after the claim expires, and it carries the same idempotency key (the notification id),
-/// so a channel that honours the key delivers it exactly once. A row recorded as sent is never sent
-/// again, and two dispatchers never hold the same row (skip locked + claim expiry).
+/// so a channel that honours the key delivers it exactly once. At most MaxConcurrency notifications
+/// are in flight, so at most that many are redelivered after a crash.
 /// </summary>
-public sealed class NotificationDispatcher(
-    NpgsqlDataSource dataSource, INotificationSender sender, TimeProvider? time = null, NotificationDispatcherOptions? options = null)
+public sealed class NotificationDispatcher
 {
     // Only runs that are no longer running: a run merges mentors into its notifications batch by batch.
     private const string ClaimSql = $"""
@@ -56,6 +70,7 @@ public sealed class NotificationDispatcher(
             where n.status in ('pending', 'sending')
               and n.next_attempt_at <= $1
               and r.outcome <> 'running'
+              and n.id <> all ($4)
             order by n.next_attempt_at, n.id
             limit $2
             for update of n skip locked
@@ -67,71 +82,183 @@ public sealed class NotificationDispatcher(
         returning {CoordinatorNotificationService.NotificationColumns}
         """;
 
-    private const string MarkSentSql = """
-        update public.coordinator_notifications
-        set status = 'sent', sent_at = $3, last_error = null, updated_at = now()
-        where id = $1 and status = 'sending' and attempts = $2
+    private const string PriorOutcomesSql = """
+        select notification_id, channel, outcome
+        from public.coordinator_notification_deliveries
+        where notification_id = any ($1)
         """;
 
-    private const string MarkFailedSql = """
-        update public.coordinator_notifications
-        set status = $3, next_attempt_at = $4, last_error = $5, updated_at = now()
-        where id = $1 and status = 'sending' and attempts = $2
+    // One statement: the notification's outcome and each channel's, only while the claim is ours.
+    private const string RecordSql = """
+        with marked as (
+            update public.coordinator_notifications
+            set status = $3, next_attempt_at = $4, last_error = $5,
+                sent_at = case when $3 = 'sent' then $6 end, updated_at = now()
+            where id = $1 and status = 'sending' and attempts = $2
+            returning id
+        ),
+        recorded as (
+            insert into public.coordinator_notification_deliveries as d (notification_id, channel, outcome, last_error, delivered_at)
+            select m.id, c.channel, c.outcome, c.last_error, case when c.outcome = 'delivered' then $6 end
+            from marked m
+            cross join unnest($7::text[], $8::text[], $9::text[]) as c(channel, outcome, last_error)
+            on conflict (notification_id, channel) do update
+            set outcome = excluded.outcome, attempts = d.attempts + 1, last_error = excluded.last_error,
+                delivered_at = excluded.delivered_at, updated_at = now()
+        )
+        select count(*)::int from marked
         """;
 
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly NotificationDispatcherOptions _options = options ?? new NotificationDispatcherOptions();
+    private static readonly HashSet<string> FinalChannelOutcomes = ["delivered", "no_address", "failed"];
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly IReadOnlyList<INotificationChannel> _channels;
+    private readonly TimeProvider _time;
+    private readonly NotificationDispatcherOptions _options;
+
+    public NotificationDispatcher(NpgsqlDataSource dataSource, IReadOnlyList<INotificationChannel> channels,
+        TimeProvider? time = null, NotificationDispatcherOptions? options = null)
+    {
+        if (channels.Count == 0)
+            throw new ArgumentException("no notification channel: configure at least one (inbox, email, webhook) so that a notification is marked sent only when it reached someone.");
+        if (channels.Select(c => c.Name).Distinct().Count() != channels.Count)
+            throw new ArgumentException($"each channel may be configured once: {string.Join(", ", channels.Select(c => c.Name))}");
+        _options = options ?? new NotificationDispatcherOptions();
+        if (_options.Problem() is { } problem) throw new ArgumentException(problem);
+        _dataSource = dataSource;
+        _channels = channels;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>A dispatcher with one channel of your own that throws on failure.</summary>
+    public NotificationDispatcher(NpgsqlDataSource dataSource, INotificationSender sender, TimeProvider? time = null, NotificationDispatcherOptions? options = null)
+        : this(dataSource, [new SenderChannel(sender)], time, options) { }
+
+    public IReadOnlyList<INotificationChannel> Channels => _channels;
 
     /// <summary>Sends every due notification once; returns when none is due.</summary>
     public async Task<DispatchResult> DispatchAsync(IProgress<string>? progress = null, CancellationToken ct = default)
     {
         int sent = 0, retrying = 0, failed = 0;
-        var seen = new HashSet<Guid>();
+        // A row that failed and is due again at once (no backoff) would loop: one attempt per dispatch.
+        var rescheduled = new HashSet<Guid>();
         while (true)
         {
-            var claimed = await ClaimAsync(ct);
-            // A row that failed and is due again at once (no backoff) would loop: one attempt per dispatch.
-            claimed = claimed.Where(n => seen.Add(n.Id)).ToList();
+            var claimed = await ClaimAsync(ct, rescheduled);
             if (claimed.Count == 0) break;
-            foreach (var notification in claimed)
+            var messages = await NotificationContentReader.ReadAsync(_dataSource, claimed, ct);
+            var prior = await PriorOutcomesAsync(claimed, ct);
+            var outcomes = new ConcurrentBag<(Guid Id, string Status)>();
+            await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = ct },
+                async (notification, token) =>
+                {
+                    var status = await DeliverAsync(messages[notification.Id], prior.GetValueOrDefault(notification.Id), progress, token);
+                    if (status is not null) outcomes.Add((notification.Id, status));
+                });
+            foreach (var (id, status) in outcomes)
             {
-                ct.ThrowIfCancellationRequested();
-                try
+                switch (status)
                 {
-                    await sender.SendAsync(notification, ct);
+                    case "sent": sent++; break;
+                    case "failed": failed++; break;
+                    default: retrying++; rescheduled.Add(id); break;
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    var giveUp = notification.Attempts >= _options.MaxAttempts;
-                    await RecordFailureAsync(notification, giveUp, e.Message, ct);
-                    if (giveUp) failed++; else retrying++;
-                    progress?.Report($"notification {notification.Id}: attempt {notification.Attempts} failed ({e.Message}){(giveUp ? ", giving up" : ", will retry")}");
-                    continue;
-                }
-                if (await RecordAsync(MarkSentSql, [notification.Id, notification.Attempts, _time.GetUtcNow()], ct) == 0)
-                {
-                    // Our claim expired while we sent, and another dispatcher claimed the row: its outcome stands.
-                    progress?.Report($"notification {notification.Id}: claim expired during the send; another dispatcher owns it now");
-                    continue;
-                }
-                sent++;
-                progress?.Report($"notification {notification.Id} sent to coordinator {notification.CoordinatorUserId}");
             }
         }
         return new DispatchResult(sent, retrying, failed);
     }
 
+    /// <summary>One notification on every channel that still needs it; returns the status recorded, or null when the claim was lost.</summary>
+    private async Task<string?> DeliverAsync(NotificationMessage message, Dictionary<string, string>? prior, IProgress<string>? progress, CancellationToken ct)
+    {
+        var n = message.Notification;
+        var results = new List<(string Channel, ChannelResult Result)>();
+        foreach (var channel in _channels)
+        {
+            if (prior is not null && prior.TryGetValue(channel.Name, out var before) && FinalChannelOutcomes.Contains(before)) continue;
+            ChannelResult result;
+            try
+            {
+                result = await channel.DeliverAsync(message, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                result = ChannelResult.Retry(e.Message);
+            }
+            results.Add((channel.Name, result));
+        }
+
+        var giveUp = n.Attempts >= _options.MaxAttempts;
+        var channelRows = results.Select(r => (r.Channel, Outcome: r.Result.Outcome switch
+        {
+            ChannelOutcome.Delivered => "delivered",
+            ChannelOutcome.NoAddress => "no_address",
+            ChannelOutcome.GiveUp => "failed",
+            _ => giveUp ? "failed" : "retrying",
+        }, Error: r.Result.Error is { } e ? Truncate($"{r.Channel}: {e}") : null)).ToList();
+
+        var errors = channelRows.Where(r => r.Error is not null && r.Outcome != "no_address").Select(r => r.Error!).ToList();
+        var notes = channelRows.Where(r => r.Outcome == "no_address").Select(r => r.Error!).ToList();
+        string status;
+        DateTimeOffset next = _time.GetUtcNow();
+        if (channelRows.Any(r => r.Outcome == "retrying"))
+        {
+            status = "pending";
+            next += Backoff(n.Attempts);
+        }
+        else
+        {
+            var deliveredBefore = prior?.Values.Any(o => o == "delivered") ?? false;
+            status = deliveredBefore || channelRows.Any(r => r.Outcome == "delivered") ? "sent" : "failed";
+        }
+        var lastError = errors.Count + notes.Count == 0 ? null : Truncate(string.Join("; ", errors.Concat(notes)));
+
+        var recorded = await RecordAsync(n, status, next, lastError, channelRows, ct);
+        if (!recorded)
+        {
+            // Our claim expired while we delivered, and another dispatcher claimed the row: its outcome stands.
+            progress?.Report($"notification {n.Id}: claim expired during delivery; another dispatcher owns it now");
+            return null;
+        }
+        progress?.Report(status switch
+        {
+            "sent" => $"notification {n.Id} sent to coordinator {n.CoordinatorUserId} ({string.Join(", ", channelRows.Select(r => $"{r.Channel}: {r.Outcome}"))})",
+            "failed" => $"notification {n.Id}: attempt {n.Attempts} failed ({lastError}), giving up",
+            _ => $"notification {n.Id}: attempt {n.Attempts} failed ({lastError}), will retry",
+        });
+        return status;
+    }
+
     /// <summary>Claims up to BatchSize due rows and commits the claim (visible to a crash).</summary>
-    internal Task<List<CoordinatorNotification>> ClaimAsync(CancellationToken ct) =>
-        Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
+    internal Task<List<CoordinatorNotification>> ClaimAsync(CancellationToken ct, IReadOnlyCollection<Guid>? exclude = null) =>
+        Transactions.RunAsync(_dataSource, null, _options.Retry, async (c, token) =>
         {
             var now = _time.GetUtcNow();
             await using var command = new NpgsqlCommand(ClaimSql, c)
             {
-                Parameters = { new() { Value = now }, new() { Value = _options.BatchSize }, new() { Value = now + _options.ClaimDuration } },
+                Parameters =
+                {
+                    new() { Value = now }, new() { Value = _options.BatchSize }, new() { Value = now + _options.ClaimDuration },
+                    new() { Value = (exclude ?? []).ToArray() },
+                },
             };
             return await CoordinatorNotificationService.ReadAsync(command, token);
         }, ct);
+
+    private async Task<Dictionary<Guid, Dictionary<string, string>>> PriorOutcomesAsync(List<CoordinatorNotification> claimed, CancellationToken ct)
+    {
+        var result = new Dictionary<Guid, Dictionary<string, string>>();
+        await using var command = _dataSource.CreateCommand(PriorOutcomesSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = claimed.Select(n => n.Id).ToArray() });
+        await using var r = await command.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var id = r.GetGuid(0);
+            if (!result.TryGetValue(id, out var channels)) result[id] = channels = [];
+            channels[r.GetString(1)] = r.GetString(2);
+        }
+        return result;
+    }
 
     /// <summary>Backoff before attempt n+1: BaseBackoff · 2^(n-1), capped, with ±20 % jitter so retries spread.</summary>
     internal TimeSpan Backoff(int attempts)
@@ -141,17 +268,20 @@ public sealed class NotificationDispatcher(
         return TimeSpan.FromMilliseconds(capped * (0.8 + 0.4 * Random.Shared.NextDouble()));
     }
 
-    private Task RecordFailureAsync(CoordinatorNotification n, bool giveUp, string error, CancellationToken ct) =>
-        RecordAsync(MarkFailedSql,
-            [n.Id, n.Attempts, giveUp ? "failed" : "pending", _time.GetUtcNow() + (giveUp ? TimeSpan.Zero : Backoff(n.Attempts)),
-             error.Length > 500 ? error[..500] : error], ct);
+    /// <summary>Records the outcome in one statement; false when the claim it names is no longer ours.</summary>
+    private async Task<bool> RecordAsync(CoordinatorNotification n, string status, DateTimeOffset next, string? lastError,
+        List<(string Channel, string Outcome, string? Error)> channels, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(RecordSql);
+        object?[] values =
+        [
+            n.Id, n.Attempts, status, next, (object?)lastError ?? DBNull.Value, _time.GetUtcNow(),
+            channels.Select(c => c.Channel).ToArray(), channels.Select(c => c.Outcome).ToArray(), channels.Select(c => c.Error).ToArray(),
+        ];
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
+        // Not cancelled with the dispatch: a delivery that happened is recorded, or it would be redelivered.
+        return (int)(await command.ExecuteScalarAsync(CancellationToken.None))! == 1;
+    }
 
-    /// <summary>Runs a mark statement; returns 0 when the claim it names is no longer ours.</summary>
-    private Task<int> RecordAsync(string sql, object[] values, CancellationToken ct) =>
-        Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
-        {
-            await using var command = new NpgsqlCommand(sql, c);
-            foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-            return await command.ExecuteNonQueryAsync(token);
-        }, ct);
+    private static string Truncate(string s) => s.Length > 500 ? s[..500] : s;
 }

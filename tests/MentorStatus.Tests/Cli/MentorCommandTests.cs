@@ -30,7 +30,7 @@ public sealed class MentorCommandTests
         using var againJson = JsonDocument.Parse(again.Stdout);
         Assert.Equal(0, againJson.RootElement.GetProperty("mentors_paused").GetInt32());
 
-        var dispatch = await CliRunner.RunAsync(Root, "notifications", "dispatch", "--db-url", target.Url);
+        var dispatch = await CliRunner.RunAsync(Root, "notifications", "dispatch", "--channel", "inbox", "--db-url", target.Url);
         Assert.True(dispatch.ExitCode == 0, dispatch.Stderr);
         Assert.Contains("3 sent", dispatch.Stdout + dispatch.Stderr);
     }

@@ -16,6 +16,21 @@ public static class CliRunner
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>
+    /// The command line from its own build output (src/MentorStatus.Cli/bin/CONFIG/TFM), with its own
+    /// dependencies: the copy in this test project's folder lacks the configuration packages, which the
+    /// test project takes from the ASP.NET Core shared framework (Kestrel for the webhook tests) instead.
+    /// </summary>
+    private static string CliDll { get; } = FindCliDll();
+
+    private static string FindCliDll()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var (tfm, configuration) = (testBin.Name, testBin.Parent!.Name);
+        var own = Path.Combine(TestDatabases.Project.Root, "src", "MentorStatus.Cli", "bin", configuration, tfm, "mentorstatus.dll");
+        return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "mentorstatus.dll");
+    }
+
     /// <summary>`dotnet mentorstatus.dll ARGS` in <paramref name="workdir"/>, output redirected, no colour,
     /// no database URL inherited from the environment.</summary>
     public static ProcessStartInfo StartInfo(string workdir, IEnumerable<string> args)
@@ -26,7 +41,7 @@ public static class CliRunner
             RedirectStandardError = true,
             WorkingDirectory = workdir,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mentorstatus.dll"));
+        info.ArgumentList.Add(CliDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["NO_COLOR"] = "1";
         info.Environment.Remove("MENTORSTATUS_DB_URL");

@@ -7,13 +7,15 @@ namespace MentorStatus.Tests.Library;
 public sealed class LibraryDatabase : IAsyncDisposable
 {
     public NpgsqlDataSource DataSource { get; }
+    /// <summary>The database's URL with its password, for the command line.</summary>
+    public string Url { get; }
 
-    private LibraryDatabase(NpgsqlDataSource dataSource) => DataSource = dataSource;
+    private LibraryDatabase(NpgsqlDataSource dataSource, string url) => (DataSource, Url) = (dataSource, url);
 
     public static async Task<LibraryDatabase> CreateAsync(string purpose)
     {
         var target = await TestDatabases.MigratedAsync(purpose);
-        return new LibraryDatabase(MentorStatusDataSource.Create(target.ConnectionString));
+        return new LibraryDatabase(MentorStatusDataSource.Create(target.ConnectionString), target.Url);
     }
 
     public async Task<Guid> OrganisationAsync(string name = "Org")

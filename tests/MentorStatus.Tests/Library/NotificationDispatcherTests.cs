@@ -90,7 +90,7 @@ public sealed class NotificationDispatcherTests
         var next1 = await db.DataSource.ScalarAsync<DateTime>("select next_attempt_at from public.coordinator_notifications");
         var delay1 = new DateTimeOffset(next1, TimeSpan.Zero) - start;
         Assert.InRange(delay1.TotalSeconds, 47.9, 72.1); // 1 min ± 20 % jitter
-        Assert.Equal(["pending/1/mail server unavailable"], await db.DataSource.ColumnAsync("select status || '/' || attempts || '/' || last_error from public.coordinator_notifications"));
+        Assert.Equal(["pending/1/sender: mail server unavailable"], await db.DataSource.ColumnAsync("select status || '/' || attempts || '/' || last_error from public.coordinator_notifications"));
 
         Assert.Equal(new DispatchResult(0, 0, 0), await dispatcher.DispatchAsync()); // not due yet
         Assert.Equal(1, sender.Calls);

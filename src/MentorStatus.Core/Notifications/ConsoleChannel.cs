@@ -1,0 +1,23 @@
+namespace MentorStatus.Notifications;
+
+/// <summary>
+/// Local development only: one line per notification on a TextWriter (stderr in the command line).
+/// Reaches nobody; chosen only by an explicit <c>--channel console</c>, and every line says so.
+/// Ids only, no personal data.
+/// </summary>
+public sealed class ConsoleChannel(TextWriter writer) : INotificationChannel
+{
+    public const string ChannelName = "console";
+
+    public string Name => ChannelName;
+
+    public async Task<ChannelResult> DeliverAsync(NotificationMessage m, CancellationToken ct)
+    {
+        var fallback = m.Notification.FallbackMentorIds.Count;
+        await writer.WriteLineAsync((
+            $"[console channel, development only: not delivered to anyone] coordinator {m.CoordinatorUserId}: " +
+            $"{m.Mentors.Count} mentor(s) paused by job run {m.JobRunId} [{string.Join(", ", m.Notification.MentorIds)}]" +
+            $"{(fallback > 0 ? $" ({fallback} via organisation fallback)" : "")} idempotency-key={m.IdempotencyKey}").AsMemory(), ct);
+        return ChannelResult.Delivered;
+    }
+}

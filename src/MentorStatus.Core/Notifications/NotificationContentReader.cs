@@ -1,0 +1,64 @@
+using Npgsql;
+
+namespace MentorStatus.Notifications;
+
+/// <summary>
+/// Reads what the channels need for a batch of claimed notifications in one query: the coordinator's
+/// email (auth.users), each mentor's name and chapters, the organisation's language, and the reason
+/// code with its description (from the history row the job wrote: never free text, never health data).
+/// </summary>
+public static class NotificationContentReader
+{
+    private const string ContentSql = """
+        select n.id,
+               u.email,
+               m.id,
+               coalesce(m.display_name, '(removed)'),
+               coalesce((select string_agg(c.name, ', ' order by c.name)
+                         from public.chapter_memberships cm
+                         join public.chapters c on c.id = cm.chapter_id
+                         where cm.mentor_id = m.id), ''),
+               coalesce(o.language, 'nb'),
+               coalesce(o.name, ''),
+               coalesce(rc.code, 'certification_expired'),
+               coalesce(rc.description, ''),
+               mid.id = any (n.fallback_mentor_ids)
+        from public.coordinator_notifications n
+        left join auth.users u on u.id = n.coordinator_user_id
+        cross join lateral unnest(n.mentor_ids) as mid(id)
+        left join public.peer_mentors m on m.id = mid.id
+        left join public.organisations o on o.id = m.organisation_id
+        left join lateral (
+            select h.reason
+            from public.peer_mentor_status_history h
+            where h.mentor_id = mid.id and h.job_run_id = n.job_run_id
+            order by h.changed_at desc
+            limit 1
+        ) h on true
+        left join public.mentor_status_reason_codes rc on rc.code = h.reason
+        where n.id = any ($1)
+        order by n.id, m.display_name, mid.id
+        """;
+
+    public static async Task<Dictionary<Guid, NotificationMessage>> ReadAsync(
+        NpgsqlDataSource dataSource, IReadOnlyCollection<CoordinatorNotification> notifications, CancellationToken ct)
+    {
+        var byId = notifications.ToDictionary(n => n.Id);
+        var rows = new Dictionary<Guid, (string? Email, string Language, string Organisation, List<NotifiedMentor> Mentors)>();
+        await using (var command = dataSource.CreateCommand(ContentSql))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = byId.Keys.ToArray() });
+            await using var r = await command.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var id = r.GetGuid(0);
+                if (!rows.TryGetValue(id, out var entry))
+                    rows[id] = entry = (r.IsDBNull(1) ? null : r.GetString(1), r.GetString(5), r.GetString(6), []);
+                entry.Mentors.Add(new NotifiedMentor(r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetString(7), r.GetString(8), r.GetBoolean(9)));
+            }
+        }
+        return byId.ToDictionary(p => p.Key, p => rows.TryGetValue(p.Key, out var e)
+            ? new NotificationMessage(p.Value, string.IsNullOrWhiteSpace(e.Email) ? null : e.Email, e.Language, e.Organisation, e.Mentors)
+            : new NotificationMessage(p.Value, null, "nb", "", []));
+    }
+}

@@ -1,0 +1,83 @@
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace MentorStatus.Notifications;
+
+/// <summary>
+/// Email over SMTP with MailKit: one message per notification (= per coordinator per run), plain text
+/// and HTML, in the organisation's language. The Message-Id is derived from the notification id, so a
+/// redelivery after a crash carries the same id. Outcomes: 250 = delivered; no address = no_address;
+/// SMTP 5xx = give up (the server refuses this message; `notifications retry` after fixing the cause);
+/// 4xx, a dropped connection, a timeout, TLS or authentication trouble = retry with backoff.
+/// </summary>
+public sealed class SmtpEmailChannel : INotificationChannel
+{
+    private readonly SmtpChannelOptions options;
+
+    public SmtpEmailChannel(SmtpChannelOptions options)
+    {
+        if (options.Problem() is { } problem) throw new ArgumentException(problem);
+        this.options = options;
+    }
+
+    public const string ChannelName = "email";
+
+    public string Name => ChannelName;
+
+    public async Task<ChannelResult> DeliverAsync(NotificationMessage message, CancellationToken ct)
+    {
+        if (message.Email is null) return ChannelResult.NoAddress("no address: the coordinator has no email in auth.users");
+
+        var mime = Build(message);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // MailKit's Timeout bounds each read and write; this bounds the whole exchange as well.
+        timeout.CancelAfter(TimeSpan.FromSeconds(options.TimeoutSeconds * 4));
+        using var client = new SmtpClient { Timeout = options.TimeoutSeconds * 1000 };
+        try
+        {
+            await client.ConnectAsync(options.Host!, options.Port, options.Security, timeout.Token);
+            if (!string.IsNullOrEmpty(options.Username))
+                await client.AuthenticateAsync(options.Username, options.Password ?? "", timeout.Token);
+            await client.SendAsync(mime, timeout.Token);
+            await client.DisconnectAsync(true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None)
+                .ContinueWith(_ => { }, TaskScheduler.Default); // the message is accepted; a slow QUIT changes nothing
+            return ChannelResult.Delivered;
+        }
+        catch (SmtpCommandException e) when ((int)e.StatusCode >= 500)
+        {
+            return ChannelResult.GiveUp($"smtp {(int)e.StatusCode}: {e.Message}");
+        }
+        catch (SmtpCommandException e)
+        {
+            return ChannelResult.Retry($"smtp {(int)e.StatusCode}: {e.Message}");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return ChannelResult.Retry($"smtp: no answer from {options.Host}:{options.Port} within the timeout");
+        }
+        catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or TimeoutException
+                                      or AuthenticationException or SslHandshakeException or ServiceNotConnectedException)
+        {
+            return ChannelResult.Retry($"smtp: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>The MIME message: from, to, subject, text and HTML alternatives, a stable Message-Id.</summary>
+    public MimeMessage Build(NotificationMessage message)
+    {
+        var rendered = NotificationTemplates.Render(message);
+        var mime = new MimeMessage
+        {
+            Subject = rendered.Subject,
+            MessageId = $"{message.IdempotencyKey:N}@mentorstatus.notifications",
+            Body = new BodyBuilder { TextBody = rendered.Text, HtmlBody = rendered.Html }.ToMessageBody(),
+        };
+        mime.From.Add(new MailboxAddress(options.FromName, options.FromAddress!));
+        mime.To.Add(MailboxAddress.Parse(message.Email ?? throw new ArgumentException("the coordinator has no email address")));
+        mime.Headers.Add("Idempotency-Key", message.IdempotencyKey.ToString());
+        return mime;
+    }
+}
