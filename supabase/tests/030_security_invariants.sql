@@ -52,9 +52,9 @@ select results_eq(
     $$values ('change_mentor_status(uuid,mentor_status,text)'::text)$$,
     'the only security definer function in an exposed schema is the rpc public.change_mentor_status');
 select ok(
-    (select proconfig @> array['search_path=""'] from pg_proc
+    (select not prosecdef or proconfig @> array['search_path=pg_catalog, pg_temp'] from pg_proc
      where oid = 'public.change_mentor_status(uuid, public.mentor_status, text)'::regprocedure),
-    'change_mentor_status runs with an empty search_path');
+    'change_mentor_status, while security definer, runs with search_path pg_catalog, pg_temp (issue 10: pg_temp last)');
 select ok(
     has_function_privilege('authenticated', 'public.change_mentor_status(uuid, public.mentor_status, text)', 'EXECUTE')
     and not has_function_privilege('anon', 'public.change_mentor_status(uuid, public.mentor_status, text)', 'EXECUTE')
