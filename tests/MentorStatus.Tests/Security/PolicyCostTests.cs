@@ -24,7 +24,9 @@ public sealed class PolicyCostTests
     private static async Task<MentorStatus.Database.DatabaseTarget> LoadAsync()
     {
         var target = await TestDatabases.MigratedAsync("policycost");
-        await using var dataSource = target.CreateDataSource();
+        // The load takes seconds on a quiet machine; allow for a busy shared one.
+        await using var dataSource = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(target.ConnectionString) { CommandTimeout = 600 }.ConnectionString);
         await dataSource.ExecuteAsync($"""
             insert into public.organisations (id, name) values ('00000000-0000-4000-b001-000000000001', 'Load');
             insert into public.chapters (id, organisation_id, name)

@@ -304,9 +304,11 @@ public sealed class DirectStatusWriteTests
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
         await connection.ActAsAsync(Seed.Actors[actor]);
-        // No UPDATE policy: RLS filters every row out, silently (0 rows), as PostgREST would report.
-        var updated = await connection.RunAsync("update public.peer_mentors set status = 'paused' where id = $1", Seed.Mentors.Alva);
-        Assert.Equal(0, updated);
+        // No UPDATE policy, and since issue 10 no UPDATE privilege either: refused outright (42501).
+        await tx.SaveAsync("direct_write");
+        var error = await Record.ExceptionAsync(() => connection.RunAsync("update public.peer_mentors set status = 'paused' where id = $1", Seed.Mentors.Alva));
+        Assert.Equal("42501", Assert.IsType<PostgresException>(error).SqlState);
+        await tx.RollbackAsync("direct_write");
         await connection.ResetRoleAsync();
         Assert.Equal("active", await connection.ValueAsync<string>("select status::text from public.peer_mentors where id = $1", Seed.Mentors.Alva));
     }
