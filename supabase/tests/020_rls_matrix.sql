@@ -77,7 +77,7 @@ insert into expected_outcomes (actor, target, operation, expected)
 select actor, target, operation, expected
 from (values
  --  actor          target  read mentor read history self pause coord pause self resume coord resume insert   update   delete
-    ('anon',         'M',   'hidden',   '42501',     '42501',   '42501',    '42501',    '42501',     '42501', '42501', '42501'),
+    ('anon',         'M',   '42501',    '42501',     '42501',   '42501',    '42501',    '42501',     '42501', '42501', '42501'),
     ('mentor',       'M',   'visible',  'visible',   'ok',      'MS403',    'ok',       'MS403',     '42501', '42501', '42501'),
     ('peer',         'M',   'hidden',   'hidden',    'MS404',   'MS404',    'MS404',    'MS404',     '42501', '42501', '42501'),
     ('coord_a',      'M',   'visible',  'visible',   'MS403',   'ok',       'MS403',    'ok',        '42501', '42501', '42501'),
@@ -251,12 +251,11 @@ select is((select count(*)::int from public.chapters) + (select count(*)::int fr
     'coord_none (revoked assignment) reads no chapter, membership or mentor');
 reset role;
 
-set local role anon;
-set local request.jwt.claims = '{"role":"anon"}';
-select is((select count(*)::int from public.peer_mentors) + (select count(*)::int from public.chapters)
-          + (select count(*)::int from public.organisations), 0,
-    'anon reads no mentor, chapter or organisation');
-reset role;
+-- anon holds no privilege on any app table (issue 10 part 4): a read is refused, not just empty.
+select ok(not has_table_privilege('anon', 'public.peer_mentors', 'SELECT')
+          and not has_table_privilege('anon', 'public.chapters', 'SELECT')
+          and not has_table_privilege('anon', 'public.organisations', 'SELECT'),
+    'anon reads no mentor, chapter or organisation (no SELECT privilege at all)');
 
 select * from finish();
 rollback;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MentorStatus.Cli.Output;
 using MentorStatus.Database;
 using MentorStatus.Database.Migrations;
+using MentorStatus.Database.Security;
 using MentorStatus.Database.Testing;
 using Spectre.Console;
 
@@ -229,20 +230,57 @@ internal static class DbCommands
     private static Command Security()
     {
         var command = new Command("security",
-            "Check the database's security invariants: RLS on every public table, auth.uid() wrapped in policies,\n" +
-            "security definer functions with a fixed search_path outside exposed schemas (but the rpc entry point),\n" +
-            "no API-role writes on the history table. Exit 1 and list the offending objects when any is broken.");
+            "Check the database's catalog against Supabase's security lints (splinter's rules: rls_disabled_in_public,\n" +
+            "function_search_path_mutable, security definer functions callable by anon/authenticated in exposed schemas,\n" +
+            "security_definer_view, extension_in_public, pg_graphql exposure, ...) and the project's own: definer functions\n" +
+            "whose search_path does not name pg_temp last, API roles holding table privileges no policy needs, append-only\n" +
+            "tables the API roles can write. Exposed schemas come from supabase/config.toml [api] schemas.\n" +
+            "WARN and ERROR findings fail (exit 1); INFO is listed only. An object whose comment says\n" +
+            "`security: ignore RULE because REASON` has that finding acknowledged.\n\n" +
+            "Examples:\n" +
+            "  mentorstatus db security                       # the local database\n" +
+            "  mentorstatus db security --db-url \"$URL\" --json  # a document for scripts: findings with rule, level, object, fix");
         CommandAction.Set(command, async (parse, console, ct) =>
         {
             var target = await GlobalOptions.TargetAsync(parse, console, ct);
             await using var dataSource = target.CreateDataSource();
-            var violations = await MentorStatus.Database.Security.SecurityInvariants.FindViolationsAsync(dataSource, ct: ct);
-            if (console.IsJson) console.WriteJson(new { ok = violations.Count == 0, violations });
-            else if (violations.Count == 0) console.Success("security invariants hold");
-            else foreach (var violation in violations) console.Error(violation);
-            return violations.Count == 0 ? CommandAction.Ok : CommandAction.Failed;
+            var scope = ScopeOf(parse);
+            var report = await SecurityInvariants.CheckAsync(dataSource, scope, ct: ct);
+            if (console.IsJson)
+            {
+                console.WriteJson(new
+                {
+                    ok = !report.Failed,
+                    exposedSchemas = scope.ExposedSchemas,
+                    findings = report.Findings.Select(f => new
+                    {
+                        rule = f.Rule, level = f.Level.ToString().ToUpperInvariant(), @object = f.Object, detail = f.Detail,
+                        fix = f.Fix, fails = f.Fails, acknowledged = f.Acknowledged,
+                    }),
+                });
+            }
+            else
+            {
+                foreach (var finding in report.Findings.OrderByDescending(f => f.Fails).ThenByDescending(f => f.Level))
+                {
+                    var line = $"{finding.Level.ToString().ToUpperInvariant()} {finding}";
+                    if (finding.Fails) console.Error($"{line}\n  fix: {finding.Fix}");
+                    else console.Info(finding.Acknowledged is { } reason ? $"{line} (acknowledged: {reason})" : line);
+                }
+                if (!report.Failed) console.Success($"security rules hold ({SecurityRules.All.Count} rules; exposed schemas: {string.Join(", ", scope.ExposedSchemas)})");
+            }
+            return report.Failed ? CommandAction.Failed : CommandAction.Ok;
         });
         return command;
+    }
+
+    /// <summary>The project's exposed schemas when run inside a project; Supabase's defaults otherwise (e.g. only --db-url).</summary>
+    private static SecurityScope ScopeOf(ParseResult parse)
+    {
+        ProjectLayout layout;
+        try { layout = GlobalOptions.Layout(parse); }
+        catch (DirectoryNotFoundException) { return SecurityScope.Default; }
+        return SecurityScope.ForProject(layout);
     }
 
     private static Command Repair()

@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using MentorStatus.Database.Security;
 
 namespace MentorStatus.Database.Lint;
 
@@ -8,15 +8,8 @@ namespace MentorStatus.Database.Lint;
 /// unwrapped in a policy, MS013 security definer function without a fixed search_path.
 /// Only what this migration introduced is reported; the line is the statement that introduced it.
 /// </summary>
-internal sealed partial class SupabaseExposureRules : ILintRuleFamily
+internal sealed class SupabaseExposureRules : ILintRuleFamily
 {
-    /// <summary>auth.uid() / auth.jwt() / auth.role() as deparsed by pg_get_expr; wrapped reads "( SELECT auth.uid() AS uid)".</summary>
-    [GeneratedRegex(@"auth\.(uid|jwt|role)\(\)")]
-    private static partial Regex AuthCall();
-
-    [GeneratedRegex(@"SELECT\s+$", RegexOptions.IgnoreCase)]
-    private static partial Regex SelectBefore();
-
     private sealed record Offence(string Key, string Message);
 
     public IEnumerable<LintFinding> Check(MigrationTrace trace)
@@ -38,8 +31,8 @@ internal sealed partial class SupabaseExposureRules : ILintRuleFamily
             yield return finding;
     }
 
-    public static bool HasUnwrappedAuthCall(string expression) =>
-        AuthCall().Matches(expression).Any(m => !SelectBefore().IsMatch(expression[..m.Index]));
+    /// <summary>The one definition of "unwrapped", shared with db security (rule auth_rls_initplan).</summary>
+    public static bool HasUnwrappedAuthCall(string expression) => AuthCallWrapping.HasUnwrappedAuthCall(expression);
 
     /// <summary>Offences present after the migration and not before it, each pinned to the last statement that brought it in.</summary>
     private static IEnumerable<LintFinding> Introduced(MigrationTrace trace, LintRule rule, Func<CatalogState, IEnumerable<Offence>> offences)

@@ -94,6 +94,10 @@ end
 $platform_users$;
 
 -- auth.uid(), auth.role(), auth.jwt() ----------------------------------------------------------
+-- Supabase's bodies with every type, function and operator schema-qualified (issue 10): they are
+-- inlined into the security definer functions that call them and parsed there, and an unqualified
+-- `::uuid` would resolve to a caller's pg_temp.uuid domain first. No SET clause: that would stop
+-- the inlining the policies rely on.
 do $platform_functions$
 begin
     if to_regprocedure('auth.uid()') is null then
@@ -102,9 +106,9 @@ begin
             language sql stable
             as $body$
                 select coalesce(
-                    nullif(current_setting('request.jwt.claim.sub', true), ''),
-                    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
-                )::uuid
+                    nullif(pg_catalog.current_setting('request.jwt.claim.sub', true), ''),
+                    (nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::pg_catalog.jsonb operator(pg_catalog.->>) 'sub')
+                )::pg_catalog.uuid
             $body$
         $fn$;
         comment on function auth.uid() is
@@ -117,9 +121,9 @@ begin
             language sql stable
             as $body$
                 select coalesce(
-                    nullif(current_setting('request.jwt.claim.role', true), ''),
-                    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
-                )::text
+                    nullif(pg_catalog.current_setting('request.jwt.claim.role', true), ''),
+                    (nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::pg_catalog.jsonb operator(pg_catalog.->>) 'role')
+                )::pg_catalog.text
             $body$
         $fn$;
         comment on function auth.role() is
@@ -132,9 +136,9 @@ begin
             language sql stable
             as $body$
                 select coalesce(
-                    nullif(current_setting('request.jwt.claim', true), ''),
-                    nullif(current_setting('request.jwt.claims', true), '')
-                )::jsonb
+                    nullif(pg_catalog.current_setting('request.jwt.claim', true), ''),
+                    nullif(pg_catalog.current_setting('request.jwt.claims', true), '')
+                )::pg_catalog.jsonb
             $body$
         $fn$;
         comment on function auth.jwt() is

@@ -30,7 +30,7 @@ public sealed class RlsMatrixTests
     // Resume cases first set the target to paused (as the owner, inside the case's transaction).
     private const string Matrix = """
         actor        | target | role in the matrix                                         | read mentor | read history | self pause | coordinator pause | self resume | coordinator resume | direct history insert | history update | history delete
-        anon         | Alva   | anon                                                       | hidden      | 42501        | 42501      | 42501             | 42501       | 42501              | 42501                 | 42501          | 42501
+        anon         | Alva   | anon                                                       | 42501       | 42501        | 42501      | 42501             | 42501       | 42501              | 42501                 | 42501          | 42501
         alva         | Alva   | the mentor                                                 | visible     | visible      | ok         | MS403             | ok          | MS403              | 42501                 | 42501          | 42501
         bo           | Alva   | another mentor of the same chapter                         | hidden      | hidden       | MS404      | MS404             | MS404       | MS404              | 42501                 | 42501          | 42501
         nora         | Alva   | coordinator of the chapter                                 | visible     | visible      | MS403      | ok                | MS403       | ok                 | 42501                 | 42501          | 42501
@@ -245,17 +245,21 @@ public sealed class RlsMatrixTests
             expectedNames.Select(n => Seed.Mentors.ByName[n]).ToArray());
 
         await connection.ActAsAsync(Seed.Actors[actor]);
+        if (actor == "anon")
+        {
+            // anon has no privilege on the app tables at all (issue 10 part 4): refused, not just empty.
+            foreach (var table in new[] { "peer_mentors", "peer_mentor_status_history" })
+            {
+                await tx.SaveAsync("anon_read");
+                var e = await Assert.ThrowsAsync<PostgresException>(() => connection.RowsAsync($"select * from public.{table}"));
+                Assert.Equal("42501", e.SqlState);
+                await tx.RollbackAsync("anon_read");
+            }
+            return;
+        }
         var mentors = (await connection.RowsAsync("select id from public.peer_mentors"))
             .Select(r => Seed.Mentors.NameOf((Guid)r["id"]!)).Order().ToList();
         Assert.Equal(expectedNames, mentors);
-
-        if (actor == "anon")
-        {
-            // anon has no privilege on the history table at all.
-            var e = await Assert.ThrowsAsync<PostgresException>(() => connection.RowsAsync("select mentor_id from public.peer_mentor_status_history"));
-            Assert.Equal("42501", e.SqlState);
-            return;
-        }
         var history = await connection.RowsAsync("select mentor_id from public.peer_mentor_status_history");
         Assert.Equal(expectedNames, history.Select(r => Seed.Mentors.NameOf((Guid)r["mentor_id"]!)).Distinct().Order().ToList());
         Assert.Equal(expectedHistoryRows, history.Count);
@@ -312,9 +316,11 @@ public sealed class DirectStatusWriteTests
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
         await connection.ActAsAsync(Seed.Actors[actor]);
-        // No UPDATE policy: RLS filters every row out, silently (0 rows), as PostgREST would report.
-        var updated = await connection.RunAsync("update public.peer_mentors set status = 'paused' where id = $1", Seed.Mentors.Alva);
-        Assert.Equal(0, updated);
+        // No UPDATE policy, and since issue 10 no UPDATE privilege either: refused outright (42501).
+        await tx.SaveAsync("direct_write");
+        var error = await Record.ExceptionAsync(() => connection.RunAsync("update public.peer_mentors set status = 'paused' where id = $1", Seed.Mentors.Alva));
+        Assert.Equal("42501", Assert.IsType<PostgresException>(error).SqlState);
+        await tx.RollbackAsync("direct_write");
         await connection.ResetRoleAsync();
         Assert.Equal("active", await connection.ValueAsync<string>("select status::text from public.peer_mentors where id = $1", Seed.Mentors.Alva));
     }

@@ -1,0 +1,33 @@
+namespace MentorStatus.Database.Security;
+
+/// <summary>How bad a finding is, as Supabase's splinter grades it. WARN and ERROR fail <c>db security</c>.</summary>
+public enum SecurityLevel { Info, Warn, Error }
+
+/// <summary>
+/// One rule of <c>db security</c>: a catalog query that returns one row per offending object, with the
+/// columns <c>object</c> (qualified name), <c>detail</c> (the finding in words), <c>comment</c> (the object's
+/// COMMENT, where an acknowledgement may live) and <c>subject</c> (text for <see cref="Matches"/>, or NULL).
+/// Queries may use the parameters <c>@exposed</c> (schemas the API exposes), <c>@platform</c> (schemas that
+/// belong to the platform, never checked) and <c>@api_roles</c>; they run with <c>search_path = pg_catalog</c>.
+/// </summary>
+/// <param name="Id">The rule's name; splinter's name where the rule is one of Supabase's lints.</param>
+/// <param name="Matches">A check the catalog cannot do in SQL, applied to <c>subject</c>; null = every row is a finding.</param>
+public sealed record SecurityRule(
+    string Id,
+    SecurityLevel Level,
+    string Title,
+    string Query,
+    string Fix,
+    Func<string, bool>? Matches = null);
+
+/// <summary>
+/// One offending object. <see cref="Acknowledged"/> holds the reason when the object's comment says
+/// <c>security: ignore RULE_ID because REASON</c>; an acknowledged finding never fails the check.
+/// </summary>
+public sealed record SecurityFinding(string Rule, SecurityLevel Level, string Object, string Detail, string Fix, string? Acknowledged)
+{
+    /// <summary>WARN or ERROR and not acknowledged.</summary>
+    public bool Fails => Level >= SecurityLevel.Warn && Acknowledged is null;
+
+    public override string ToString() => $"{Rule}: {Detail}";
+}
