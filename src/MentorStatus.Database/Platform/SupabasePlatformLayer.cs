@@ -18,6 +18,9 @@ public static class SupabasePlatformLayer
            and to_regclass('auth.users') is not null and to_regprocedure('auth.uid()') is not null
            and to_regprocedure('auth.role()') is not null and to_regprocedure('auth.jwt()') is not null
            and to_regnamespace('extensions') is not null
+           and to_regnamespace('storage') is not null
+           and exists (select 1 from pg_extension where extname = 'pgcrypto')
+           and exists (select 1 from pg_extension where extname = 'uuid-ossp')
         """;
 
     public static string Sql { get; } = ReadResource();

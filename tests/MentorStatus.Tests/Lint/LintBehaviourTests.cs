@@ -45,11 +45,12 @@ public sealed class LintBehaviourTests
     {
         const string sql = "alter table public.things add column note text;\n";
         const string rollback = "alter table public.things drop column note;\n";
-        var counted = await LintHarness.LintSqlAsync(sql, rollback);
-        var strict = await LintHarness.LintSqlAsync(sql, rollback, new LintOptions { RunnerLockTimeout = null });
+        var counted = await LintHarness.LintSqlAsync(sql, rollback, new LintOptions { LockTimeout = LockTimeoutOverride.DbUp(TimeSpan.FromSeconds(10)) });
+        var strict = await LintHarness.LintSqlAsync(sql, rollback, new LintOptions { LockTimeout = LockTimeoutOverride.Strict });
         Assert.DoesNotContain(counted.Findings, f => f.Rule.Id == "MS005");
         Assert.Contains(strict.Findings, f => f.Rule.Id == "MS005" && f.Line == 1);
-        Assert.Contains(counted.Notes, n => n.Contains("--strict-lock-timeout"));
+        Assert.Contains(counted.Notes, n => n.Contains("--lock-timeout given"));
+        Assert.Contains(strict.Notes, n => n.Contains("strict (--strict-lock-timeout)"));
     }
 
     [Fact]
