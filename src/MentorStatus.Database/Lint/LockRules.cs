@@ -11,8 +11,17 @@ internal interface ILintRuleFamily
 /// table without lock_timeout, MS006 statements after an ACCESS EXCLUSIVE lock. An index that ALTER TABLE recreates
 /// under a new OID is a build only when its file is new (relfilenode): `varchar(n)` → `text` keeps the file and is none.
 /// </summary>
-internal sealed class LockRules : ILintRuleFamily
+internal sealed partial class LockRules : ILintRuleFamily
 {
+    /// <summary>
+    /// Schemas of Supabase's services. Every project takes locks on their tables in its first migrations (profiles referencing
+    /// auth.users, the new-user trigger on auth.users, storage policies on storage.objects), Supabase's own guides write them
+    /// without lock_timeout, and the lint's replay only has stand-ins of them: MS005/MS006 leave them out, to keep those rules
+    /// about the project's own tables.
+    /// </summary>
+    public static readonly string[] PlatformSchemas =
+        ["auth", "storage", "realtime", "_realtime", "extensions", "cron", "net", "vault", "pgsodium", "supabase_functions", "graphql", "graphql_public"];
+
     /// <summary>Modes that conflict with ROW EXCLUSIVE, i.e. block INSERT, UPDATE and DELETE (ACCESS EXCLUSIVE blocks reads too).</summary>
     private static readonly string[] WriteBlocking = ["ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"];
 
@@ -58,7 +67,7 @@ internal sealed class LockRules : ILintRuleFamily
 
         if (firstExclusive is not null)
         {
-            var later = trace.Steps.SkipWhile(s => s != firstExclusive).Skip(1).Where(s => s.StaticOnlyReason is null).ToList();
+            var later = trace.Steps.SkipWhile(s => s != firstExclusive).Skip(1).Where(s => s.StaticOnlyReason is null && MayTakeLong(trace, s)).ToList();
             if (later.Count > 0)
                 yield return LintFinding.For(LintRules.StatementsAfterAccessExclusive, file, firstExclusive.Statement,
                     $"ACCESS EXCLUSIVE lock on {string.Join(", ", firstExclusive.NewLocks.Where(l => l.IsAccessExclusive && IsTableLike(firstExclusive.Before!, l.Relation)).Select(l => firstExclusive.Before!.NameOf(l.Relation)).Distinct())} " +
@@ -66,12 +75,32 @@ internal sealed class LockRules : ILintRuleFamily
         }
     }
 
+    /// <summary>
+    /// A statement whose run time grows with the data (MS006 counts only these: a CREATE POLICY or GRANT after the lock costs
+    /// microseconds): it reads or writes rows, builds an index on an existing table, rewrites a relation or validates a constraint.
+    /// </summary>
+    private static bool MayTakeLong(MigrationTrace trace, TraceStep step)
+    {
+        if (step.ModifiedTables.Count > 0 || DataStatement().IsMatch(step.Statement.Normalized)) return true;
+        if (!step.Traced) return false;
+        var before = step.Before!;
+        var after = step.After!;
+        return after.Indexes.Values.Any(i => !before.Indexes.ContainsKey(i.Oid) && trace.Existed(i.Table))
+            || after.Relations.Values.Any(r => trace.Existed(r.Oid) && before.Relations.TryGetValue(r.Oid, out var old) && old.FileNode != r.FileNode)
+            || after.Constraints.Values.Any(c => c.Validated && trace.Existed(c.Table)
+                                                 && (!before.Constraints.TryGetValue(c.Oid, out var old) || !old.Validated));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(insert|update|delete|merge|copy|refresh|cluster|reindex|analyze|with)\b")]
+    private static partial System.Text.RegularExpressions.Regex DataStatement();
+
     /// <summary>A new index that replaces one of the same name on the same table that the statement removed (ALTER COLUMN TYPE).</summary>
     public static bool IsRebuild(CatalogState before, CatalogState after, IndexInfo index) =>
         before.Indexes.Values.Any(old => old.Table == index.Table && old.Name == index.Name && !after.Indexes.ContainsKey(old.Oid));
 
+    /// <summary>A table-like relation of the project (not of the platform's schemas).</summary>
     private static bool IsTableLike(CatalogState state, uint relation) =>
-        state.Relations.TryGetValue(relation, out var r) && r.Kind is 'r' or 'p' or 'm' or 'v' or 'f';
+        state.Relations.TryGetValue(relation, out var r) && r.Kind is 'r' or 'p' or 'm' or 'v' or 'f' && !PlatformSchemas.Contains(r.Schema);
 
     private static string Describe(IEnumerable<HeldLock> locks, CatalogState state)
     {
