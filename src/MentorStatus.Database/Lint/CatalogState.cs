@@ -137,48 +137,58 @@ public sealed class CatalogState
 
     public string NameOf(uint relation) => Relations.TryGetValue(relation, out var r) ? r.QualifiedName : $"relation {relation}";
 
+    /// <summary>All seven catalog queries in one batch: one round trip per statement replayed, which is what the lint's time is made of.</summary>
     /// <param name="exposedSchemas">The schemas PostgREST serves (supabase/config.toml [api] schemas).</param>
     public static async Task<CatalogState> ReadAsync(NpgsqlConnection connection, IReadOnlySet<string> exposedSchemas, CancellationToken ct)
     {
         var exposed = exposedSchemas.ToArray();
-        return new()
-    {
-        Relations = (await ReadAsync(connection, SelectRelations, r =>
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var sql in new[] { SelectRelations, SelectColumns, SelectConstraints, SelectIndexes, SelectPolicies, SelectFunctions, SelectExtensions })
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            if (sql.Contains("$1", StringComparison.Ordinal)) command.Parameters.Add(new NpgsqlParameter { Value = exposed });
+            batch.BatchCommands.Add(command);
+        }
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var relations = await ReadAsync(reader, r =>
         {
             var view = r.IsDBNull(10) ? "|false" : r.GetString(10);
             return new RelationInfo(
                 r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2), r.GetString(3)[0], r.GetFieldValue<uint>(4),
                 r.GetBoolean(5), r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8), r.GetBoolean(9),
                 view[..view.LastIndexOf('|')], view.EndsWith("|true", StringComparison.Ordinal), r.GetBoolean(11));
-        }, ct, exposed)).ToDictionary(x => x.Oid),
-        Columns = (await ReadAsync(connection, SelectColumns, r => new ColumnInfo(
-            r.GetFieldValue<uint>(0), r.GetInt16(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetBoolean(5), r.GetString(6)), ct))
-            .ToDictionary(x => (x.Table, x.Number)),
-        Constraints = (await ReadAsync(connection, SelectConstraints, r => new ConstraintInfo(
-            r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetString(3)[0], r.GetBoolean(4), r.GetString(5)), ct))
-            .ToDictionary(x => x.Oid),
-        Indexes = (await ReadAsync(connection, SelectIndexes, r => new IndexInfo(
-            r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetBoolean(3), r.GetBoolean(4)), ct))
-            .ToDictionary(x => x.Oid),
-        Policies = (await ReadAsync(connection, SelectPolicies, r => new PolicyInfo(
+        }, ct);
+        var columns = await ReadAsync(reader, r => new ColumnInfo(
+            r.GetFieldValue<uint>(0), r.GetInt16(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetBoolean(5), r.GetString(6)), ct);
+        var constraints = await ReadAsync(reader, r => new ConstraintInfo(
+            r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetString(3)[0], r.GetBoolean(4), r.GetString(5)), ct);
+        var indexes = await ReadAsync(reader, r => new IndexInfo(
+            r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetBoolean(3), r.GetBoolean(4)), ct);
+        var policies = await ReadAsync(reader, r => new PolicyInfo(
             r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetString(3),
-            r.GetString(4)[0], r.GetFieldValue<string[]>(5), r.GetBoolean(6), r.GetString(7), r.GetString(8)), ct)).ToDictionary(x => x.Oid),
-        Functions = (await ReadAsync(connection, SelectFunctions, r => new FunctionInfo(
+            r.GetString(4)[0], r.GetFieldValue<string[]>(5), r.GetBoolean(6), r.GetString(7), r.GetString(8)), ct);
+        var functions = await ReadAsync(reader, r => new FunctionInfo(
             r.GetFieldValue<uint>(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3),
-            r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), r.GetBoolean(6), r.GetBoolean(7)), ct, exposed)).ToDictionary(x => x.Oid),
-        Extensions = (await ReadAsync(connection, SelectExtensions, r => new ExtensionInfo(
-            r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2)), ct)).ToDictionary(x => x.Oid),
-    };
+            r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), r.GetBoolean(6), r.GetBoolean(7)), ct);
+        var extensions = await ReadAsync(reader, r => new ExtensionInfo(r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2)), ct);
+        return new()
+        {
+            Relations = relations.ToDictionary(x => x.Oid),
+            Columns = columns.ToDictionary(x => (x.Table, x.Number)),
+            Constraints = constraints.ToDictionary(x => x.Oid),
+            Indexes = indexes.ToDictionary(x => x.Oid),
+            Policies = policies.ToDictionary(x => x.Oid),
+            Functions = functions.ToDictionary(x => x.Oid),
+            Extensions = extensions.ToDictionary(x => x.Oid),
+        };
     }
 
-    private static async Task<List<T>> ReadAsync<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> map, CancellationToken ct,
-        string[]? exposedSchemas = null)
+    /// <summary>Reads the current result set, then moves the reader to the next one.</summary>
+    private static async Task<List<T>> ReadAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> map, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        if (exposedSchemas is not null) command.Parameters.Add(new NpgsqlParameter { Value = exposedSchemas });
-        await using var reader = await command.ExecuteReaderAsync(ct);
         var list = new List<T>();
         while (await reader.ReadAsync(ct)) list.Add(map(reader));
+        await reader.NextResultAsync(ct);
         return list;
     }
 }
