@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Lints every migration of supabase/migrations (`db lint --all`): each is replayed on a throwaway
 # database on the project's local PostgreSQL 15 (started on demand), or on MENTORSTATUS_DB_URL
-# (the user needs CREATEDB). Exit code 1 when an error-level finding remains.
+# (the user needs CREATEDB). Exit code 1 when an error-level finding remains, 2 when the lint could not run.
 # Under GitHub Actions the findings are printed as ::error annotations.
 #   scripts/lint-migrations.sh                       # text report
-#   scripts/lint-migrations.sh --format json         # any other `db lint` option passes through
+#   scripts/lint-migrations.sh --throwaway           # on a throwaway cluster on a free port, deleted afterwards
+#   scripts/lint-migrations.sh --format sarif        # any other `db lint` option passes through
 #   scripts/lint-migrations.sh --port 54330          # local cluster on another port
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,10 +16,37 @@ fi
 # Global options (--port, --db-url) go before the verb; everything else after it.
 global=()
 rest=()
+throwaway=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --port|--db-url) global+=("$1" "$2"); shift 2 ;;
+        --throwaway) throwaway=1; shift ;;
         *) rest+=("$1"); shift ;;
     esac
 done
-exec "$here/ms" "${global[@]}" "${args[@]}" "${rest[@]}"
+
+if [[ "$throwaway" == 1 ]]; then
+    # A PostgreSQL 15 of its own on a port the kernel says is free: never the local cluster's 54322, which a
+    # `supabase start` stack or another checkout may hold. initdb/pg_ctl refuse root: run them as postgres.
+    bin=/usr/lib/postgresql/15/bin
+    dir=$(mktemp -d /tmp/mentorstatus-lint-XXXXXX)
+    chmod 755 "$dir"
+    as_pg() { if [[ "$(id -u)" == 0 ]]; then su postgres -s /bin/sh -c "$1"; else sh -c "$1"; fi; }
+    if [[ "$(id -u)" == 0 ]]; then chown postgres "$dir"; fi
+    cleanup() { as_pg "$bin/pg_ctl -D '$dir/data' -m immediate stop" >/dev/null 2>&1 || true; rm -rf "$dir"; }
+    trap cleanup EXIT
+    as_pg "$bin/initdb -D '$dir/data' -U postgres --auth=trust -E UTF8 --no-sync" >/dev/null
+    started=0
+    for _ in 1 2 3; do
+        port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+        if as_pg "$bin/pg_ctl -D '$dir/data' -l '$dir/postgres.log' -w -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off\" start" >/dev/null; then
+            started=1; break
+        fi
+    done
+    if [[ "$started" != 1 ]]; then echo "could not start a throwaway PostgreSQL 15 (see $dir/postgres.log)" >&2; cat "$dir/postgres.log" >&2; exit 2; fi
+    echo "==> db lint on a throwaway cluster at 127.0.0.1:$port" >&2
+    global=(--db-url "postgresql://postgres:postgres@127.0.0.1:$port/postgres")
+fi
+status=0
+"$here/ms" "${global[@]}" "${args[@]}" "${rest[@]}" || status=$?
+exit "$status"

@@ -27,12 +27,10 @@ fi
 echo "==> dotnet test"
 dotnet test MentorStatus.slnx -c Release --nologo "$@"
 
-# The migration safety check on the project's own migrations, on the local database; stop that
-# database again afterwards if this script is what started it.
+# The migration safety check on the project's own migrations, on a throwaway cluster on a free port
+# (never the local database's 54322, which a `supabase start` stack or another checkout may hold).
 echo "==> db lint --all"
-started=$(./ms db start --json 2>/dev/null | grep -c '"started": true' || true)
-trap '[ "$started" = 1 ] && ./ms db stop >/dev/null 2>&1' EXIT
-scripts/lint-migrations.sh
+scripts/lint-migrations.sh --throwaway
 
 # Every benchmark case at a tiny size, to prove the bench still runs; its figures are thrown away
 # (BENCHMARKS.md holds the figures of a full run on a quiet machine).

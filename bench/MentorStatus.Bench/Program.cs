@@ -75,7 +75,7 @@ namespace MentorStatus.Bench
     internal static class CaseOrder
     {
         public static readonly string[] All =
-            [ResetCase.Id, IndexBuildCase.Id, GrowthCase.Id, TimelineCase.Id, StatusChangeCase.Id, ExpiryJobCase.Id, WebhookDispatchCase.Id];
+            [ResetCase.Id, LintCase.Id, IndexBuildCase.Id, GrowthCase.Id, TimelineCase.Id, StatusChangeCase.Id, ExpiryJobCase.Id, WebhookDispatchCase.Id];
 
         public static IReadOnlySet<string> Select(string? list)
         {
@@ -107,8 +107,9 @@ namespace MentorStatus.Bench
             {
                 var tempContext = new BenchContext(size, layout, cluster, null!, null!, null!, err, work);
                 if (selected.Contains(ResetCase.Id)) cases.Add(await Guard(ResetCase.Id, () => ResetCase.RunAsync(tempContext, ct), err));
+                if (selected.Contains(LintCase.Id)) cases.Add(await Guard(LintCase.Id, () => LintCase.RunAsync(tempContext, ct), err));
 
-                var others = selected.Where(s => s != ResetCase.Id).ToList();
+                var others = selected.Where(s => s != ResetCase.Id && s != LintCase.Id).ToList();
                 if (others.Count > 0)
                 {
                     err.MarkupLineInterpolated($"[grey]data cluster in {cluster.Cluster.Directory} on port {cluster.Cluster.Port}…[/]");
@@ -122,7 +123,7 @@ namespace MentorStatus.Bench
                     err.MarkupLineInterpolated($"[grey]{loadSummary}[/]");
                     var ctx = new BenchContext(size, layout, cluster, data, loader,
                         new Pgbench(cluster.Cluster.Installation.BinDirectory, cluster.Cluster.Port, Database.Local.LocalCluster.Password), err, work);
-                    foreach (var id in CaseOrder.All.Where(selected.Contains).Where(id => id != ResetCase.Id))
+                    foreach (var id in CaseOrder.All.Where(selected.Contains).Where(id => id != ResetCase.Id && id != LintCase.Id))
                     {
                         // the timeline case needs the index the index-build case leaves behind
                         if (id == TimelineCase.Id && !selected.Contains(IndexBuildCase.Id)) await EnsureTimelineIndexAsync(ctx, ct);

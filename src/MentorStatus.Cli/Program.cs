@@ -11,4 +11,7 @@ root.Subcommands.Add(JobCommands.Build());
 root.Subcommands.Add(NotificationCommands.Build());
 root.Subcommands.Add(MentorCommands.Build());
 
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+var exitCode = await parsed.InvokeAsync();
+// A command line that does not parse (unknown option, bad --format value) is a usage error: exit 2, like UsageException.
+return parsed.Errors.Count > 0 ? 2 : exitCode;

@@ -2,20 +2,40 @@ using Npgsql;
 
 namespace MentorStatus.Database.Lint;
 
-public sealed record RelationInfo(uint Oid, string Schema, string Name, char Kind, uint FileNode, bool RowSecurity, bool Exposed, bool AppendOnly)
+/// <param name="Exposed">A table in an exposed schema, RLS off, that anon or authenticated may read or write.</param>
+/// <param name="ApiReadable">anon or authenticated holds SELECT on it.</param>
+/// <param name="SecurityInvoker">A view created `with (security_invoker = true)`: it checks RLS as the caller.</param>
+/// <param name="RlsSources">For views and materialized views: the tables with RLS they read, directly or through other views.</param>
+/// <param name="ReadsAuthUsers">For views and materialized views: reads auth.users, directly or through other views.</param>
+public sealed record RelationInfo(uint Oid, string Schema, string Name, char Kind, uint FileNode, bool RowSecurity, bool Exposed, bool AppendOnly,
+    bool ApiReadable = false, bool SecurityInvoker = false, string RlsSources = "", bool ReadsAuthUsers = false, bool PublicData = false)
 {
     public string QualifiedName => $"{Schema}.{Name}";
+
+    public string KindName => Kind switch
+    {
+        'v' => "view", 'm' => "materialized view", 'i' or 'I' => "index", 'S' => "sequence", 'f' => "foreign table", _ => "table",
+    };
 }
 
-public sealed record ColumnInfo(uint Table, short Number, string Name, string Type, bool NotNull, bool HasDefault);
+/// <param name="Generated">'s' for a stored generated column, empty otherwise.</param>
+public sealed record ColumnInfo(uint Table, short Number, string Name, string Type, bool NotNull, bool HasDefault, string Generated = "");
 
 public sealed record ConstraintInfo(uint Oid, uint Table, string Name, char Type, bool Validated, string Definition);
 
 public sealed record IndexInfo(uint Oid, uint Table, string Name, bool Unique, bool Primary);
 
-public sealed record PolicyInfo(uint Oid, uint Table, string Name, string Expressions);
+/// <param name="Command">r select, a insert, w update, d delete, * all.</param>
+/// <param name="Roles">Role names the policy applies to; "public" means every role.</param>
+public sealed record PolicyInfo(uint Oid, uint Table, string Name, string Expressions,
+    char Command = '*', IReadOnlyList<string>? Roles = null, bool Permissive = true, string Using = "", string Check = "");
 
-public sealed record FunctionInfo(uint Oid, string Signature, bool SecurityDefiner, bool FixedSearchPath);
+/// <param name="SearchPath">The value of `set search_path` in the function's definition, null when it sets none.</param>
+/// <param name="ApiExecutable">anon or authenticated may execute it, and it sits in a schema the API exposes.</param>
+public sealed record FunctionInfo(uint Oid, string Signature, bool SecurityDefiner, bool FixedSearchPath,
+    string? SearchPath = null, string Schema = "", bool ApiExecutable = false, bool ReturnsTrigger = false);
+
+public sealed record ExtensionInfo(uint Oid, string Name, string Schema);
 
 /// <summary>
 /// What the rules need to know of the catalog at one moment of a replay: user relations with their
@@ -30,20 +50,40 @@ public sealed class CatalogState
         and n.nspname !~ '^pg_(toast|temp_)'
         """;
 
-    // Exposed = reachable through PostgREST: in public, RLS off, and anon or authenticated may read or write.
+    // Not the objects an extension brings (pgcrypto's functions, a stand-in's tables): they are not the migration's.
+    private const string NotExtensionRelation = "not exists (select 1 from pg_depend e where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')";
+    private const string NotExtensionFunction = "not exists (select 1 from pg_depend e where e.classid = 'pg_proc'::regclass and e.objid = p.oid and e.deptype = 'e')";
+
+    // Exposed = reachable through PostgREST: in an exposed schema ($1), RLS off, and anon or authenticated may read or write.
+    // Views: the RLS tables they read, found through the dependencies of their rewrite rules, views within views included.
     private const string SelectRelations = $"""
+        with api(role) as (select r from unnest(array['anon', 'authenticated']) r where to_regrole(r) is not null)
         select c.oid, n.nspname, c.relname, c.relkind::text, c.relfilenode, c.relrowsecurity,
-               n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relrowsecurity
-                 and exists (select 1 from unnest(array['anon', 'authenticated']) r(role)
-                             where to_regrole(r.role) is not null
-                               and has_table_privilege(r.role, c.oid, 'select, insert, update, delete')),
-               coalesce(obj_description(c.oid, 'pg_class'), '') ~* 'append[- ]only'
+               n.nspname = any($1) and c.relkind in ('r', 'p') and not c.relrowsecurity
+                 and exists (select 1 from api where has_table_privilege(api.role, c.oid, 'select, insert, update, delete')),
+               coalesce(obj_description(c.oid, 'pg_class'), '') ~* 'append[- ]only',
+               exists (select 1 from api where has_table_privilege(api.role, c.oid, 'select')),
+               coalesce(c.reloptions, array[]::text[]) && array['security_invoker=true', 'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'],
+               case when c.relkind in ('v', 'm') then (
+                   with recursive reads(oid) as (
+                       select d.refobjid from pg_rewrite w join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
+                       where w.ev_class = c.oid and d.refclassid = 'pg_class'::regclass and d.refobjid <> c.oid
+                       union
+                       select d.refobjid from reads join pg_rewrite w on w.ev_class = reads.oid
+                       join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
+                       where d.refclassid = 'pg_class'::regclass and d.refobjid <> reads.oid)
+                   select string_agg(distinct t.oid::regclass::text, ', ') || '|' || bool_or(t.oid = to_regclass('auth.users'))::text
+                   from reads join pg_class t on t.oid = reads.oid
+                   where t.relrowsecurity or t.oid = to_regclass('auth.users'))
+               end,
+               coalesce(obj_description(c.oid, 'pg_class'), '') ~* 'public[- ]data'
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p', 'v', 'm', 'i', 'I', 'S', 'f') and {UserSchemas}
+          and {NotExtensionRelation}
         """;
 
     private const string SelectColumns = $"""
-        select a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef
+        select a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef, a.attgenerated::text
         from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
         where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f') and {UserSchemas}
         """;
@@ -62,15 +102,29 @@ public sealed class CatalogState
 
     private const string SelectPolicies = """
         select p.oid, p.polrelid, p.polname,
-               coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
+               coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''),
+               p.polcmd::text,
+               array(select case when r = 0 then 'public' else r::regrole::text end from unnest(p.polroles) r order by 1),
+               p.polpermissive,
+               coalesce(pg_get_expr(p.polqual, p.polrelid), ''), coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
         from pg_policy p
         """;
 
     private const string SelectFunctions = $"""
         select p.oid, p.oid::regprocedure::text, p.prosecdef,
-               exists (select 1 from unnest(p.proconfig) s where s like 'search_path=%')
+               exists (select 1 from unnest(p.proconfig) s where s like 'search_path=%'),
+               (select substr(s, length('search_path=') + 1) from unnest(p.proconfig) s where s like 'search_path=%' limit 1),
+               n.nspname,
+               n.nspname = any($1) and exists (
+                   select 1 from unnest(array['anon', 'authenticated']) r
+                   where to_regrole(r) is not null and has_function_privilege(r, p.oid, 'execute')),
+               p.prorettype in ('trigger'::regtype, 'event_trigger'::regtype)
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-        where {UserSchemas}
+        where {UserSchemas} and {NotExtensionFunction}
+        """;
+
+    private const string SelectExtensions = """
+        select e.oid, e.extname, e.extnamespace::regnamespace::text from pg_extension e
         """;
 
     public required IReadOnlyDictionary<uint, RelationInfo> Relations { get; init; }
@@ -79,35 +133,62 @@ public sealed class CatalogState
     public required IReadOnlyDictionary<uint, IndexInfo> Indexes { get; init; }
     public required IReadOnlyDictionary<uint, PolicyInfo> Policies { get; init; }
     public required IReadOnlyDictionary<uint, FunctionInfo> Functions { get; init; }
+    public required IReadOnlyDictionary<uint, ExtensionInfo> Extensions { get; init; }
 
     public string NameOf(uint relation) => Relations.TryGetValue(relation, out var r) ? r.QualifiedName : $"relation {relation}";
 
-    public static async Task<CatalogState> ReadAsync(NpgsqlConnection connection, CancellationToken ct) => new()
+    /// <summary>All seven catalog queries in one batch: one round trip per statement replayed, which is what the lint's time is made of.</summary>
+    /// <param name="exposedSchemas">The schemas PostgREST serves (supabase/config.toml [api] schemas).</param>
+    public static async Task<CatalogState> ReadAsync(NpgsqlConnection connection, IReadOnlySet<string> exposedSchemas, CancellationToken ct)
     {
-        Relations = (await ReadAsync(connection, SelectRelations, r => new RelationInfo(
-            r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2), r.GetString(3)[0], r.GetFieldValue<uint>(4),
-            r.GetBoolean(5), r.GetBoolean(6), r.GetBoolean(7)), ct)).ToDictionary(x => x.Oid),
-        Columns = (await ReadAsync(connection, SelectColumns, r => new ColumnInfo(
-            r.GetFieldValue<uint>(0), r.GetInt16(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetBoolean(5)), ct))
-            .ToDictionary(x => (x.Table, x.Number)),
-        Constraints = (await ReadAsync(connection, SelectConstraints, r => new ConstraintInfo(
-            r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetString(3)[0], r.GetBoolean(4), r.GetString(5)), ct))
-            .ToDictionary(x => x.Oid),
-        Indexes = (await ReadAsync(connection, SelectIndexes, r => new IndexInfo(
-            r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetBoolean(3), r.GetBoolean(4)), ct))
-            .ToDictionary(x => x.Oid),
-        Policies = (await ReadAsync(connection, SelectPolicies, r => new PolicyInfo(
-            r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetString(3)), ct)).ToDictionary(x => x.Oid),
-        Functions = (await ReadAsync(connection, SelectFunctions, r => new FunctionInfo(
-            r.GetFieldValue<uint>(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3)), ct)).ToDictionary(x => x.Oid),
-    };
+        var exposed = exposedSchemas.ToArray();
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var sql in new[] { SelectRelations, SelectColumns, SelectConstraints, SelectIndexes, SelectPolicies, SelectFunctions, SelectExtensions })
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            if (sql.Contains("$1", StringComparison.Ordinal)) command.Parameters.Add(new NpgsqlParameter { Value = exposed });
+            batch.BatchCommands.Add(command);
+        }
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var relations = await ReadAsync(reader, r =>
+        {
+            var view = r.IsDBNull(10) ? "|false" : r.GetString(10);
+            return new RelationInfo(
+                r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2), r.GetString(3)[0], r.GetFieldValue<uint>(4),
+                r.GetBoolean(5), r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8), r.GetBoolean(9),
+                view[..view.LastIndexOf('|')], view.EndsWith("|true", StringComparison.Ordinal), r.GetBoolean(11));
+        }, ct);
+        var columns = await ReadAsync(reader, r => new ColumnInfo(
+            r.GetFieldValue<uint>(0), r.GetInt16(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetBoolean(5), r.GetString(6)), ct);
+        var constraints = await ReadAsync(reader, r => new ConstraintInfo(
+            r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetString(3)[0], r.GetBoolean(4), r.GetString(5)), ct);
+        var indexes = await ReadAsync(reader, r => new IndexInfo(
+            r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetBoolean(3), r.GetBoolean(4)), ct);
+        var policies = await ReadAsync(reader, r => new PolicyInfo(
+            r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetString(3),
+            r.GetString(4)[0], r.GetFieldValue<string[]>(5), r.GetBoolean(6), r.GetString(7), r.GetString(8)), ct);
+        var functions = await ReadAsync(reader, r => new FunctionInfo(
+            r.GetFieldValue<uint>(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3),
+            r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), r.GetBoolean(6), r.GetBoolean(7)), ct);
+        var extensions = await ReadAsync(reader, r => new ExtensionInfo(r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2)), ct);
+        return new()
+        {
+            Relations = relations.ToDictionary(x => x.Oid),
+            Columns = columns.ToDictionary(x => (x.Table, x.Number)),
+            Constraints = constraints.ToDictionary(x => x.Oid),
+            Indexes = indexes.ToDictionary(x => x.Oid),
+            Policies = policies.ToDictionary(x => x.Oid),
+            Functions = functions.ToDictionary(x => x.Oid),
+            Extensions = extensions.ToDictionary(x => x.Oid),
+        };
+    }
 
-    private static async Task<List<T>> ReadAsync<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    /// <summary>Reads the current result set, then moves the reader to the next one.</summary>
+    private static async Task<List<T>> ReadAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> map, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync(ct);
         var list = new List<T>();
         while (await reader.ReadAsync(ct)) list.Add(map(reader));
+        await reader.NextResultAsync(ct);
         return list;
     }
 }

@@ -28,14 +28,37 @@ internal sealed class ColumnRules : ILintRuleFamily
                 }
             }
 
-            if (step.Statement.Normalized.StartsWith("truncate", StringComparison.Ordinal)) continue; // a new file node, but no rewrite
+            if (step.Statement.Normalized.StartsWith("truncate", StringComparison.Ordinal)) continue; // a new file node, but no rewrite (MS025 judges it)
+            var rewritten = new HashSet<uint>();
             foreach (var relation in after.Relations.Values.Where(r => r.Kind is 'r' or 'p' or 'm' && trace.Existed(r.Oid)))
             {
                 if (!before.Relations.TryGetValue(relation.Oid, out var old) || old.FileNode == relation.FileNode) continue;
-                yield return LintFinding.For(LintRules.TableRewrite, file, step.Statement,
-                    $"existing table {relation.QualifiedName} is rewritten (new relfilenode): {Cause(before, after, relation.Oid)}");
+                rewritten.Add(relation.Oid);
+                var (message, fix) = Rewrite(step, before, after, relation);
+                yield return LintFinding.For(LintRules.TableRewrite, file, step.Statement, message, fix: fix);
             }
+            // An index ALTER TABLE rebuilt under a new file while the table kept its own (e.g. a type change of an indexed column).
+            var oldIndexFiles = before.Relations.Values.Where(r => r.Kind is 'i' or 'I').Select(r => r.FileNode).ToHashSet();
+            foreach (var index in after.Indexes.Values.Where(i => !before.Indexes.ContainsKey(i.Oid) && trace.Existed(i.Table)
+                                                                  && !rewritten.Contains(i.Table) && LockRules.IsRebuild(before, after, i)))
+                if (after.Relations.TryGetValue(index.Oid, out var relation) && !oldIndexFiles.Contains(relation.FileNode))
+                    yield return LintFinding.For(LintRules.TableRewrite, file, step.Statement,
+                        $"index {index.Name} of existing table {after.NameOf(index.Table)} is rebuilt (new relfilenode) under an ACCESS EXCLUSIVE lock: {Cause(before, after, index.Table)}");
         }
+    }
+
+    /// <summary>What was rewritten and by what, named for the kind of object and statement, with the fix that fits it.</summary>
+    private static (string Message, string? Fix) Rewrite(TraceStep step, CatalogState before, CatalogState after, RelationInfo relation)
+    {
+        var sql = step.Statement.Normalized;
+        if (relation.Kind == 'm')
+            return ($"materialized view {relation.QualifiedName} is rewritten (new relfilenode) by REFRESH MATERIALIZED VIEW under an ACCESS EXCLUSIVE lock: " +
+                    "every reader of it waits until the query has run again",
+                "`refresh materialized view concurrently …` (needs a unique index on the materialized view; readers are not blocked), from a job rather than a migration.");
+        if (sql.StartsWith("cluster", StringComparison.Ordinal))
+            return ($"CLUSTER rewrites existing table {relation.QualifiedName} and all its indexes (new relfilenode) under an ACCESS EXCLUSIVE lock",
+                "Do not CLUSTER in a migration: use pg_repack (online), or run it in a maintenance window outside the migrations.");
+        return ($"existing table {relation.QualifiedName} is rewritten (new relfilenode): {Cause(before, after, relation.Oid)}", null);
     }
 
     private static bool IsTable(CatalogState state, uint relation) =>
@@ -53,7 +76,8 @@ internal sealed class ColumnRules : ILintRuleFamily
         {
             if (!before.Columns.TryGetValue((table, column.Number), out var old))
             {
-                if (column.HasDefault) causes.Add($"new column {column.Name} has a volatile default, evaluated for every row");
+                if (column.Generated == "s") causes.Add($"new stored generated column {column.Name} is computed and written for every row");
+                else if (column.HasDefault) causes.Add($"new column {column.Name} has a volatile default, evaluated for every row");
             }
             else if (old.Type != column.Type)
             {

@@ -40,7 +40,7 @@ public static partial class LintAcknowledgements
                 result.Add(new LintFinding
                 {
                     Rule = LintRules.BadAcknowledgement, File = file, Line = i + 1, Statement = LintFinding.Shorten(line.Trim()),
-                    Message = unknown.Count > 0 ? $"unknown rule {string.Join(", ", unknown)}; rules are MS000…MS017"
+                    Message = unknown.Count > 0 ? $"unknown rule {string.Join(", ", unknown)}; the rules are {string.Join(", ", LintRules.All.Select(r => r.Id))}"
                         : ids.Length == 0 ? "no rule id after `lint: ignore`"
                         : "no reason: say why the finding is safe here, after `because`",
                 });

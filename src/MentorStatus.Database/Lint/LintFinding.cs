@@ -16,6 +16,9 @@ public sealed record LintFinding
     public required string Message { get; init; }
     /// <summary>How it was found when that matters, e.g. "checked statically: runs outside a transaction".</summary>
     public string? Note { get; init; }
+    /// <summary>A fix for this very finding when it differs from the rule's general one (e.g. for a materialized view).</summary>
+    public string? FixOverride { get; init; }
+    public string Fix => FixOverride ?? Rule.Fix;
     /// <summary>The reason of a matching `-- lint: ignore` line; acknowledged findings do not fail the lint.</summary>
     public string? AcknowledgedBecause { get; init; }
 
@@ -28,10 +31,10 @@ public sealed record LintFinding
         return oneLine.Length <= max ? oneLine : oneLine[..(max - 1)] + "…";
     }
 
-    public static LintFinding For(LintRule rule, string file, SqlStatement statement, string message, string? note = null) => new()
+    public static LintFinding For(LintRule rule, string file, SqlStatement statement, string message, string? note = null, string? fix = null) => new()
     {
         Rule = rule, File = file, Line = statement.Line, StatementNumber = statement.Number,
-        Statement = Shorten(statement.Text), Message = message, Note = note,
+        Statement = Shorten(statement.Text), Message = message, Note = note, FixOverride = fix,
     };
 
     public static LintFinding ForFile(LintRule rule, string file, string message, string? note = null) => new()

@@ -9,6 +9,10 @@ namespace MentorStatus.Database.Lint;
 /// </summary>
 public sealed record LintInput(string Version, string Name, string DisplayPath, string Sql, IReadOnlyList<SqlStatement> Statements, string? RollbackPath)
 {
+    /// <summary>Why the file could not be split into statements (an unterminated quote or comment); it is then a finding, not a crash.</summary>
+    public string? ParseError { get; init; }
+    public int ParseErrorLine { get; init; } = 1;
+
     /// <summary>One non-transactional statement alone: the runner applies it outside a transaction.</summary>
     public bool IsNonTransactional => Statements.Count == 1 && NonTransactionalStatement.Matches(Statements[0]);
 
@@ -25,17 +29,16 @@ public sealed record LintInput(string Version, string Name, string DisplayPath, 
                 var version = x.match.Groups[1].Value;
                 var display = layout.Display(x.path);
                 var sql = File.ReadAllText(x.path, new UTF8Encoding(false)).TrimStart('\uFEFF');
-                IReadOnlyList<SqlStatement> statements;
+                var rollback = source.FindRollbackPath(version);
+                var rollbackDisplay = rollback is null ? null : layout.Display(rollback);
                 try
                 {
-                    statements = SqlScript.Split(sql);
+                    return new LintInput(version, x.match.Groups[2].Value, display, sql, SqlScript.Split(sql), rollbackDisplay);
                 }
                 catch (SqlSyntaxException e)
                 {
-                    throw new InvalidMigrationFileException($"{display}:{e.Line}", e.Message);
+                    return new LintInput(version, x.match.Groups[2].Value, display, sql, [], rollbackDisplay) { ParseError = e.Message, ParseErrorLine = e.Line };
                 }
-                var rollback = source.FindRollbackPath(version);
-                return new LintInput(version, x.match.Groups[2].Value, display, sql, statements, rollback is null ? null : layout.Display(rollback));
             })
             .ToList();
     }

@@ -3,11 +3,13 @@ using System.Text.Json;
 
 namespace MentorStatus.Database.Lint;
 
-public enum LintFormat { Text, Json, Github }
+public enum LintFormat { Text, Json, Github, Sarif }
 
 /// <summary>
 /// The report as text for people (rule id, file:line, statement, why, fix, then a summary), JSON for
-/// scripts, or GitHub workflow commands (`::error file=…,line=…,title=MS001::…`) that annotate a pull request.
+/// scripts, GitHub workflow commands (`::error file=…,line=…,title=MS001::…`) that annotate a pull request,
+/// or SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`). SARIF is written with
+/// System.Text.Json: the few properties code scanning reads need no SDK (Sarif.Sdk does not restore here).
 /// </summary>
 public static class LintReportFormats
 {
@@ -17,6 +19,7 @@ public static class LintReportFormats
     {
         LintFormat.Json => Json(report),
         LintFormat.Github => Github(report),
+        LintFormat.Sarif => Sarif(report),
         _ => Text(report),
     };
 
@@ -35,7 +38,7 @@ public static class LintReportFormats
             else
             {
                 text.AppendLine($"   = why: {f.Rule.Why}");
-                text.AppendLine($"   = fix: {f.Rule.Fix}");
+                text.AppendLine($"   = fix: {f.Fix}");
             }
             text.AppendLine();
         }
@@ -64,7 +67,7 @@ public static class LintReportFormats
             message = f.Message,
             note = f.Note,
             why = f.Rule.Why,
-            fix = f.Rule.Fix,
+            fix = f.Fix,
             acknowledged_because = f.AcknowledgedBecause,
         }),
         notes = report.Notes,
@@ -78,12 +81,66 @@ public static class LintReportFormats
         foreach (var f in report.Findings.Where(f => !f.IsAcknowledged))
         {
             var command = f.Rule.Level == LintLevel.Error ? "error" : "warning";
-            var message = $"{f.Rule.Title}: {f.Message}\n{f.Statement}\nwhy: {f.Rule.Why}\nfix: {f.Rule.Fix}";
+            var message = $"{f.Rule.Title}: {f.Message}\n{f.Statement}\nwhy: {f.Rule.Why}\nfix: {f.Fix}";
             text.AppendLine($"::{command} file={Property(f.File)},line={f.Line},title={Property(f.Rule.Id)}::{Data(message)}");
         }
         text.AppendLine(Summary(report));
         return text.ToString();
     }
+
+    /// <summary>
+    /// SARIF 2.1.0: one run, the rules with their help, one result per finding (acknowledged ones carry an
+    /// accepted suppression with the reason, so code scanning shows them as dismissed), locations relative to the project root.
+    /// </summary>
+    public static string Sarif(LintReport report) => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json",
+        ["version"] = "2.1.0",
+        ["runs"] = new[]
+        {
+            new
+            {
+                tool = new
+                {
+                    driver = new
+                    {
+                        name = "mentorstatus db lint",
+                        rules = LintRules.All.Select(r => new
+                        {
+                            id = r.Id,
+                            name = r.Title,
+                            shortDescription = new { text = r.Title },
+                            fullDescription = new { text = r.Why },
+                            help = new { text = $"{r.Why}\nFix: {r.Fix}", markdown = $"{r.Why}\n\n**Fix:** {r.Fix}" },
+                            defaultConfiguration = new { level = r.Level == LintLevel.Error ? "error" : "warning" },
+                        }),
+                    },
+                },
+                originalUriBaseIds = new Dictionary<string, object> { ["PROJECTROOT"] = new { description = new { text = "the project folder (the one holding supabase/)" } } },
+                results = report.Findings.Select(f => new Dictionary<string, object?>
+                {
+                    ["ruleId"] = f.Rule.Id,
+                    ["ruleIndex"] = LintRules.All.ToList().IndexOf(f.Rule),
+                    ["level"] = f.Rule.Level == LintLevel.Error ? "error" : "warning",
+                    ["message"] = new { text = $"{f.Message}\nFix: {f.Fix}" },
+                    ["locations"] = new[]
+                    {
+                        new
+                        {
+                            physicalLocation = new
+                            {
+                                artifactLocation = new { uri = f.File.Replace('\\', '/'), uriBaseId = "PROJECTROOT" },
+                                region = new { startLine = f.Line },
+                            },
+                        },
+                    },
+                    ["suppressions"] = f.IsAcknowledged
+                        ? new[] { new { kind = "inSource", status = "accepted", justification = f.AcknowledgedBecause } }
+                        : null,
+                }.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value)),
+            },
+        },
+    }, JsonOptions);
 
     private static string Data(string value) => value.Replace("%", "%25").Replace("\r", "%0D").Replace("\n", "%0A");
     private static string Property(string value) => Data(value).Replace(":", "%3A").Replace(",", "%2C");

@@ -17,10 +17,12 @@ public static class LintRules
         "Fix the statement so the migration applies on top of every earlier migration.");
 
     public static readonly LintRule IndexWithoutConcurrently = new("MS001", LintLevel.Error,
-        "index built without CONCURRENTLY on an existing table",
-        "CREATE INDEX holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on the table waits until the index is built.",
-        "Build it with `create index concurrently` in a migration file of its own (it cannot run in a transaction). " +
-        "For a primary key or unique constraint: build the unique index concurrently, then `alter table … add constraint … using index …`.");
+        "index built or dropped without CONCURRENTLY on an existing table",
+        "CREATE INDEX holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on the table waits until the index is built. " +
+        "DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: even reads wait, and queue behind any long query.",
+        "Build it with `create index concurrently if not exists` (drop it with `drop index concurrently if exists`) in a migration file of its own " +
+        "(it cannot run in a transaction). For a primary key or unique constraint: build the unique index concurrently, then " +
+        "`alter table … add constraint … using index …`.");
 
     public static readonly LintRule NotNullOnExistingTable = new("MS002", LintLevel.Error,
         "NOT NULL column without default, or SET NOT NULL, on an existing table",
@@ -31,8 +33,9 @@ public static class LintRules
 
     public static readonly LintRule TableRewrite = new("MS003", LintLevel.Error,
         "existing table rewritten",
-        "A column type change or a volatile default (now(), random(), gen_random_uuid() …) on a new column rewrites every row " +
-        "of the table and its indexes under an ACCESS EXCLUSIVE lock: reads and writes stop until it is done.",
+        "A column type change, a volatile default (random(), gen_random_uuid(), clock_timestamp() …) or a stored generated column on a new column, " +
+        "CLUSTER and VACUUM FULL rewrite every row of the table and rebuild its indexes under an ACCESS EXCLUSIVE lock: reads and writes stop until it is done. " +
+        "(Found by the relfilenode of the table and of each index, so a change that keeps the files, like varchar(n) to text, is not one.)",
         "Add a new column (nullable or with a constant default), backfill it in batches, switch readers over, then drop the old one. " +
         "For a volatile default: add the column without default, `alter column … set default …`, backfill existing rows in batches.");
 
@@ -42,10 +45,13 @@ public static class LintRules
         "Add it `not valid` (instant; enforced for new rows), then `alter table … validate constraint …` in a later transaction: validation takes only a SHARE UPDATE EXCLUSIVE lock.");
 
     public static readonly LintRule AccessExclusiveWithoutTimeout = new("MS005", LintLevel.Error,
-        "ACCESS EXCLUSIVE lock taken without lock_timeout",
-        "While the statement waits for its ACCESS EXCLUSIVE lock (behind any long query), every other query on the table queues behind it: a short migration becomes an outage.",
+        "lock that blocks writes (SHARE or stronger) taken on an existing table without lock_timeout",
+        "While the statement waits for its lock (SHARE for CREATE INDEX, SHARE ROW EXCLUSIVE for a foreign key or trigger, EXCLUSIVE, " +
+        "ACCESS EXCLUSIVE for most ALTER TABLE, DROP INDEX, LOCK TABLE) behind any long query, every other writer on the table " +
+        "(every reader too, for ACCESS EXCLUSIVE) queues behind it: a short migration becomes an outage.",
         "Start the file with `set lock_timeout = '5s';` (it is reset after the file), and retry the migration when it times out. " +
-        "`db up` sets a session lock_timeout itself; this rule counts it unless `--strict-lock-timeout` is given (files applied by `supabase db push` get none).");
+        "A project that deploys with `db up` (which sets a session lock_timeout) says so in supabase/lint.toml: `[lint] deploy = \"db up\"`; " +
+        "without it the lint assumes `supabase db push`, which sets none.");
 
     public static readonly LintRule StatementsAfterAccessExclusive = new("MS006", LintLevel.Warning,
         "statements run after an ACCESS EXCLUSIVE lock was taken",
@@ -87,7 +93,7 @@ public static class LintRules
     public static readonly LintRule SecurityDefinerSearchPath = new("MS013", LintLevel.Error,
         "SECURITY DEFINER function without a fixed search_path",
         "The function runs with its owner's rights but resolves unqualified names through the caller's search_path: a caller can put their own objects first and run code as the owner.",
-        "Add `set search_path = ''` to the function and schema-qualify every name in its body.");
+        "Add `set search_path = pg_catalog, pg_temp` (pg_temp named last) to the function and schema-qualify every other name in its body.");
 
     public static readonly LintRule AppendOnlyModified = new("MS014", LintLevel.Error,
         "UPDATE, DELETE or TRUNCATE of an append-only table",
@@ -107,7 +113,7 @@ public static class LintRules
     public static readonly LintRule BadAcknowledgement = new("MS017", LintLevel.Error,
         "`-- lint: ignore` without a reason or with an unknown rule",
         "An acknowledgement without a reason hides a finding without telling the next reader why that is safe.",
-        "Write `-- lint: ignore MSnnn because <why this is safe here>` on the line before the statement.");
+        "Write `-- lint: ignore MSnnn because <why this is safe here>` on the line before the statement, with one of the rules listed in the finding.");
 
     public static readonly LintRule NonIdempotentConcurrentIndex = new("MS018", LintLevel.Error,
         "concurrent index build or drop that cannot be rerun",
@@ -115,12 +121,66 @@ public static class LintRules
         "with the migration still pending: the rerun then fails with 'already exists' (or 'does not exist' for a drop).",
         "Write `create index concurrently if not exists …` (or `drop index concurrently if exists …`); the runner repairs an INVALID leftover itself.");
 
+    public static readonly LintRule ViewBypassesRls = new("MS019", LintLevel.Error,
+        "view or materialized view in an exposed schema reads past row-level security",
+        "A view runs with its owner's rights unless it is created `with (security_invoker = true)`: anon and authenticated read every row of " +
+        "the RLS tables beneath it through PostgREST. A materialized view has no RLS at all: whoever may select it reads all it holds. " +
+        "A view over auth.users publishes the users' e-mails and metadata.",
+        "`create view … with (security_invoker = true) as …` (or `alter view … set (security_invoker = true)`); for a materialized view or one " +
+        "over auth.users: move it to a schema the API does not expose, or `revoke select on … from anon, authenticated`.");
+
+    public static readonly LintRule PolicyOpensTable = new("MS020", LintLevel.Error,
+        "policy lets anon/authenticated write every row, or anon read every row of a table not marked public data",
+        "`using (true)` / `with check (true)` on an INSERT, UPDATE, DELETE or ALL policy for anon or authenticated lets anyone with the project's " +
+        "anon key (or any signed-up user) change or erase every row; a SELECT policy `using (true)` for anon publishes the whole table.",
+        "Restrict the policy to the rows the caller owns, e.g. `using ((select auth.uid()) = user_id)`, and `to authenticated`. " +
+        "For a table that is meant to be world-readable, say so in its comment (`comment on table … is 'Public data: …'`) or acknowledge the finding.");
+
+    public static readonly LintRule DefinerFunctionCallableByApi = new("MS021", LintLevel.Warning,
+        "security definer function in an exposed schema executable by anon/authenticated",
+        "PostgREST offers every function of an exposed schema as /rpc/<name>; a security definer one runs with its owner's rights, past RLS, " +
+        "for anyone the EXECUTE privilege reaches (PostgreSQL grants it to PUBLIC by default, Supabase to anon and authenticated).",
+        "Move it to a schema the API does not expose, or `revoke execute on function … from public, anon[, authenticated]` and grant it only " +
+        "where meant. An RPC entry point that checks its caller itself is fine: acknowledge it with `-- lint: ignore MS021 because …`.");
+
+    public static readonly LintRule DefinerSearchPathWithoutPgTemp = new("MS022", LintLevel.Warning,
+        "security definer function whose search_path does not end with pg_temp",
+        "Even with `set search_path = ''` PostgreSQL searches the caller's temporary schema first for tables and types: a caller who can " +
+        "create temporary objects can shadow an unqualified name (a cast to uuid, a table in an inlined function) and run their code as the owner.",
+        "Write `set search_path = pg_catalog, pg_temp` (or list the schemas you need, then pg_temp last).");
+
+    public static readonly LintRule ExtensionInPublic = new("MS023", LintLevel.Warning,
+        "extension created in schema public",
+        "Its functions, types and tables land in the API's schema: PostgREST offers them as endpoints, and they clutter the public namespace. " +
+        "Supabase keeps extensions in schema `extensions`, which is on the roles' search_path.",
+        "`create extension if not exists … with schema extensions;`");
+
+    public static readonly LintRule DangerousGrantToApi = new("MS024", LintLevel.Error,
+        "TRUNCATE, TRIGGER, REFERENCES or ALL granted to anon/authenticated",
+        "TRUNCATE is not subject to row-level security and erases every row; TRIGGER lets the role attach code to the table; REFERENCES lets it " +
+        "create foreign keys that block deletes. `grant all` gives all three. The API roles need at most select, insert, update, delete.",
+        "Grant only what the API needs, e.g. `grant select, insert, update, delete on table … to authenticated;`.");
+
+    public static readonly LintRule DestructiveDataStatement = new("MS025", LintLevel.Error,
+        "TRUNCATE, or DELETE/UPDATE of every row, on a table that holds rows",
+        "In production the table has rows: TRUNCATE erases them (CASCADE also empties every referencing table), DELETE without WHERE erases them " +
+        "row by row, and a whole-table UPDATE or backfill rewrites every row in the migration's one transaction, holding each row lock until it commits.",
+        "Backfill in batches from a job or script outside the migration (e.g. `update … where id in (select id … limit 10000)` repeated), " +
+        "and delete or truncate data in a reviewed, acknowledged migration of its own.");
+
+    public static readonly LintRule TransactionControlInFile = new("MS026", LintLevel.Error,
+        "BEGIN, COMMIT or ROLLBACK in a migration file",
+        "The runner applies each file in one transaction of its own, together with its journal row, and refuses a file that controls the transaction itself.",
+        "Remove the BEGIN/COMMIT statements; a statement that cannot run in a transaction goes in a file of its own.");
+
     public static IReadOnlyList<LintRule> All { get; } =
     [
         StatementFailed, IndexWithoutConcurrently, NotNullOnExistingTable, TableRewrite, ConstraintValidated,
         AccessExclusiveWithoutTimeout, StatementsAfterAccessExclusive, DroppedObject, RenamedObject, NonTransactionalNotAlone,
         ExposedWithoutRls, PolicyWithRlsOff, UnwrappedAuthFunction, SecurityDefinerSearchPath, AppendOnlyModified,
         MissingRollback, RollbackMismatch, BadAcknowledgement, NonIdempotentConcurrentIndex,
+        ViewBypassesRls, PolicyOpensTable, DefinerFunctionCallableByApi, DefinerSearchPathWithoutPgTemp, ExtensionInPublic,
+        DangerousGrantToApi, DestructiveDataStatement, TransactionControlInFile,
     ];
 
     public static LintRule? Find(string id) => All.FirstOrDefault(r => string.Equals(r.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -9,12 +9,22 @@ public sealed record LintOptions
     /// <summary>Lint every migration, not only those pending on the target database.</summary>
     public bool All { get; init; }
 
-    /// <summary>
-    /// The session lock_timeout `db up` sets before each file (MigrationOptions.LockTimeout). The lint replays
-    /// with it, so MS005 counts it as set. Null (`--strict-lock-timeout`): only a lock_timeout the file sets
-    /// itself counts, which is what `supabase db push` needs, as it sets none.
-    /// </summary>
-    public TimeSpan? RunnerLockTimeout { get; init; } = new MigrationOptions().LockTimeout;
+    /// <summary>Overrides how the project deploys (supabase/lint.toml), from the command line; null reads the project.</summary>
+    public LockTimeoutOverride? LockTimeout { get; init; }
+
+    /// <summary>The project's settings; null reads them from <see cref="ProjectLayout"/> (supabase/lint.toml, config.toml, CI files).</summary>
+    public LintSettings? Settings { get; init; }
+}
+
+/// <summary>A lock_timeout reading chosen on the command line: the session value of `db up`, or strict (the file's own only).</summary>
+public sealed record LockTimeoutOverride(TimeSpan? SessionLockTimeout)
+{
+    public static LockTimeoutOverride Strict { get; } = new((TimeSpan?)null);
+    public static LockTimeoutOverride DbUp(TimeSpan timeout) => new(timeout);
+
+    public string Reading => SessionLockTimeout is { } t
+        ? $"lock_timeout: --lock-timeout given: replayed with the session lock_timeout `db up` sets ({t.TotalSeconds:0.###}s), so MS005 counts it"
+        : "lock_timeout: strict (--strict-lock-timeout), only a lock_timeout set by the file itself counts (MS005)";
 }
 
 /// <summary>
@@ -28,22 +38,20 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
     private static readonly IReadOnlyList<ILintRuleFamily> Families =
     [
         new LockRules(), new ColumnRules(), new ConstraintRules(), new DestructiveRules(),
-        new TransactionRules(), new SupabaseExposureRules(), new AppendOnlyRules(),
+        new TransactionRules(), new SupabaseExposureRules(), new ApiExposureRules(), new AppendOnlyRules(), new DataStatementRules(),
     ];
 
     private readonly LintOptions _options = options ?? new LintOptions();
 
     public async Task<LintReport> LintAsync(CancellationToken ct = default)
     {
+        var settings = _options.Settings ?? LintSettings.Read(layout);
+        var lockTimeout = _options.LockTimeout is { } chosen ? chosen.SessionLockTimeout : settings.DeployLockTimeout;
         var source = new MigrationSource(layout);
         var migrations = LintInput.Discover(source);
         var selected = await SelectAsync(migrations, ct);
-        var notes = new List<string>
-        {
-            _options.RunnerLockTimeout is { } t
-                ? $"lock_timeout: replayed with the session lock_timeout `db up` sets ({t.TotalSeconds:0.###}s), so MS005 counts it; use --strict-lock-timeout for files applied by `supabase db push`"
-                : "lock_timeout: strict, only a lock_timeout set by the file itself counts (MS005)",
-        };
+        var notes = new List<string> { _options.LockTimeout?.Reading ?? settings.LockTimeoutReading };
+        if (!settings.RequireRollbacks) notes.Add("rollbacks: not required (supabase/lint.toml require_rollbacks = false): MS015 is off, MS016 checks the rollbacks that exist");
         if (selected.Count == 0)
         {
             notes.Add(migrations.Count == 0 ? "no migrations in supabase/migrations" : "no pending migration to lint (use --all to lint every migration)");
@@ -71,25 +79,34 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
             await using (var connection = await scratch.OpenAsync(work, ct))
             {
                 if (lint) before = await SchemaSnapshot.ReadAsync(connection, ct);
-                trace = await new StatementTracer(connection, _options.RunnerLockTimeout).RunAsync(migration, lint, ct);
+                trace = await new StatementTracer(connection, lockTimeout, settings.ExposedSchemas).RunAsync(migration, lint, ct);
             }
 
             var fileFindings = new List<LintFinding>();
-            if (trace.Steps.FirstOrDefault(s => s.Error is not null) is { } failed)
+            if (migration.ParseError is { } parseError)
+                fileFindings.Add(LintFinding.ForFile(LintRules.StatementFailed, migration.DisplayPath,
+                    $"the file cannot be split into statements: {parseError}; nothing of it was replayed") with { Line = migration.ParseErrorLine });
+            var failures = trace.Steps.Where(s => s.Error is not null).ToList();
+            foreach (var failed in failures)
                 fileFindings.Add(LintFinding.For(LintRules.StatementFailed, migration.DisplayPath, failed.Statement,
-                    $"statement {failed.Statement.Number} fails with SQLSTATE {failed.Error!.SqlState}: {failed.Error.MessageText}"));
+                    $"statement {failed.Statement.Number} fails with SQLSTATE {failed.Error!.SqlState}: {failed.Error.MessageText}" +
+                    (failed == failures[0] ? "" : $" (possibly because statement {failures[0].Statement.Number} failed)"),
+                    failures.Count > 1 || failed != trace.Steps[^1]
+                        ? "the failed statement was rolled back alone and the rest of the file replayed, so later findings are still reported"
+                        : null));
             if (lint)
             {
                 fileFindings.AddRange(Families.SelectMany(f => f.Check(trace)));
-                if (!trace.Failed)
-                {
-                    // …and the migrated clone becomes the next template before its rollback runs.
-                    var next = await scratch.CloneAsync(work, ct);
-                    fileFindings.AddRange(await RollbackCheck.RunAsync(scratch, work, migration, layout, before!, _options.RunnerLockTimeout, ct));
-                    await scratch.DropAsync(current, ct);
-                    await scratch.DropAsync(work, ct);
-                    current = next;
-                }
+                // The migrated clone becomes the next template before its rollback runs (also after a failed statement:
+                // later files then see what the rest of this one created).
+                var next = await scratch.CloneAsync(work, ct);
+                if (trace.Failed || migration.ParseError is not null)
+                    trace.Notes.Add($"{migration.DisplayPath}: rollback not checked, the migration did not apply cleanly");
+                else if (migration.RollbackPath is not null || settings.RequireRollbacks)
+                    fileFindings.AddRange(await RollbackCheck.RunAsync(scratch, work, migration, layout, before!, lockTimeout, ct));
+                await scratch.DropAsync(current, ct);
+                await scratch.DropAsync(work, ct);
+                current = next;
                 findings.AddRange(LintAcknowledgements.Apply(migration.DisplayPath, migration.Sql, migration.Statements, fileFindings));
                 linted.Add(new LintedMigration(migration.Version, migration.DisplayPath, migration.RollbackPath, trace.Notes));
             }
@@ -99,11 +116,8 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
                 await scratch.DropAsync(current, ct);
                 current = work;
             }
-            if (trace.Failed)
-            {
-                notes.Add($"{migration.DisplayPath} fails to apply: later migrations were not linted");
-                break;
-            }
+            if (trace.Failed || migration.ParseError is not null)
+                notes.Add($"{migration.DisplayPath} does not apply cleanly: each later migration was replayed on what did apply");
         }
         return new LintReport(linted, findings, notes);
     }

@@ -90,6 +90,10 @@ public sealed class SchemaSnapshot
 
     public static async Task<SchemaSnapshot> ReadAsync(NpgsqlConnection connection, CancellationToken ct)
     {
+        // Names print schema-qualified unless their schema is on the search_path: pin it, so that the snapshot before a
+        // migration and the one after its rollback (replayed with Supabase's path, extensions included) compare equal.
+        await using (var pin = new NpgsqlCommand("set search_path = pg_catalog", connection))
+            await pin.ExecuteNonQueryAsync(ct);
         await using var command = new NpgsqlCommand(SelectLines, connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var lines = new SortedSet<string>(StringComparer.Ordinal);

@@ -5,7 +5,7 @@ namespace MentorStatus.Database.Lint;
 /// <summary>
 /// Static checks of statements that cannot run in a transaction (their locks and catalog changes cannot be
 /// traced): MS009 such a statement among others; MS003 for VACUUM FULL, which rewrites under ACCESS EXCLUSIVE;
-/// MS018 a concurrent index build or drop that a rerun after a crash would trip over.
+/// MS018 a concurrent index build or drop that a rerun after a crash would trip over; MS026 BEGIN/COMMIT in the file.
 /// </summary>
 internal sealed class TransactionRules : ILintRuleFamily
 {
@@ -25,7 +25,12 @@ internal sealed class TransactionRules : ILintRuleFamily
                     $"statement {statement.Number} ({NonTransactionalStatement.Describe(statement)}) has no IF {(statement.Normalized.StartsWith("drop") ? "" : "NOT ")}EXISTS", StaticNote);
             if (System.Text.RegularExpressions.Regex.IsMatch(statement.Normalized, @"^vacuum (\([^)]*\bfull\b[^)]*\)|full\b)"))
                 yield return LintFinding.For(LintRules.TableRewrite, trace.Migration.DisplayPath, statement,
-                    "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock", StaticNote);
+                    "VACUUM FULL rewrites the table and all its indexes under an ACCESS EXCLUSIVE lock: reads and writes stop until it is done", StaticNote,
+                    fix: "Do not VACUUM FULL in a migration: plain VACUUM (no lock that blocks writes) reclaims space for reuse; to shrink the files online use pg_repack.");
         }
+        foreach (var step in trace.Steps.Where(s => s.IsTransactionControl))
+            yield return LintFinding.For(LintRules.TransactionControlInFile, trace.Migration.DisplayPath, step.Statement,
+                $"statement {step.Statement.Number} ({step.Statement.Normalized.Split(' ')[0].ToUpperInvariant()}) controls the transaction: " +
+                "`db up` refuses the file; the lint replayed the rest of it in one transaction");
     }
 }

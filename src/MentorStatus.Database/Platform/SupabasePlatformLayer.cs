@@ -18,12 +18,31 @@ public static class SupabasePlatformLayer
            and to_regclass('auth.users') is not null and to_regprocedure('auth.uid()') is not null
            and to_regprocedure('auth.role()') is not null and to_regprocedure('auth.jwt()') is not null
            and to_regnamespace('extensions') is not null
+           and to_regnamespace('storage') is not null
+           and exists (select 1 from pg_extension where extname = 'pgcrypto')
+           and exists (select 1 from pg_extension where extname = 'uuid-ossp')
         """;
 
     public static string Sql { get; } = ReadResource();
 
     /// <summary>Installs whatever part of the layer is missing; returns false when nothing was.</summary>
     public static async Task<bool> EnsureAsync(NpgsqlDataSource dataSource, CancellationToken ct = default)
+    {
+        // Roles are cluster-wide: two databases getting the layer at once (parallel lints, tests) can both see a role
+        // missing and both create it; the loser fails with a unique violation and, retried, finds it there.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await EnsureOnceAsync(dataSource, ct);
+            }
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject)
+            {
+            }
+        }
+    }
+
+    private static async Task<bool> EnsureOnceAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using (var check = new NpgsqlCommand(IsComplete, connection))

@@ -179,3 +179,74 @@ begin
     end if;
 end
 $platform_default_privileges$;
+
+-- Extensions as Supabase has them (added for `db lint` on real projects) ------------------------
+-- Supabase installs pgcrypto and uuid-ossp into schema extensions, and its sessions search
+-- "$user", public, extensions, so projects call gen_random_bytes() and uuid_generate_v4()
+-- unqualified. Only what is missing: an extension already installed elsewhere stays where it is.
+do $platform_extensions$
+begin
+    if not exists (select 1 from pg_extension where extname = 'pgcrypto')
+       and exists (select 1 from pg_available_extensions where name = 'pgcrypto') then
+        create extension pgcrypto with schema extensions;
+    end if;
+    if not exists (select 1 from pg_extension where extname = 'uuid-ossp')
+       and exists (select 1 from pg_available_extensions where name = 'uuid-ossp') then
+        create extension "uuid-ossp" with schema extensions;
+    end if;
+    -- The database's default search_path, as Supabase sets it for postgres (PostgREST adds extensions
+    -- for the API roles through db-extra-search-path; `set role` keeps the session's path). Only when
+    -- this database has none of its own.
+    if not exists (select 1 from pg_db_role_setting s join pg_database d on d.oid = s.setdatabase
+                   where d.datname = current_database() and s.setrole = 0
+                     and exists (select 1 from unnest(s.setconfig) c where c like 'search_path=%'))
+       and current_setting('search_path') !~ '\mextensions\M' then
+        execute format('alter database %I set search_path = "$user", public, extensions', current_database());
+    end if;
+end
+$platform_extensions$;
+
+-- storage (minimal) ------------------------------------------------------------------------------
+-- The tables storage policies are written on (storage.buckets, storage.objects, RLS on) and the
+-- path helpers they call, with Supabase storage's column names. Only when there is no storage schema.
+do $platform_storage$
+begin
+    if to_regnamespace('storage') is null then
+        create schema storage;
+        create table storage.buckets (
+            id text primary key,
+            name text not null unique,
+            owner uuid,
+            public boolean default false,
+            file_size_limit bigint,
+            allowed_mime_types text[],
+            created_at timestamptz default now(),
+            updated_at timestamptz default now()
+        );
+        create table storage.objects (
+            id uuid primary key default gen_random_uuid(),
+            bucket_id text references storage.buckets (id),
+            name text,
+            owner uuid,
+            owner_id text,
+            metadata jsonb,
+            path_tokens text[] generated always as (string_to_array(name, '/')) stored,
+            created_at timestamptz default now(),
+            updated_at timestamptz default now(),
+            last_accessed_at timestamptz default now()
+        );
+        alter table storage.buckets enable row level security;
+        alter table storage.objects enable row level security;
+        create function storage.foldername(name text) returns text[] language sql immutable
+            as $body$ select (string_to_array(name, '/'))[1:array_length(string_to_array(name, '/'), 1) - 1] $body$;
+        create function storage.filename(name text) returns text language sql immutable
+            as $body$ select (string_to_array(name, '/'))[array_length(string_to_array(name, '/'), 1)] $body$;
+        create function storage.extension(name text) returns text language sql immutable
+            as $body$ select reverse(split_part(reverse(storage.filename(name)), '.', 1)) $body$;
+        comment on schema storage is
+            'Minimal stand-in for Supabase Storage''s schema, created by the local platform layer. Migrations reference it, never create it.';
+        grant usage on schema storage to anon, authenticated, service_role;
+        grant all on storage.buckets, storage.objects to anon, authenticated, service_role;
+    end if;
+end
+$platform_storage$;

@@ -10,11 +10,14 @@ public sealed class LintBehaviourTests
 {
     private const string BlockingIndex = "create index things_name_idx on public.things (name);\n";
 
+    /// <summary>As `db up` deploys: its session lock_timeout counts, so the index build is only MS001 (not also MS005).</summary>
+    private static readonly LintOptions DbUp = new() { LockTimeout = LockTimeoutOverride.DbUp(TimeSpan.FromSeconds(10)) };
+
     [Fact]
     public async Task AcknowledgedFindingIsReportedButDoesNotFail()
     {
         var report = await LintHarness.LintSqlAsync(
-            "-- lint: ignore MS001 because things holds a handful of rows everywhere\n" + BlockingIndex, "drop index public.things_name_idx;\n");
+            "-- lint: ignore MS001 because things holds a handful of rows everywhere\n" + BlockingIndex, "drop index public.things_name_idx;\n", DbUp);
         var finding = Assert.Single(report.Findings, f => f.Rule.Id == "MS001");
         Assert.Equal("things holds a handful of rows everywhere", finding.AcknowledgedBecause);
         Assert.False(report.Failed, LintReportFormats.Text(report));
@@ -45,11 +48,12 @@ public sealed class LintBehaviourTests
     {
         const string sql = "alter table public.things add column note text;\n";
         const string rollback = "alter table public.things drop column note;\n";
-        var counted = await LintHarness.LintSqlAsync(sql, rollback);
-        var strict = await LintHarness.LintSqlAsync(sql, rollback, new LintOptions { RunnerLockTimeout = null });
+        var counted = await LintHarness.LintSqlAsync(sql, rollback, new LintOptions { LockTimeout = LockTimeoutOverride.DbUp(TimeSpan.FromSeconds(10)) });
+        var strict = await LintHarness.LintSqlAsync(sql, rollback, new LintOptions { LockTimeout = LockTimeoutOverride.Strict });
         Assert.DoesNotContain(counted.Findings, f => f.Rule.Id == "MS005");
         Assert.Contains(strict.Findings, f => f.Rule.Id == "MS005" && f.Line == 1);
-        Assert.Contains(counted.Notes, n => n.Contains("--strict-lock-timeout"));
+        Assert.Contains(counted.Notes, n => n.Contains("--lock-timeout given"));
+        Assert.Contains(strict.Notes, n => n.Contains("strict (--strict-lock-timeout)"));
     }
 
     [Fact]
@@ -64,7 +68,7 @@ public sealed class LintBehaviourTests
     [Fact]
     public async Task FormatsCarryRuleFileAndLine()
     {
-        var report = await LintHarness.LintSqlAsync("-- a comment\n" + BlockingIndex, "drop index public.things_name_idx;\n");
+        var report = await LintHarness.LintSqlAsync("-- a comment\n" + BlockingIndex, "drop index public.things_name_idx;\n", DbUp);
         var file = $"supabase/migrations/{LintHarness.CaseVersion}_case.sql";
 
         var text = LintReportFormats.Text(report);

@@ -5,7 +5,8 @@ namespace MentorStatus.Tests.Lint;
 /// <summary>
 /// Corpus/&lt;rule&gt;/bad/*.sql must be flagged with that rule on the line its `-- expect:` marker names;
 /// Corpus/&lt;rule&gt;/good/*.sql, the safe twins, must not be flagged with it. A `x.rollback.sql` next to a
-/// case is its rollback. MS005 cases run with --strict-lock-timeout (the rule is about the file's own setting).
+/// case is its rollback. Every case is linted with the default reading of lock_timeout (strict: the temp project has no
+/// supabase/lint.toml), so MS005 is about the file's own setting.
 /// </summary>
 public sealed class LintCorpusTests
 {
@@ -23,8 +24,6 @@ public sealed class LintCorpusTests
 
     private static string RuleOf(string relative) => relative.Split(Path.DirectorySeparatorChar)[0];
 
-    private static LintOptions OptionsFor(string rule) => rule == "MS005" ? new LintOptions { RunnerLockTimeout = null } : new LintOptions();
-
     [Theory]
     [MemberData(nameof(Bad))]
     public async Task BadMigrationIsFlaggedWithItsRuleAndLine(string relative)
@@ -32,7 +31,7 @@ public sealed class LintCorpusTests
         var rule = RuleOf(relative);
         var expected = LintHarness.Expectations(await File.ReadAllTextAsync(LintHarness.CasePath(relative))).ToList();
         Assert.NotEmpty(expected);
-        var report = await LintHarness.LintCaseAsync(relative, OptionsFor(rule));
+        var report = await LintHarness.LintCaseAsync(relative);
         var found = report.Findings.Where(f => f.Rule.Id == rule && f.File.Contains(LintHarness.CaseVersion)).Select(f => (f.Rule.Id, f.Line)).ToList();
         foreach (var expectation in expected)
             Assert.True(found.Contains(expectation),
@@ -45,7 +44,7 @@ public sealed class LintCorpusTests
     public async Task GoodTwinIsNotFlagged(string relative)
     {
         var rule = RuleOf(relative);
-        var report = await LintHarness.LintCaseAsync(relative, OptionsFor(rule));
+        var report = await LintHarness.LintCaseAsync(relative);
         Assert.True(report.Migrations.Count == 1, $"{relative}: the case itself must be linted\n{LintReportFormats.Text(report)}");
         Assert.False(report.Findings.Any(f => f.Rule.Id == rule && !f.IsAcknowledged),
             $"{relative}: flagged with {rule}:\n{LintReportFormats.Text(report)}");

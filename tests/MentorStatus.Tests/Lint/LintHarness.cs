@@ -40,10 +40,30 @@ internal static partial class LintHarness
     {
         using var project = new TempProject();
         project.AddMigration(ExistingVersion, "existing", await File.ReadAllTextAsync(CasePath("_existing.sql")),
-            "drop table public.audit_log;\ndrop table public.things;\ndrop table public.owners;\n");
+            "drop schema reporting cascade;\ndrop table public.audit_log;\ndrop table public.things;\ndrop table public.owners;\n");
         project.AddMigration(CaseVersion, "case", sql, rollback);
         var target = await JournalDatabaseAsync(ExistingVersion);
         return await new MigrationLinter(project.Layout, target, options).LintAsync();
+    }
+
+    /// <summary>
+    /// Lints every migration of a temp project (`db lint --all`) that holds <paramref name="migrations"/> and, when given,
+    /// a supabase/lint.toml and further files (relative path → content, e.g. a CI workflow).
+    /// </summary>
+    public static async Task<LintReport> LintProjectAsync(IEnumerable<(string Version, string Name, string Sql, string? Rollback)> migrations,
+        string? lintToml = null, IReadOnlyDictionary<string, string>? files = null, LintOptions? options = null)
+    {
+        using var project = new TempProject();
+        foreach (var (version, name, sql, rollback) in migrations) project.AddMigration(version, name, sql, rollback);
+        if (lintToml is not null) await File.WriteAllTextAsync(Path.Combine(project.Layout.SupabaseDirectory, LintSettings.FileName), lintToml);
+        foreach (var (path, content) in files ?? new Dictionary<string, string>())
+        {
+            var full = Path.Combine(project.Layout.Root, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            await File.WriteAllTextAsync(full, content);
+        }
+        var target = await JournalDatabaseAsync();
+        return await new MigrationLinter(project.Layout, target, (options ?? new LintOptions()) with { All = true }).LintAsync();
     }
 
     /// <summary>A database on the test cluster whose Supabase journal lists <paramref name="applied"/>.</summary>

@@ -1,0 +1,1 @@
+drop index concurrently if exists public.things_owner_id_idx;

@@ -1,0 +1,1 @@
+cluster public.things using things_pkey; -- expect: MS003

@@ -1,0 +1,1 @@
+refresh materialized view reporting.thing_counts; -- expect: MS003

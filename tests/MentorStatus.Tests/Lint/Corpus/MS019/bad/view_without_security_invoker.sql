@@ -1,0 +1,1 @@
+create view public.thing_names as select id, name from public.things; -- expect: MS019

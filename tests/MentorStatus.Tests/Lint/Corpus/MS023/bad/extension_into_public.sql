@@ -1,0 +1,1 @@
+create extension if not exists citext with schema public; -- expect: MS023

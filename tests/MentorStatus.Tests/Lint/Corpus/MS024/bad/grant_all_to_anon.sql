@@ -1,0 +1,1 @@
+grant all on table public.things to anon; -- expect: MS024

@@ -1,0 +1,1 @@
+grant select, truncate on public.things to authenticated; -- expect: MS024

@@ -1,0 +1,1 @@
+update public.things set name = lower(name); -- expect: MS025

@@ -1,0 +1,4 @@
+begin; -- expect: MS026
+create table public.notes (id bigint primary key);
+alter table public.notes enable row level security;
+commit; -- expect: MS026
