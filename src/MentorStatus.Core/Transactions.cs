@@ -55,12 +55,15 @@ internal static class Transactions
         [PostgresErrorCodes.SerializationFailure, PostgresErrorCodes.DeadlockDetected, PostgresErrorCodes.LockNotAvailable];
 
     /// <summary>
-    /// One statement as one round trip: a single <see cref="NpgsqlBatch"/> of begin, the caller's settings,
-    /// <paramref name="sql"/> and commit. <paramref name="read"/> gets the reader on the statement's rows; an
-    /// error in the statement or the commit skips the rest of the batch and the pool rolls the transaction back.
+    /// One statement as one round trip: the caller's settings and <paramref name="sql"/> go out as one
+    /// <see cref="NpgsqlBatch"/> ending in a single Sync, so the server runs them as one implicit transaction:
+    /// committed at the Sync, or rolled back there as a whole when a statement fails (nothing is left for the
+    /// pool to clean up, and the error path is one round trip too). <paramref name="read"/> gets the reader on
+    /// the statement's rows.
     /// </summary>
-    /// <param name="afterCommit">When set, the batch also reads the primary's WAL insert position after the
-    /// commit (an LSN at or past the commit record) and hands it over: what a standby must have replayed to show the change.</param>
+    /// <param name="afterCommit">When set, the batch is an explicit begin … commit followed by the primary's WAL
+    /// insert position (an LSN at or past the commit record), handed over after the commit: what a standby must
+    /// have replayed to show the change. (A failure then leaves a failed transaction that the pool rolls back.)</param>
     public static async Task<T> RunOneTripAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
         string sql, Action<NpgsqlParameterCollection> bind, Func<NpgsqlDataReader, CancellationToken, Task<T>> read,
         CancellationToken ct, Guid? mentorId = null, string? reason = null, Action<NpgsqlLogSequenceNumber>? afterCommit = null)
@@ -71,18 +74,21 @@ internal static class Transactions
             {
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
                 await using var batch = new NpgsqlBatch(connection);
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(BeginSql));
+                if (afterCommit is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand(BeginSql));
                 batch.BatchCommands.Add(SettingsCommand(caller, retry));
                 var work = new NpgsqlBatchCommand(sql);
                 bind(work.Parameters);
                 batch.BatchCommands.Add(work);
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(CommitSql));
-                if (afterCommit is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand(WalPositionSql));
+                if (afterCommit is not null)
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(CommitSql));
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(WalPositionSql));
+                }
                 // The reader skips statements without rows (begin, commit): it opens on the settings' row.
                 await using var reader = await batch.ExecuteReaderAsync(ct);
                 await reader.NextResultAsync(ct); // to the statement's rows
                 var result = await read(reader, ct);
-                // past the commit (a failure there, e.g. a serialization failure, surfaces here) to the WAL position
+                // to the end: the commit's failure (e.g. a serialization failure) surfaces here; then the WAL position
                 if (await reader.NextResultAsync(ct) && afterCommit is not null && await reader.ReadAsync(ct))
                     afterCommit(reader.GetFieldValue<NpgsqlLogSequenceNumber>(0));
                 return result;
