@@ -16,6 +16,8 @@ need_deb() { # need_deb FILE PACKAGE: install PACKAGE when FILE is missing
 
 need_deb /usr/lib/postgresql/15/bin/postgres postgresql-15
 need_deb /usr/share/postgresql/15/extension/pgtap.control postgresql-15-pgtap
+# the transaction-pooler tests (tests/MentorStatus.Tests/ScaleOut) and bench case run a real PgBouncer
+need_deb /usr/sbin/pgbouncer pgbouncer
 
 # The real Supabase CLI, for the test proving that it and our engine share one migration journal.
 if [ ! -x .tools/node_modules/.bin/supabase ]; then

@@ -90,3 +90,90 @@ public sealed class RowByRowExpiryJobPath(NpgsqlDataSource dataSource, int batch
         return (ids.Count, runId);
     }
 }
+
+/// <summary>
+/// The job's floor (issue 13): the same rows written by plain SQL in one transaction — one UPDATE of every
+/// expired mentor, one INSERT … SELECT of their history rows — with the user triggers of peer_mentors off
+/// (the foreign-key checks, system triggers, stay on), no notifications, no batches, no run record.
+/// </summary>
+public sealed class PlainSqlFloorPath(NpgsqlDataSource dataSource) : IExpiryJobPath
+{
+    private const string PauseSql = """
+        update public.peer_mentors
+        set status = 'paused', status_changed_at = $2
+        where status = 'active' and deleted_at is null and certification_expires_at <= $1
+        """;
+
+    private const string HistorySql = """
+        insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id)
+        select m.id, 'active', 'paused', null, m.status_changed_at, 'certification_expired', $2
+        from public.peer_mentors m
+        where m.status = 'paused' and m.status_changed_at = $1
+        """;
+
+    public string Name => "plain SQL floor: one UPDATE + one INSERT … SELECT in one transaction, user triggers off";
+
+    public async Task<(int Paused, Guid RunId)> RunAsync(DateTimeOffset asOf, CancellationToken ct)
+    {
+        var runId = Guid.NewGuid();
+        var stamp = DateTimeOffset.UtcNow;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var off = new NpgsqlCommand("alter table public.peer_mentors disable trigger user", connection))
+            await off.ExecuteNonQueryAsync(ct);
+        int paused;
+        await using (var update = new NpgsqlCommand(PauseSql, connection) { Parameters = { new() { Value = asOf }, new() { Value = stamp } } })
+            paused = await update.ExecuteNonQueryAsync(ct);
+        await using (var insert = new NpgsqlCommand(HistorySql, connection) { Parameters = { new() { Value = stamp }, new() { Value = runId } } })
+            await insert.ExecuteNonQueryAsync(ct);
+        await using (var on = new NpgsqlCommand("alter table public.peer_mentors enable trigger user", connection))
+            await on.ExecuteNonQueryAsync(ct);
+        await transaction.CommitAsync(ct);
+        return (paused, runId);
+    }
+}
+
+/// <summary>
+/// What a status change would wait while the job runs: a loop that locks random mentors of the expired cohort
+/// the way change_mentor_status does (select … for update, own transaction) and keeps the longest wait.
+/// </summary>
+public sealed class ConcurrentLockProbe(NpgsqlDataSource dataSource, Func<Random, Guid> mentor) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    public double LongestWaitMs { get; private set; }
+    public long Probes { get; private set; }
+
+    public void Start() => _loop = Task.Run(async () =>
+    {
+        var rng = new Random(4711);
+        await using var connection = await dataSource.OpenConnectionAsync(_stop.Token);
+        while (!_stop.IsCancellationRequested)
+        {
+            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            await using (var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("begin"),
+                    new NpgsqlBatchCommand("select status from public.peer_mentors where id = $1 for update") { Parameters = { new() { Value = mentor(rng) } } },
+                    new NpgsqlBatchCommand("commit"),
+                },
+            })
+                await batch.ExecuteNonQueryAsync(CancellationToken.None);
+            LongestWaitMs = Math.Max(LongestWaitMs, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            Probes++;
+            await Task.Delay(2);
+        }
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_loop is not null)
+        {
+            try { await _loop; } catch (OperationCanceledException) { }
+        }
+        _stop.Dispose();
+    }
+}

@@ -44,3 +44,6 @@ public sealed class ConcurrentStatusChangeException(string message, Exception? i
 
 /// <summary>The C# enum or reason codes differ from the database: the code and the migrations are out of step.</summary>
 public sealed class SchemaMismatchException(string message) : MentorStatusException(message);
+
+/// <summary>26000 through a transaction pooler: the client's prepared statements do not survive the pooler; the message says how to turn them off.</summary>
+public sealed class PoolerPreparedStatementException(string message, Exception? inner = null) : MentorStatusException(message, inner);

@@ -28,13 +28,32 @@ public static class MentorStatusDataSource
     /// (measured in BENCHMARKS.md). The library sets only transaction-local state (set local role,
     /// set_config(..., true)), which ends with each transaction; code sharing this data source must not set
     /// session state on its connections.
+    /// Auto-prepare: statements used twice are prepared on each connection (parsed and planned once), unless
+    /// the connection string sets "Max Auto Prepare" itself. Through a transaction pooler that does not keep
+    /// prepared statements (PgBouncer before 1.21, Supavisor on port 6543) set "Max Auto Prepare=0".
     /// </remarks>
     public static NpgsqlDataSource Create(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.NoResetOnClose = true;
+        if (!SetsAutoPrepare(connectionString))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = AutoPreparedStatements;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
         builder.MapEnum<MentorState>("public.mentor_status");
         return builder.Build();
+    }
+
+    /// <summary>Statements the library runs per connection: every call's begin, settings, statement and commit fit.</summary>
+    public const int AutoPreparedStatements = 32;
+
+    /// <summary>Whether the connection string chooses auto-prepare itself (any spelling Npgsql accepts).</summary>
+    private static bool SetsAutoPrepare(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal)
+            .Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary><see cref="Create"/>, then <see cref="VerifyAsync"/>: fails fast when code and database disagree.</summary>

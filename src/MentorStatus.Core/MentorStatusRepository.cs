@@ -23,8 +23,11 @@ public sealed record AllowedStatusChange(string ReasonCode, MentorState NewStatu
 /// Reads and changes mentor statuses. Every call is one transaction as the given <see cref="Caller"/>:
 /// for a user, role authenticated with their JWT claims, so row-level security decides what they see
 /// and public.change_mentor_status decides what they may change; for the service, service_role.
+/// Every call is one round trip: begin, the caller's settings, the statement and commit go out as one
+/// batch (see <see cref="Transactions.RunOneTripAsync{T}"/>). With a <see cref="ReadReplica"/>, reads go to the
+/// standby and writes to the primary, with read-your-writes for the caller who changed a status.
 /// </summary>
-public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOptions? retry = null)
+public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOptions? retry = null, ReadReplica? replica = null)
 {
     private const string HistoryColumns = "id, mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id";
 
@@ -72,17 +75,20 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        var sql = caller is Caller.UserCaller ? ChangeAsUserSql : ChangeAsServiceSql;
-        return Transactions.RunAsync(dataSource, caller, _retry, async (connection, token) =>
-        {
-            await using var command = new NpgsqlCommand(sql, connection)
+        return Transactions.RunOneTripAsync(dataSource, caller, _retry,
+            caller is Caller.UserCaller ? ChangeAsUserSql : ChangeAsServiceSql,
+            p =>
             {
-                Parameters = { new() { Value = mentorId }, new() { Value = newStatus }, new() { Value = reason } },
-            };
-            await using var reader = await command.ExecuteReaderAsync(token);
-            await reader.ReadAsync(token);
-            return ReadChange(reader);
-        }, ct, mentorId, reason);
+                p.Add(new NpgsqlParameter<Guid> { TypedValue = mentorId });
+                p.Add(new NpgsqlParameter<MentorState> { TypedValue = newStatus });
+                p.Add(new NpgsqlParameter<string> { TypedValue = reason });
+            },
+            static async (reader, token) =>
+            {
+                await reader.ReadAsync(token);
+                return ReadChange(reader);
+            }, ct, mentorId, reason,
+            replica is null ? null : lsn => replica.RecordWrite(caller, lsn));
     }
 
     /// <summary>
@@ -91,36 +97,36 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
     /// </summary>
     public Task<TimelinePage> GetTimelineAsync(Caller caller, Guid mentorId, int limit = 50, string? cursor = null, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
         var after = cursor is null ? ((DateTimeOffset, Guid)?)null : TimelineCursor.Decode(cursor);
-        return Transactions.RunAsync(dataSource, caller, _retry, async (connection, token) =>
-        {
-            await using var command = new NpgsqlCommand(TimelineSql, connection)
+        return ReadAsync(caller, TimelineSql,
+            p =>
             {
-                Parameters =
-                {
-                    new() { Value = mentorId },
-                    new() { Value = after is { } a1 ? a1.Item1 : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
-                    new() { Value = after is { } a2 ? a2.Item2 : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
-                    new() { Value = limit + 1 }, // one more tells whether another page exists
-                },
-            };
-            var items = await ReadChangesAsync(command, token);
-            if (items.Count <= limit) return new TimelinePage(items, null);
-            items.RemoveAt(limit);
-            var last = items[^1];
-            return new TimelinePage(items, TimelineCursor.Encode(last.ChangedAt, last.Id));
-        }, ct, mentorId);
+                p.Add(new NpgsqlParameter<Guid> { TypedValue = mentorId });
+                p.Add(new NpgsqlParameter { Value = after is { } a1 ? a1.Item1 : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+                p.Add(new NpgsqlParameter { Value = after is { } a2 ? a2.Item2 : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+                p.Add(new NpgsqlParameter<int> { TypedValue = limit + 1 }); // one more tells whether another page exists
+            },
+            async (reader, token) =>
+            {
+                var items = await ReadChangesAsync(reader, token);
+                if (items.Count <= limit) return new TimelinePage(items, null);
+                items.RemoveAt(limit);
+                var last = items[^1];
+                return new TimelinePage(items, TimelineCursor.Encode(last.ChangedAt, last.Id));
+            }, ct, mentorId);
     }
 
     /// <summary>Every status change a job run made, in the order it made them.</summary>
-    public Task<IReadOnlyList<StatusChange>> GetJobRunChangesAsync(Caller caller, Guid jobRunId, CancellationToken ct = default) =>
-        Transactions.RunAsync<IReadOnlyList<StatusChange>>(dataSource, caller, _retry, async (connection, token) =>
-        {
-            await using var command = new NpgsqlCommand(JobRunSql, connection) { Parameters = { new() { Value = jobRunId } } };
-            return await ReadChangesAsync(command, token);
-        }, ct);
+    public Task<IReadOnlyList<StatusChange>> GetJobRunChangesAsync(Caller caller, Guid jobRunId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return ReadAsync<IReadOnlyList<StatusChange>>(caller, JobRunSql,
+            p => p.Add(new NpgsqlParameter<Guid> { TypedValue = jobRunId }),
+            static async (reader, token) => await ReadChangesAsync(reader, token), ct);
+    }
 
     /// <summary>
     /// What a signed-in user may do to this mentor now, under public.mentor_status_rules (their relation to the mentor,
@@ -143,22 +149,45 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
     }
 
     /// <summary>Current status of many mentors in one round trip. Mentors not found (or not visible) are absent.</summary>
-    public Task<IReadOnlyDictionary<Guid, MentorCurrentStatus>> GetCurrentStatusesAsync(Caller caller, IReadOnlyCollection<Guid> mentorIds, CancellationToken ct = default) =>
-        Transactions.RunAsync<IReadOnlyDictionary<Guid, MentorCurrentStatus>>(dataSource, caller, _retry, async (connection, token) =>
-        {
-            await using var command = new NpgsqlCommand(CurrentStatusSql, connection) { Parameters = { new() { Value = mentorIds.Distinct().ToArray() } } };
-            await using var reader = await command.ExecuteReaderAsync(token);
-            var result = new Dictionary<Guid, MentorCurrentStatus>();
-            while (await reader.ReadAsync(token))
-                result[reader.GetGuid(0)] = new MentorCurrentStatus(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<MentorState>(2),
-                    reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
-                    reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
-            return result;
-        }, ct);
-
-    private static async Task<List<StatusChange>> ReadChangesAsync(NpgsqlCommand command, CancellationToken ct)
+    public Task<IReadOnlyDictionary<Guid, MentorCurrentStatus>> GetCurrentStatusesAsync(Caller caller, IReadOnlyCollection<Guid> mentorIds, CancellationToken ct = default)
     {
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        ArgumentNullException.ThrowIfNull(caller);
+        var ids = mentorIds.Distinct().ToArray();
+        return ReadAsync<IReadOnlyDictionary<Guid, MentorCurrentStatus>>(caller, CurrentStatusSql,
+            p => p.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids }),
+            static async (reader, token) =>
+            {
+                var result = new Dictionary<Guid, MentorCurrentStatus>();
+                while (await reader.ReadAsync(token))
+                    result[reader.GetGuid(0)] = new MentorCurrentStatus(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<MentorState>(2),
+                        reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+                        reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
+                return result;
+            }, ct);
+    }
+
+    /// <summary>A read: on the standby when there is one and it may serve this caller now, else (or when it fails to answer) on the primary.</summary>
+    private async Task<T> ReadAsync<T>(Caller caller, string sql, Action<NpgsqlParameterCollection> bind,
+        Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken ct, Guid? mentorId = null)
+    {
+        if (replica is not null && await replica.ChooseAsync(caller, ct) is { } standby)
+        {
+            try
+            {
+                var result = await Transactions.RunOneTripAsync(standby, caller, _retry, sql, bind, read, ct, mentorId);
+                replica.Served();
+                return result;
+            }
+            catch (Exception e) when (ReadReplica.IsUnavailable(e))
+            {
+                replica.MarkDown(); // and read from the primary below
+            }
+        }
+        return await Transactions.RunOneTripAsync(dataSource, caller, _retry, sql, bind, read, ct, mentorId);
+    }
+
+    private static async Task<List<StatusChange>> ReadChangesAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
         var list = new List<StatusChange>();
         while (await reader.ReadAsync(ct)) list.Add(ReadChange(reader));
         return list;

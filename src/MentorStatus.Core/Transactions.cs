@@ -1,4 +1,5 @@
 using Npgsql;
+using NpgsqlTypes;
 
 namespace MentorStatus;
 
@@ -10,7 +11,22 @@ public sealed record RetryOptions
     /// <summary>First backoff; doubled per attempt, with full jitter.</summary>
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(20);
     /// <summary>How long one statement may wait for a row lock (PostgreSQL lock_timeout) before it counts as a conflict.</summary>
-    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan LockTimeout
+    {
+        get => _lockTimeout;
+        init
+        {
+            _lockTimeout = value;
+            LockTimeoutSetting = Setting(value);
+        }
+    }
+
+    private readonly TimeSpan _lockTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary><see cref="LockTimeout"/> as lock_timeout's text ("5000ms"), made once, not per call.</summary>
+    internal string LockTimeoutSetting { get; private init; } = Setting(TimeSpan.FromSeconds(5));
+
+    private static string Setting(TimeSpan t) => $"{(long)t.TotalMilliseconds}ms";
 
     public static RetryOptions Default { get; } = new();
 }
@@ -21,38 +37,65 @@ public sealed record RetryOptions
 /// </summary>
 internal static class Transactions
 {
-    // "set local" is undone at commit or rollback, so a pooled connection never keeps a role or claims.
-    private const string AsAuthenticatedSql = "set local role authenticated";
-    private const string AsServiceRoleSql = "set local role service_role";
-    private const string SetClaimsSql = "select set_config('request.jwt.claims', $1, true)";
-    private const string SetLockTimeoutSql = "select set_config('lock_timeout', $1, true)";
+    private const string BeginSql = "begin";
+    private const string CommitSql = "commit";
+    private const string WalPositionSql = "select pg_catalog.pg_current_wal_insert_lsn()";
+
+    // One statement sets everything the caller needs, each value local to the transaction (undone at
+    // commit or rollback, so a pooled connection, or a transaction pooler's server connection, never
+    // keeps a role or claims). set_config('role', …, true) is what SET LOCAL ROLE does.
+    private const string AsOwnerSql = "select pg_catalog.set_config('lock_timeout', $1, true)";
+    private const string AsServiceRoleSql =
+        "select pg_catalog.set_config('lock_timeout', $1, true), pg_catalog.set_config('role', 'service_role', true)";
+    private const string AsAuthenticatedSql =
+        "select pg_catalog.set_config('lock_timeout', $1, true), pg_catalog.set_config('role', 'authenticated', true), " +
+        "pg_catalog.set_config('request.jwt.claims', $2, true)";
 
     private static readonly HashSet<string> Transient =
         [PostgresErrorCodes.SerializationFailure, PostgresErrorCodes.DeadlockDetected, PostgresErrorCodes.LockNotAvailable];
 
-    public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
-        Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct, Guid? mentorId = null, string? reason = null)
+    /// <summary>
+    /// One statement as one round trip: the caller's settings and <paramref name="sql"/> go out as one
+    /// <see cref="NpgsqlBatch"/> ending in a single Sync, so the server runs them as one implicit transaction:
+    /// committed at the Sync, or rolled back there as a whole when a statement fails (nothing is left for the
+    /// pool to clean up, and the error path is one round trip too). <paramref name="read"/> gets the reader on
+    /// the statement's rows.
+    /// </summary>
+    /// <param name="afterCommit">When set, the batch is an explicit begin … commit followed by the primary's WAL
+    /// insert position (an LSN at or past the commit record), handed over after the commit: what a standby must
+    /// have replayed to show the change. (A failure then leaves a failed transaction that the pool rolls back.)</param>
+    public static async Task<T> RunOneTripAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
+        string sql, Action<NpgsqlParameterCollection> bind, Func<NpgsqlDataReader, CancellationToken, Task<T>> read,
+        CancellationToken ct, Guid? mentorId = null, string? reason = null, Action<NpgsqlLogSequenceNumber>? afterCommit = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
-                await using var transaction = await connection.BeginTransactionAsync(ct);
-                await PrepareAsync(connection, caller, retry, ct);
-                var result = await work(connection, ct);
-                await transaction.CommitAsync(ct);
+                await using var batch = new NpgsqlBatch(connection);
+                if (afterCommit is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand(BeginSql));
+                batch.BatchCommands.Add(SettingsCommand(caller, retry));
+                var work = new NpgsqlBatchCommand(sql);
+                bind(work.Parameters);
+                batch.BatchCommands.Add(work);
+                if (afterCommit is not null)
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(CommitSql));
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(WalPositionSql));
+                }
+                // The reader skips statements without rows (begin, commit): it opens on the settings' row.
+                await using var reader = await batch.ExecuteReaderAsync(ct);
+                await reader.NextResultAsync(ct); // to the statement's rows
+                var result = await read(reader, ct);
+                // to the end: the commit's failure (e.g. a serialization failure) surfaces here; then the WAL position
+                if (await reader.NextResultAsync(ct) && afterCommit is not null && await reader.ReadAsync(ct))
+                    afterCommit(reader.GetFieldValue<NpgsqlLogSequenceNumber>(0));
                 return result;
             }
             catch (PostgresException e) when (e.SqlState is { } state && Transient.Contains(state))
             {
-                if (attempt >= retry.MaxAttempts)
-                    throw new ConcurrentStatusChangeException(
-                        $"gave up after {attempt} attempts: the rows stayed in conflict with other transactions ({e.SqlState} {e.MessageText}); try again later.", e)
-                    { SqlState = e.SqlState };
-                // full jitter: a random share of an exponentially growing window
-                var window = retry.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * window), ct);
+                await BackOffOrGiveUpAsync(e, attempt, retry, ct);
             }
             catch (PostgresException e) when (Map(e, mentorId, reason) is { } mapped)
             {
@@ -61,26 +104,57 @@ internal static class Transactions
         }
     }
 
-    private static async Task PrepareAsync(NpgsqlConnection connection, Caller? caller, RetryOptions retry, CancellationToken ct)
+    /// <summary>Several statements in one transaction: the work gets the connection (the job and the dispatcher).</summary>
+    public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
+        Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct, Guid? mentorId = null, string? reason = null)
     {
-        var batch = new NpgsqlBatch(connection);
-        await using (batch)
+        for (var attempt = 1; ; attempt++)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(SetLockTimeoutSql)
-                { Parameters = { new() { Value = $"{(long)retry.LockTimeout.TotalMilliseconds}ms" } } });
-            switch (caller)
+            try
             {
-                case Caller.UserCaller user:
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(AsAuthenticatedSql));
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(SetClaimsSql) { Parameters = { new() { Value = user.ClaimsJson } } });
-                    break;
-                case Caller.ServiceCaller:
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(AsServiceRoleSql));
-                    break;
-                // null: the connection's own role (the table owner): the job and the dispatcher
+                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                // begin and the settings go out together in one round trip (Npgsql prepends the begin)
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+                await using (var settings = new NpgsqlBatch(connection) { BatchCommands = { SettingsCommand(caller, retry) } })
+                    await settings.ExecuteNonQueryAsync(ct);
+                var result = await work(connection, ct);
+                await transaction.CommitAsync(ct);
+                return result;
             }
-            await batch.ExecuteNonQueryAsync(ct);
+            catch (PostgresException e) when (e.SqlState is { } state && Transient.Contains(state))
+            {
+                await BackOffOrGiveUpAsync(e, attempt, retry, ct);
+            }
+            catch (PostgresException e) when (Map(e, mentorId, reason) is { } mapped)
+            {
+                throw mapped;
+            }
         }
+    }
+
+    private static NpgsqlBatchCommand SettingsCommand(Caller? caller, RetryOptions retry)
+    {
+        switch (caller)
+        {
+            case Caller.UserCaller user:
+                return new NpgsqlBatchCommand(AsAuthenticatedSql) { Parameters = { new() { Value = retry.LockTimeoutSetting }, new() { Value = user.ClaimsJson } } };
+            case Caller.ServiceCaller:
+                return new NpgsqlBatchCommand(AsServiceRoleSql) { Parameters = { new() { Value = retry.LockTimeoutSetting } } };
+            default:
+                // null: the connection's own role (the table owner): the job and the dispatcher
+                return new NpgsqlBatchCommand(AsOwnerSql) { Parameters = { new() { Value = retry.LockTimeoutSetting } } };
+        }
+    }
+
+    private static async Task BackOffOrGiveUpAsync(PostgresException e, int attempt, RetryOptions retry, CancellationToken ct)
+    {
+        if (attempt >= retry.MaxAttempts)
+            throw new ConcurrentStatusChangeException(
+                $"gave up after {attempt} attempts: the rows stayed in conflict with other transactions ({e.SqlState} {e.MessageText}); try again later.", e)
+            { SqlState = e.SqlState };
+        // full jitter: a random share of an exponentially growing window
+        var window = retry.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * window), ct);
     }
 
     /// <summary>The typed exception for a mentor-status SQLSTATE (see the task-003 and issue-10 migrations), or null.</summary>
@@ -97,6 +171,12 @@ internal static class Transactions
             "MS412" => new StatusRuleViolationException(text, e) { SqlState = e.SqlState },
             "MS413" => new ArgumentTooLongException(text, e) { SqlState = e.SqlState },
             "MS429" => new StatusChangeRateLimitedException(text, e) { SqlState = e.SqlState },
+            // A server connection that does not know an auto-prepared statement: a transaction pooler
+            // (PgBouncer before 1.21, Supavisor in transaction mode) moved the session to another connection.
+            PostgresErrorCodes.InvalidSqlStatementName => new PoolerPreparedStatementException(
+                $"the server does not know the prepared statement the client used ({text}): the connection goes through a " +
+                "transaction pooler that does not keep prepared statements. Add \"Max Auto Prepare=0\" to the connection " +
+                "string (or connect to the database directly).", e) { SqlState = e.SqlState },
             _ => null,
         };
     }

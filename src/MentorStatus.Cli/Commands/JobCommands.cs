@@ -27,7 +27,7 @@ internal static class JobCommands
     private static Command CertificationExpiry()
     {
         var asOf = new Option<string?>("--as-of") { Description = "Judge certifications as of this instant (ISO 8601; default: now). Expired = expires at or before it." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Mentors paused per batch; each batch is one statement in one transaction.", DefaultValueFactory = _ => 500 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Mentors paused per batch; each batch is one statement in one transaction.", DefaultValueFactory = _ => CertificationExpiryJobOptions.DefaultBatchSize };
         var dryRun = new Option<bool>("--dry-run") { Description = "List who would be paused and which coordinators would be told; change nothing." };
         var command = new Command("certification-expiry",
             "Pause every active mentor whose certification has expired (reason certification_expired, no user, one job run id),\n" +

@@ -18,6 +18,9 @@ public sealed class LibraryDatabase : IAsyncDisposable
         return new LibraryDatabase(MentorStatusDataSource.Create(target.ConnectionString), target.Url);
     }
 
+    /// <summary>The builders on a database the test made itself (e.g. on its own primary with a standby).</summary>
+    public static LibraryDatabase On(string connectionString) => new(MentorStatusDataSource.Create(connectionString));
+
     public async Task<Guid> OrganisationAsync(string name = "Org")
     {
         var id = Guid.NewGuid();
