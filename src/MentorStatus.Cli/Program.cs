@@ -11,4 +11,6 @@ root.Subcommands.Add(JobCommands.Build());
 root.Subcommands.Add(NotificationCommands.Build());
 root.Subcommands.Add(MentorCommands.Build());
 
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C cancels the verb; give it time to clean up (db rehearse stops and deletes its throwaway cluster)
+// instead of System.CommandLine's default of 2 seconds before it ends the process anyway.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
