@@ -75,7 +75,7 @@ namespace MentorStatus.Bench
     internal static class CaseOrder
     {
         public static readonly string[] All =
-            [ResetCase.Id, IndexBuildCase.Id, GrowthCase.Id, TimelineCase.Id, StatusChangeCase.Id, ExpiryJobCase.Id];
+            [ResetCase.Id, IndexBuildCase.Id, GrowthCase.Id, TimelineCase.Id, StatusChangeCase.Id, ExpiryJobCase.Id, RehearseCopyCase.Id];
 
         public static IReadOnlySet<string> Select(string? list)
         {
@@ -133,6 +133,7 @@ namespace MentorStatus.Bench
                             TimelineCase.Id => () => TimelineCase.RunAsync(ctx, ct),
                             StatusChangeCase.Id => () => StatusChangeCase.RunAsync(ctx, ct),
                             ExpiryJobCase.Id => () => ExpiryJobCase.RunAsync(ctx, ct),
+                            RehearseCopyCase.Id => () => RehearseCopyCase.RunAsync(ctx, ct),
                             _ => throw new InvalidOperationException(id),
                         }, err));
                     }

@@ -15,8 +15,11 @@ namespace MentorStatus.Database.Rehearsal;
 /// </summary>
 public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions options, RehearsalProgress? progress = null)
 {
-    /// <summary>How long the clients run before the first migration: the latency baseline of the same run.</summary>
+    /// <summary>How long the clients run before the first migration (the latency baseline of the same run): at
+    /// least this long and <see cref="BaselineCallsPerClient"/> calls per client, at most <see cref="BaselineLimit"/>.</summary>
     public static readonly TimeSpan BaselineWindow = TimeSpan.FromSeconds(2);
+    public const int BaselineCallsPerClient = 10;
+    public static readonly TimeSpan BaselineLimit = TimeSpan.FromSeconds(30);
 
     private readonly RehearsalProgress _progress = progress ?? new RehearsalProgress();
 
@@ -89,7 +92,9 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
                 load = await SyntheticLoad.StartAsync(target, options.LoadClients, ct);
                 var started = DateTime.UtcNow;
                 await Task.Delay(BaselineWindow, ct);
-                var ops = load.Operations().Where(o => o.Start >= started).Select(o => o.Milliseconds).Order().ToList();
+                while (load.Operations().Count < options.LoadClients * BaselineCallsPerClient && DateTime.UtcNow - started < BaselineLimit)
+                    await Task.Delay(100, ct);
+                var ops = load.Operations().Select(o => o.Milliseconds).Order().ToList();
                 baseline = new LoadBaseline(options.LoadClients, ops.Count, ImpactAnalysis.Percentile(ops, 0.5), ImpactAnalysis.Percentile(ops, 0.99),
                     ops.Count == 0 ? 0 : ops[^1]);
             }

@@ -54,7 +54,8 @@ public sealed record RehearsalReport(
 {
     public bool Measured => Baseline is not null;
 
-    /// <summary>The statements that kept clients waiting longer than --max-block.</summary>
+    /// <summary>The statements that kept clients waiting longer than --max-block (the verdict names the worst).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<(MigrationRehearsalResult Migration, StatementRehearsal Statement)> Blocking =>
         Migrations.SelectMany(m => m.Statements.Select(s => (m, s)))
             .Where(x => x.s.BlockedFor(Measured) > MaxBlock)

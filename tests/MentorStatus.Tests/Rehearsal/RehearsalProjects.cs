@@ -41,6 +41,6 @@ public static class RehearsalProjects
 
     private static void AddConcurrent(TempProject project) =>
         project.AddMigration("20270101000300", "history_changed_by_index",
-            "create index concurrently if not exists peer_mentor_status_history_changed_by_idx on public.peer_mentor_status_history (changed_by, changed_at);\n",
-            "drop index concurrently if exists public.peer_mentor_status_history_changed_by_idx;\n");
+            "create index concurrently if not exists peer_mentor_status_history_changed_by_at_idx on public.peer_mentor_status_history (changed_by, changed_at);\n",
+            "drop index concurrently if exists public.peer_mentor_status_history_changed_by_at_idx;\n");
 }

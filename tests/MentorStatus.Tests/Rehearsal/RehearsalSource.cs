@@ -43,13 +43,14 @@ public sealed class RehearsalSource : IAsyncLifetime
             """);
         await using var connection = await dataSource.OpenConnectionAsync();
         await using (var replica = new NpgsqlCommand("set session_replication_role = replica", connection)) await replica.ExecuteNonQueryAsync();
-        await LoadAsync(connection);
+        await LoadAsync(connection, HistoryRows);
         await using (var analyze = new NpgsqlCommand("vacuum analyze", connection)) await analyze.ExecuteNonQueryAsync();
     }
 
     public static Guid Id(int kind, long n) => new($"{kind:x8}-0000-4000-8000-{n:x12}");
 
-    private static async Task LoadAsync(NpgsqlConnection connection)
+    /// <summary>Loads the mentors and <paramref name="historyRows"/> history rows (triggers off: session_replication_role = replica).</summary>
+    internal static async Task LoadAsync(NpgsqlConnection connection, long historyRows)
     {
         var organisation = Id(1, 1);
         await using (var w = await connection.BeginBinaryImportAsync("copy public.organisations (id, name) from stdin (format binary)"))
@@ -69,7 +70,7 @@ public sealed class RehearsalSource : IAsyncLifetime
         }
         // Each mentor's history alternates active/paused; the mentor's status is where the history ends.
         var count = new long[Mentors + 1];
-        for (long i = 0; i < HistoryRows; i++) count[i % Mentors + 1]++;
+        for (long i = 0; i < historyRows; i++) count[i % Mentors + 1]++;
         await using (var w = await connection.BeginBinaryImportAsync(
                          "copy public.peer_mentors (id, user_id, organisation_id, display_name, status) from stdin (format binary)"))
         {
@@ -93,7 +94,7 @@ public sealed class RehearsalSource : IAsyncLifetime
         await using (var w = await connection.BeginBinaryImportAsync(
                          "copy public.peer_mentor_status_history (id, mentor_id, previous_status, new_status, changed_by, changed_at, reason) from stdin (format binary)"))
         {
-            for (long i = 0; i < HistoryRows; i++)
+            for (long i = 0; i < historyRows; i++)
             {
                 var m = (int)(i % Mentors) + 1;
                 var nth = i / Mentors; // 0 = the mentor's first record

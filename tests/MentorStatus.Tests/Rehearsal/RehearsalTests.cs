@@ -34,7 +34,7 @@ public sealed class RehearsalTests(RehearsalSource source)
         Assert.Empty(report.Copy.Warnings);
         Assert.True(report.Copy.Rows >= RehearsalSource.HistoryRows + 3 * RehearsalSource.Mentors, $"copied {report.Copy.Rows} rows");
         Assert.NotNull(report.Baseline);
-        Assert.True(report.Baseline!.Operations > 20, $"the clients ran before the migrations: {report.Baseline}");
+        Assert.True(report.Baseline!.Operations >= 4 * MigrationRehearsal.BaselineCallsPerClient, $"the clients ran before the migrations: {report.Baseline}");
         Assert.Equal(4, report.Migrations.Count);
         Assert.True(report.RollbackRestoredSchema, $"{report.RollbackError} {string.Join("\n", report.SchemaDifferences)}");
 
@@ -77,7 +77,8 @@ public sealed class RehearsalTests(RehearsalSource source)
         using var project = RehearsalProjects.SafeOnly();
         using var work = new WorkFolder();
         var clock = Stopwatch.StartNew();
-        var run = await Cli(work, project, "db", "rehearse", "--from", source.ReaderUrl, "--sample", "10", "--load", "2", "--json");
+        var run = await Cli(work, project, "db", "rehearse", "--from", source.ReaderUrl, "--sample", "10", "--load", "2", "--json",
+            "--max-block", "3"); // generous: on a shared, overloaded machine even an instant ALTER queues behind slow client transactions
         Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
         using var json = JsonDocument.Parse(run.Stdout);
         Assert.True(json.RootElement.GetProperty("ok").GetBoolean());
