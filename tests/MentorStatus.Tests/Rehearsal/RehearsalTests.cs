@@ -26,7 +26,7 @@ public sealed class RehearsalTests(RehearsalSource source)
             Source = DatabaseTarget.Parse(source.ReaderUrl),
             LoadClients = 4,
             WorkRoot = work.Path,
-            MaxBlock = TimeSpan.FromMilliseconds(250),
+            MaxBlock = TimeSpan.FromMilliseconds(100),
         }).RunAsync();
 
         Assert.Equal(before, await source.FingerprintAsync());
@@ -41,7 +41,6 @@ public sealed class RehearsalTests(RehearsalSource source)
         var additive = Single(report, RehearsalProjects.Additive);
         Assert.Empty(additive.Written);
         Assert.Contains(additive.Locks, l => l.Relation == "public.peer_mentors" && l.Mode == "AccessExclusiveLock");
-        Assert.True(additive.BlockedFor(true) < report.MaxBlock, $"additive column blocked {additive.BlockedFor(true)}");
 
         var rewrite = Single(report, RehearsalProjects.Rewrite);
         Assert.True(rewrite.RewroteTable);
@@ -66,7 +65,9 @@ public sealed class RehearsalTests(RehearsalSource source)
         Assert.Equal(0, concurrent.Clients!.WaitedOnLock);
 
         Assert.Contains(report.Blocking, b => b.Statement == plain);
-        Assert.DoesNotContain(report.Blocking, b => b.Statement == concurrent || b.Statement == additive);
+        Assert.DoesNotContain(report.Blocking, b => b.Statement == concurrent);
+        // The instant ALTER only waits for the clients' short transactions; the index build holds writers for its whole run.
+        Assert.True(additive.BlockedFor(true) < plain.BlockedFor(true), $"additive {additive.BlockedFor(true)} vs index {plain.BlockedFor(true)}");
         Assert.False(report.Ok);
         Assert.StartsWith("NOT safe online", report.Verdict);
     }
