@@ -2,6 +2,7 @@ using MentorStatus.Database;
 using MentorStatus.Database.Local;
 using MentorStatus.Tests.Infrastructure;
 using Npgsql;
+using static MentorStatus.Tests.Rehearsal.RehearsalTests;
 
 namespace MentorStatus.Tests.Rehearsal;
 
@@ -20,8 +21,8 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         var url = source.ReaderUrl.Replace(RehearsalSource.ReaderPassword, "wrong-password");
         var run = await RehearsalTests.Cli(work, project, "db", "rehearse", "--from", url);
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("refused the sign-in of rehearse_reader", run.Stderr);
-        Assert.Contains("check the user and password in --from", run.Stderr);
+        Assert.Contains("refused the sign-in of rehearse_reader", Flat(run.Stderr));
+        Assert.Contains("check the user and password in --from", Flat(run.Stderr));
         Assert.Empty(work.Leftovers());
     }
 
@@ -43,9 +44,9 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         var url = $"postgresql://rehearse_partial:partial-secret@127.0.0.1:{source.Port}/{source.Owner.Database}";
         var run = await RehearsalTests.Cli(work, project, "db", "rehearse", "--from", url);
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("cannot read", run.Stderr);
-        Assert.Contains("public.peer_mentor_status_history", run.Stderr);
-        Assert.Contains("grant pg_read_all_data to rehearse_partial", run.Stderr);
+        Assert.Contains("cannot read", Flat(run.Stderr));
+        Assert.Contains("public.peer_mentor_status_history", Flat(run.Stderr));
+        Assert.Contains("grant pg_read_all_data to rehearse_partial", Flat(run.Stderr));
         Assert.Empty(work.Leftovers());
     }
 
@@ -56,9 +57,9 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         using var work = new WorkFolder();
         var run = await RehearsalTests.Cli(work, project, "db", "rehearse", "--from", source.OwnerUrl);
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("can write to the source database", run.Stderr);
-        Assert.Contains("superuser", run.Stderr);
-        Assert.Contains("--i-know", run.Stderr);
+        Assert.Contains("can write to the source database", Flat(run.Stderr));
+        Assert.Contains("superuser", Flat(run.Stderr));
+        Assert.Contains("--i-know", Flat(run.Stderr));
         Assert.Empty(work.Leftovers());
     }
 
@@ -69,13 +70,13 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         using var work = new WorkFolder();
         var noFrom = await RehearsalTests.Cli(work, project, "db", "rehearse");
         Assert.Equal(2, noFrom.ExitCode);
-        Assert.Contains("--from is required", noFrom.Stderr);
+        Assert.Contains("--from is required", Flat(noFrom.Stderr));
         var both = await RehearsalTests.Cli(work, project, "db", "rehearse", "--from", source.ReaderUrl, "--sample", "10", "--tables", "public.peer_mentors");
         Assert.Equal(2, both.ExitCode);
-        Assert.Contains("--sample and --tables do not combine", both.Stderr);
+        Assert.Contains("--sample and --tables do not combine", Flat(both.Stderr));
         var badSample = await RehearsalTests.Cli(work, project, "db", "rehearse", "--from", source.ReaderUrl, "--sample", "0");
         Assert.Equal(2, badSample.ExitCode);
-        Assert.Contains("--sample must be a percentage", badSample.Stderr);
+        Assert.Contains("--sample must be a percentage", Flat(badSample.Stderr));
         Assert.Empty(work.Leftovers());
     }
 
@@ -118,8 +119,8 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
 
             var result = await run;
             Assert.Equal(1, result.ExitCode);
-            Assert.Contains("the copy from the source broke off", result.Stderr);
-            Assert.Contains("check that the source server is up", result.Stderr);
+            Assert.Contains("the copy from the source broke off", Flat(result.Stderr));
+            Assert.Contains("check that the source server is up", Flat(result.Stderr));
             Assert.Empty(work.Leftovers());
         }
         finally
