@@ -45,7 +45,7 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         var run = await RehearsalTests.Cli(work, project, "db", "rehearse", "--from", url);
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("cannot read", Flat(run.Stderr));
-        Assert.Contains("public.peer_mentor_status_history", Flat(run.Stderr));
+        Assert.Contains("auth.users", Flat(run.Stderr)); // the first few unreadable tables are named, alphabetically
         Assert.Contains("grant pg_read_all_data to rehearse_partial", Flat(run.Stderr));
         Assert.Empty(work.Leftovers());
     }
