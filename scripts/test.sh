@@ -26,6 +26,10 @@ if [ ! -x .tools/node_modules/.bin/supabase ]; then
   npm install --prefix .tools --no-audit --no-fund --silent -E supabase@2.117.0
 fi
 
+# db rehearse's tests fill a source with 1 M history rows by default; CI uses 200 000 to stay quick on
+# shared runners (the logic is the same; run `dotnet test` without it for the 1 M size).
+export MENTORSTATUS_REHEARSE_TEST_ROWS="${MENTORSTATUS_REHEARSE_TEST_ROWS:-200000}"
+
 echo "==> dotnet test"
 dotnet test MentorStatus.slnx -c Release --nologo "$@"
 

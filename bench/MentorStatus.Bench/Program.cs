@@ -75,7 +75,7 @@ namespace MentorStatus.Bench
     internal static class CaseOrder
     {
         public static readonly string[] All =
-            [ResetCase.Id, LintCase.Id, IndexBuildCase.Id, GrowthCase.Id, TimelineCase.Id, StatusChangeCase.Id, ExpiryJobCase.Id, WebhookDispatchCase.Id];
+            [ResetCase.Id, LintCase.Id, IndexBuildCase.Id, GrowthCase.Id, TimelineCase.Id, StatusChangeCase.Id, ExpiryJobCase.Id, WebhookDispatchCase.Id, RehearseCopyCase.Id];
 
         public static IReadOnlySet<string> Select(string? list)
         {
@@ -135,6 +135,7 @@ namespace MentorStatus.Bench
                             StatusChangeCase.Id => () => StatusChangeCase.RunAsync(ctx, ct),
                             ExpiryJobCase.Id => () => ExpiryJobCase.RunAsync(ctx, ct),
                             WebhookDispatchCase.Id => () => WebhookDispatchCase.RunAsync(ctx, ct),
+                            RehearseCopyCase.Id => () => RehearseCopyCase.RunAsync(ctx, ct),
                             _ => throw new InvalidOperationException(id),
                         }, err));
                     }

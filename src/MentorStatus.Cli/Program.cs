@@ -12,6 +12,8 @@ root.Subcommands.Add(NotificationCommands.Build());
 root.Subcommands.Add(MentorCommands.Build());
 
 var parsed = root.Parse(args);
-var exitCode = await parsed.InvokeAsync();
+// Ctrl+C cancels the verb; give it time to clean up (db rehearse stops and deletes its throwaway cluster)
+// instead of System.CommandLine's default of 2 seconds before it ends the process anyway.
+var exitCode = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
 // A command line that does not parse (unknown option, bad --format value) is a usage error: exit 2, like UsageException.
 return parsed.Errors.Count > 0 ? 2 : exitCode;

@@ -56,6 +56,7 @@ internal static class DbCommands
         db.Subcommands.Add(Repair());
         db.Subcommands.Add(Security());
         db.Subcommands.Add(LintCommand.Build());
+        db.Subcommands.Add(RehearseCommand.Build());
         return db;
     }
 

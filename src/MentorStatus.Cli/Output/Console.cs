@@ -32,6 +32,9 @@ internal sealed class Console
 
     public bool IsJson { get; }
 
+    /// <summary>stderr, for live progress displays (stdout stays for the result).</summary>
+    public IAnsiConsole Stderr => _err;
+
     public IProgress<string> Progress => new ProgressToStderr(this);
 
     public void Info(string message) => _err.MarkupLineInterpolated($"[grey]{message}[/]");

@@ -11,6 +11,8 @@ public sealed record MigrationOptions
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>How long to wait for another runner that holds the migration lock.</summary>
     public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Per-statement hooks (`db rehearse` measures each statement); null for `db up` itself.</summary>
+    public IMigrationObserver? Observer { get; init; }
 }
 
 /// <summary>What happened to one file.</summary>
@@ -175,7 +177,9 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
             {
                 try
                 {
+                    if (_options.Observer is { } observer) await observer.BeforeStatementAsync(connection, file, statement, ct);
                     await ExecuteAsync(connection, statement.Text, ct);
+                    if (_options.Observer is { } after) await after.AfterStatementAsync(connection, file, statement, ct);
                 }
                 catch (PostgresException e)
                 {
@@ -186,6 +190,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
             await journal(connection, file, ct);
             await transaction.CommitAsync(ct);
         }
+        if (_options.Observer is { } committed) await committed.FileCommittedAsync(connection, file, ct);
         await ResetSessionAsync(connection, ct);
         return new MigrationResult(file.Version, file.Name, action, file.Statements.Count, clock.Elapsed, note);
     }
@@ -207,7 +212,9 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
                 await ExecuteAsync(connection, $"drop index concurrently if exists {index}", ct);
                 note = $"rebuilt invalid index {index}";
             }
+            if (_options.Observer is { } observer) await observer.BeforeStatementAsync(connection, file, statement, ct);
             await ExecuteAsync(connection, statement.Text, ct);
+            if (_options.Observer is { } after) await after.AfterStatementAsync(connection, file, statement, ct);
         }
         catch (PostgresException e)
         {

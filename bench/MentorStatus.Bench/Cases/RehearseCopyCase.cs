@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using MentorStatus.Database;
+using MentorStatus.Database.Rehearsal;
+
+namespace MentorStatus.Bench.Cases;
+
+/// <summary>
+/// `db rehearse`'s copy of the bench database (its history rows, mentors and everything else) into a throwaway
+/// cluster, against a plain `pg_dump -Fc | pg_restore` of the same database into a fresh cluster, alternating;
+/// then the whole `db rehearse --sample 10` (cluster creation, copy, lint, rollback check) of the same source.
+/// </summary>
+public static class RehearseCopyCase
+{
+    public const string Id = "rehearse_copy";
+
+    public static async Task<CaseResult> RunAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var result = new CaseResult(Id, "`db rehearse`: copy of the source vs plain pg_dump -Fc | pg_restore; --sample 10");
+        var source = ctx.Cluster.Target(BenchContext.Database);
+        var rows = await ctx.ScalarAsync<long>("select count(*) from public.peer_mentor_status_history", ct);
+        var copy = new List<double>();
+        var plain = new List<double>();
+        var sampled = new List<double>();
+        CopySummary? summary = null;
+        CopySummary? sampleSummary = null;
+        for (var run = 1; run <= ctx.Size.Runs; run++)
+        {
+            ctx.Say($"rehearse copy, run {run}/{ctx.Size.Runs}: pg_dump -Fc | pg_restore, then the rehearse copy, then --sample 10…");
+            await using (var cluster = await BenchCluster.CreateAsync("restore", null, ct))
+            {
+                await cluster.StartAsync(ct);
+                plain.Add(await DumpRestoreAsync(cluster.Cluster.Installation.BinDirectory, source, cluster.Target("postgres"), ct));
+            }
+            var full = await RehearseAsync(ctx, source, null, ct);
+            summary = full.Copy;
+            copy.Add(full.Copy.Duration.TotalSeconds);
+            var clock = Stopwatch.StartNew();
+            var sample = await RehearseAsync(ctx, source, 10, ct);
+            sampled.Add(clock.Elapsed.TotalSeconds);
+            sampleSummary = sample.Copy;
+        }
+        result.Figures.Add(Figures.Compare(Id, $"copy of {rows:N0} history rows (+ mentors, all tables), indexes, constraints, ANALYZE", "s", copy,
+            "pg_dump -Fc | pg_restore (same data, fresh cluster)", plain, "≤ 1.5× the baseline",
+            (_, _, q) => q <= 1.5, (_, _, q) => q <= 1.5 ? $"met: {q:F2}×" : $"missed by {q - 1.5:F2}×: {q:F2}×"));
+        result.Figures.Add(Figures.Compare(Id, "`db rehearse --sample 10`, whole command (cluster, copy, lint)", "s", sampled,
+            null, null, "< 5 s", (v, _, _) => v < 5, (v, _, _) => v < 5 ? $"met: {v:F1} s" : $"missed: {v:F1} s"));
+        result.Notes.Add($"Rehearse copy: {summary?.Method}; {summary?.Rows:N0} rows, {summary?.Bytes / 1048576.0:N0} MiB streamed in {ctx.Size.Runs} run(s), " +
+                         $"timed from the roles dump to the end of ANALYZE (the cluster's initdb and start are not timed, as for the baseline). " +
+                         $"Baseline: `pg_dump -Fc bench | pg_restore --no-owner --no-acl -d postgres`, one stream, no ANALYZE.");
+        result.Notes.Add($"--sample 10 copied {sampleSummary?.Rows:N0} rows ({sampleSummary?.SampledTables} sampled tables); its time includes initdb and start " +
+                         "of the throwaway cluster, the lint's replay of every migration on empty scratch databases and the deletion.");
+        return result;
+    }
+
+    private static async Task<RehearsalReport> RehearseAsync(BenchContext ctx, DatabaseTarget source, double? sample, CancellationToken ct) =>
+        // The bench database has every migration applied: nothing is pending, so this times the copy (and its cleanup).
+        await new MigrationRehearsal(ctx.Layout, new RehearsalOptions
+        {
+            Source = source, SamplePercent = sample, AcceptWritableSource = true, // the bench owner; only read
+        }).RunAsync(ct);
+
+    /// <summary>pg_dump -Fc piped into pg_restore; seconds.</summary>
+    private static async Task<double> DumpRestoreAsync(string bin, DatabaseTarget source, DatabaseTarget target, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        using var dump = Process.Start(Tool(bin, "pg_dump", source, ["--format=custom"]))!;
+        using var restore = Process.Start(Tool(bin, "pg_restore", target, ["--no-owner", "--no-acl", $"--dbname={target.Database}"], stdin: true))!;
+        var restoreErr = restore.StandardError.ReadToEndAsync(ct);
+        var dumpErr = dump.StandardError.ReadToEndAsync(ct);
+        await dump.StandardOutput.BaseStream.CopyToAsync(restore.StandardInput.BaseStream, ct);
+        restore.StandardInput.Close();
+        await Task.WhenAll(dump.WaitForExitAsync(ct), restore.WaitForExitAsync(ct));
+        if (dump.ExitCode != 0) throw new InvalidOperationException($"pg_dump failed: {await dumpErr}");
+        await restoreErr; // errors on grants to roles the fresh cluster lacks are expected and ignored
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static ProcessStartInfo Tool(string bin, string tool, DatabaseTarget db, string[] args, bool stdin = false)
+    {
+        var info = new ProcessStartInfo(Path.Combine(bin, tool)) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var b = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString);
+        info.Environment["PGHOST"] = b.Host;
+        info.Environment["PGPORT"] = b.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["PGUSER"] = b.Username;
+        info.Environment["PGPASSWORD"] = b.Password;
+        info.Environment["PGDATABASE"] = b.Database;
+        return info;
+    }
+}

@@ -1,0 +1,119 @@
+using System.CommandLine;
+using MentorStatus.Cli.Output;
+using MentorStatus.Database;
+using MentorStatus.Database.Rehearsal;
+using Spectre.Console;
+
+namespace MentorStatus.Cli.Commands;
+
+/// <summary>`db rehearse`: the pending migrations on a throwaway copy of production, measured under load, then rolled back.</summary>
+internal static class RehearseCommand
+{
+    public static Command Build()
+    {
+        var from = new Option<string?>("--from")
+        {
+            Description = "The production database to copy (read only): postgresql://USER:PASSWORD@HOST:PORT/DB or a connection string. " +
+                          "Use a role that can only read (e.g. a member of pg_read_all_data). Also MENTORSTATUS_REHEARSE_FROM.",
+        };
+        var sample = new Option<double?>("--sample")
+        {
+            Description = "Copy this percentage of the owner tables' rows (tables others belong to by ON DELETE CASCADE, e.g. peer_mentors), " +
+                          "with all their children; reference tables whole. The same rows every run.",
+        };
+        var tables = new Option<string[]>("--tables")
+        {
+            Description = "Copy the rows of these tables only (schema.table; public assumed), plus the tables they reference; the rest empty.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var load = new Option<int>("--load") { Description = "Synthetic clients reading timelines and changing statuses (as signed-in mentors) during the migrations.", DefaultValueFactory = _ => 0 };
+        var maxBlock = new Option<double>("--max-block")
+        {
+            Description = "Seconds a statement may keep clients waiting on a lock (without --load: may hold a lock that blocks writers on a table with rows). Longer: exit 1.",
+            DefaultValueFactory = _ => 1,
+        };
+        var lockTimeout = new Option<double>("--lock-timeout") { Description = "The lock_timeout `db up` will use (seconds), as its own --lock-timeout.", DefaultValueFactory = _ => 10 };
+        var jobs = new Option<int>("--jobs") { Description = "Parallel copy streams and pg_restore jobs.", DefaultValueFactory = _ => Math.Clamp(Environment.ProcessorCount, 1, 4) };
+        var keep = new Option<bool>("--keep") { Description = "Leave the throwaway cluster running afterwards and print its URL (delete it yourself)." };
+        var iKnow = new Option<bool>("--i-know") { Description = "Accept a --from role that could write (superuser, owner, or write privileges). It is still only read, in read-only sessions." };
+
+        var command = new Command("rehearse",
+            "Copy production (read only) into a throwaway local PostgreSQL 15, apply the pending migrations there exactly as `db up` would,\n" +
+            "measure each statement (time, locks and how long they were held, table rewrites, bytes and WAL written, and with --load the\n" +
+            "latency the synthetic clients saw), roll back with supabase/rollbacks and compare the schema. The lint's findings are shown\n" +
+            "beside the figures. The throwaway cluster lives under the system temp folder and is deleted at the end, also after an\n" +
+            "error or Ctrl+C (unless --keep).\n\n" +
+            "Exit codes: 0 safe to apply online; 1 a statement kept clients waiting longer than --max-block, a migration failed,\n" +
+            "the rollback did not restore the schema, or the source could not be read; 2 usage (bad options, a source role that can write).\n\n" +
+            "Examples:\n" +
+            "  mentorstatus db rehearse --from \"postgresql://rehearse:…@db.example.supabase.co:5432/postgres\" --load 8\n" +
+            "  mentorstatus db rehearse --from \"$PROD_RO_URL\" --sample 10 --max-block 0.5 --json\n" +
+            "  mentorstatus db rehearse --from \"$PROD_RO_URL\" --tables public.peer_mentors public.peer_mentor_status_history --keep")
+        { Options = { from, sample, tables, load, maxBlock, lockTimeout, jobs, keep, iKnow } };
+
+        CommandAction.Set(command, async (parse, console, ct) =>
+        {
+            var url = parse.GetValue(from) ?? (Environment.GetEnvironmentVariable("MENTORSTATUS_REHEARSE_FROM") is { Length: > 0 } env ? env : null)
+                ?? throw new UsageException("--from is required: the URL of the database to copy, e.g. --from postgresql://rehearse:PASSWORD@HOST:5432/postgres");
+            RehearsalOptions options;
+            try
+            {
+                options = new RehearsalOptions
+                {
+                    Source = DatabaseTarget.Parse(url),
+                    SamplePercent = parse.GetValue(sample),
+                    Tables = parse.GetValue(tables) ?? [],
+                    LoadClients = parse.GetValue(load),
+                    MaxBlock = Seconds(parse.GetValue(maxBlock), "--max-block"),
+                    LockTimeout = Seconds(parse.GetValue(lockTimeout), "--lock-timeout"),
+                    Jobs = parse.GetValue(jobs),
+                    Keep = parse.GetValue(keep),
+                    AcceptWritableSource = parse.GetValue(iKnow),
+                };
+                options.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message.Replace("--db-url", "--from"));
+            }
+
+            // Ctrl+C and SIGTERM cancel the run, so that the finally blocks stop and delete the throwaway cluster.
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+            {
+                context.Cancel = true;
+                console.Info("stopping: deleting the throwaway cluster…");
+                cancel.Cancel();
+            }
+            using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+
+            var progress = new RehearsalProgress();
+            var rehearsal = new MigrationRehearsal(GlobalOptions.Layout(parse), options, progress);
+            RehearsalReport report;
+            try
+            {
+                report = await RehearsalProgressBar.RunAsync(progress, () => rehearsal.RunAsync(cancel.Token), console);
+            }
+            catch (WritableSourceException e)
+            {
+                throw new UsageException(e.Message);
+            }
+            catch (RehearsalException e)
+            {
+                console.Error(e.Message);
+                return CommandAction.Failed;
+            }
+
+            if (console.IsJson) console.WriteJson(new { ok = report.Ok, verdict = report.Verdict, report });
+            else RehearsalTables.Write(report, console);
+            return report.Ok ? CommandAction.Ok : CommandAction.Failed;
+        });
+        return command;
+    }
+
+    private static TimeSpan Seconds(double value, string option) =>
+        double.IsFinite(value) && value >= 0 && value <= 86400
+            ? TimeSpan.FromSeconds(value)
+            : throw new ArgumentException($"{option} must be a number of seconds from 0 to 86400 (got {value}).");
+}

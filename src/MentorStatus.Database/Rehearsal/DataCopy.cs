@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using MentorStatus.Database.Migrations;
+using Npgsql;
+
+namespace MentorStatus.Database.Rehearsal;
+
+/// <summary>What the copy did.</summary>
+public sealed record CopySummary(string Method, int Tables, int SampledTables, long Rows, long Bytes, TimeSpan Duration, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// Copies the source into the throwaway cluster, all of it from one snapshot of the source: the roles
+/// (pg_dumpall --roles-only), the schema without indexes and constraints (pg_dump -Fc --schema-only, pre-data),
+/// the rows by streaming binary COPY in parallel (with the sampling filters of <see cref="CopyPlan"/>), the
+/// sequences' positions, then indexes, constraints and triggers (pg_restore -j, post-data) and ANALYZE of
+/// every table. Every source session is read-only.
+/// </summary>
+internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, RehearsalOptions options, RehearsalProgress progress)
+{
+    private const string BeginSnapshot = "begin isolation level repeatable read read only";
+    private const string ExportSnapshot = "select pg_export_snapshot()";
+    private const string SelectSequences = $"""
+        select quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'S' and {SourceCheck.UserSchemas}
+          and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+        """;
+
+    private const int MaxWarningsShown = 10;
+
+    private readonly PgTools _tools = new(cluster.Cluster.Installation);
+    private readonly List<string> _warnings = [];
+
+    public DatabaseTarget Target => cluster.Target(source.Database);
+
+    public async Task<CopySummary> RunAsync(NpgsqlConnection snapshotHolder, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        await using (var begin = new NpgsqlCommand(BeginSnapshot, snapshotHolder)) await begin.ExecuteNonQueryAsync(ct);
+        var snapshot = await ScalarAsync<string>(snapshotHolder, ExportSnapshot, ct);
+
+        progress.Report("copying roles and schema");
+        await CopyRolesAsync(ct);
+        if (source.Database != "postgres") await ExecuteOnTargetAsync("postgres", $"create database {Quote(source.Database)}", ct);
+        var schemaFile = Path.Combine(cluster.Root, "schema.dump");
+        var dump = await _tools.DumpSchemaAsync(source, snapshot, schemaFile, ct);
+        if (dump.ExitCode != 0) throw SourceToolFailed("pg_dump --schema-only", dump.Stderr);
+        await RestoreAsync(schemaFile, "pre-data", 1, ct);
+
+        var plan = await CopyPlan.BuildAsync(snapshotHolder, options.SamplePercent, options.Tables, ct);
+        progress.Copy.Tables = plan.Count;
+        progress.Copy.EstimatedRows = (long)plan.Sum(t => t.EstimatedRows);
+        progress.Report(options.SamplePercent is { } p ? $"copying rows (sample {p:0.##} %)" : "copying rows");
+        var queue = new Queue<TableToCopy>(plan.OrderByDescending(t => t.EstimatedBytes));
+        // One failing stream stops the others; the first real error is the one reported.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var workers = Enumerable.Range(0, Math.Min(options.Jobs, Math.Max(1, plan.Count)))
+            .Select(_ => Task.Run(async () =>
+            {
+                try { await CopyWorkerAsync(queue, snapshot, stop.Token); }
+                catch { await stop.CancelAsync(); throw; }
+            }, CancellationToken.None)).ToList();
+        try
+        {
+            await Task.WhenAll(workers);
+        }
+        catch when (workers.Select(w => w.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } first)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+        await CopySequencesAsync(snapshotHolder, ct);
+
+        progress.Report("building indexes and constraints");
+        await RestoreAsync(schemaFile, "post-data", options.Jobs, ct);
+        File.Delete(schemaFile);
+        progress.Report("analyzing every table");
+        await ExecuteOnTargetAsync(source.Database, "analyze", ct);
+
+        var method = "pg_dump -Fc --schema-only + parallel binary COPY from one snapshot + pg_restore -j (post-data)";
+        return new CopySummary(method, plan.Count, plan.Count(t => t.Sampled), progress.Copy.Rows, progress.Copy.Bytes, clock.Elapsed, _warnings);
+    }
+
+    /// <summary>Roles first, so the schema keeps its owners and grants (the API roles' privileges matter to the load).</summary>
+    private async Task CopyRolesAsync(CancellationToken ct)
+    {
+        var file = Path.Combine(cluster.Root, "roles.sql");
+        var roles = await _tools.DumpAllRolesAsync(source, file, ct);
+        if (roles.ExitCode != 0) throw SourceToolFailed("pg_dumpall --roles-only", roles.Stderr);
+        // psql meta-commands (\restrict of recent minor releases) are not SQL.
+        var sql = string.Join('\n', File.ReadLines(file).Where(l => !l.StartsWith('\\')));
+        File.Delete(file);
+        await using var connection = await OpenTargetAsync("postgres", ct);
+        foreach (var statement in SqlScript.Split(sql))
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand(statement.Text, connection);
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateObject)
+            {
+                // the bootstrap superuser exists in every cluster
+            }
+            catch (PostgresException e)
+            {
+                Warn($"role statement skipped: {e.MessageText} ({Shorten(statement.Text)})");
+            }
+        }
+    }
+
+    private async Task RestoreAsync(string file, string section, int jobs, CancellationToken ct)
+    {
+        var restore = await _tools.RestoreAsync(Target, file, section, jobs, ct);
+        if (restore.ExitCode == 0) return;
+        // pg_restore carries on past errors (an extension the local server lacks, say); each one is reported.
+        foreach (var line in restore.Stderr.Split('\n').Where(l => l.Contains("error:", StringComparison.Ordinal)))
+            Warn($"pg_restore {section}: {line.Trim()}");
+        if (!restore.Stderr.Contains("errors ignored on restore", StringComparison.Ordinal))
+            throw new RehearsalException($"pg_restore ({section}) into the throwaway cluster failed: {restore.Stderr}");
+    }
+
+    private async Task CopyWorkerAsync(Queue<TableToCopy> queue, string snapshot, CancellationToken ct)
+    {
+        await using var from = new NpgsqlConnection(SourceCheck.ReadOnly(source, "mentorstatus-rehearse-copy"));
+        await using var to = await OpenTargetAsync(source.Database, ct);
+        try
+        {
+            await from.OpenAsync(ct);
+            await using (var begin = new NpgsqlCommand(
+                $"begin isolation level repeatable read read only; set transaction snapshot '{snapshot}'", from))
+                await begin.ExecuteNonQueryAsync(ct);
+            while (true)
+            {
+                TableToCopy? table;
+                lock (queue) if (!queue.TryDequeue(out table)) return;
+                await CopyTableAsync(from, to, table, ct);
+                progress.Copy.TableDone();
+            }
+        }
+        catch (NpgsqlException e) when (e is not PostgresException || IsConnectionLoss((PostgresException)e))
+        {
+            throw new RehearsalException($"the copy from the source broke off: {e.Message}\n  check that the source server is up and reachable, then run again.", e);
+        }
+    }
+
+    /// <summary>Class 08 (connection) and 57 (operator intervention: shutdown, terminated) mean the source went away.</summary>
+    private static bool IsConnectionLoss(PostgresException e) =>
+        e.SqlState.StartsWith("08", StringComparison.Ordinal) || e.SqlState.StartsWith("57", StringComparison.Ordinal);
+
+    private async Task CopyTableAsync(NpgsqlConnection from, NpgsqlConnection to, TableToCopy table, CancellationToken ct)
+    {
+        var counter = new CopyRowCounter(binary: !table.TextFormat);
+        if (table.TextFormat)
+        {
+            using var reader = await from.BeginTextExportAsync(table.CopyOut("text"), ct);
+            await using var writer = await to.BeginTextImportAsync(table.CopyIn("text"), ct);
+            var chars = new char[1 << 15];
+            int n;
+            while ((n = await reader.ReadAsync(chars, ct)) > 0)
+            {
+                var rows = chars.AsSpan(0, n).Count('\n');
+                await writer.WriteAsync(chars.AsMemory(0, n), ct);
+                progress.Copy.Add(rows, n);
+            }
+            return;
+        }
+        await using (var input = await from.BeginRawBinaryCopyAsync(table.CopyOut("binary"), ct))
+        await using (var output = await to.BeginRawBinaryCopyAsync(table.CopyIn("binary"), ct))
+        {
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = await input.ReadAsync(buffer, ct)) > 0)
+            {
+                var before = counter.Rows;
+                counter.Feed(buffer.AsSpan(0, n));
+                await output.WriteAsync(buffer.AsMemory(0, n), ct);
+                progress.Copy.Add(counter.Rows - before, n);
+            }
+        }
+    }
+
+    /// <summary>Sequences keep their position, so the app's inserts on the copy do not collide with copied keys.</summary>
+    private async Task CopySequencesAsync(NpgsqlConnection snapshotHolder, CancellationToken ct)
+    {
+        var sequences = new List<string>();
+        await using (var command = new NpgsqlCommand(SelectSequences, snapshotHolder))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) sequences.Add(reader.GetString(0));
+        if (sequences.Count == 0) return;
+        await using var to = await OpenTargetAsync(source.Database, ct);
+        foreach (var sequence in sequences)
+        {
+            long value;
+            bool called;
+            await using (var command = new NpgsqlCommand($"select last_value, is_called from {sequence}", snapshotHolder))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                await reader.ReadAsync(ct);
+                (value, called) = (reader.GetInt64(0), reader.GetBoolean(1));
+            }
+            await using var set = new NpgsqlCommand("select setval($1::regclass, $2, $3)", to)
+            { Parameters = { new() { Value = sequence }, new() { Value = value }, new() { Value = called } } };
+            await set.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private async Task<NpgsqlConnection> OpenTargetAsync(string database, CancellationToken ct)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.Target(database).ConnectionString)
+            { Pooling = false, CommandTimeout = 0, ApplicationName = "mentorstatus-rehearse-copy" }.ConnectionString);
+        await connection.OpenAsync(ct);
+        return connection;
+    }
+
+    private async Task ExecuteOnTargetAsync(string database, string sql, CancellationToken ct)
+    {
+        await using var connection = await OpenTargetAsync(database, ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private void Warn(string warning)
+    {
+        if (_warnings.Count < MaxWarningsShown) _warnings.Add(warning);
+        else if (_warnings.Count == MaxWarningsShown) _warnings.Add("… further warnings not shown");
+    }
+
+    private static RehearsalException SourceToolFailed(string tool, string stderr) =>
+        new($"{tool} on the source failed: {stderr}\n  check that --from is reachable and its role can read the whole database.");
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private static string Quote(string name) => new NpgsqlCommandBuilder().QuoteIdentifier(name);
+
+    private static string Shorten(string sql) => Lint.LintFinding.Shorten(sql, 80);
+}

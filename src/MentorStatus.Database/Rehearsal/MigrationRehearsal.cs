@@ -1,0 +1,186 @@
+using MentorStatus.Database.Lint;
+using MentorStatus.Database.Migrations;
+using MentorStatus.Database.Platform;
+using Npgsql;
+
+namespace MentorStatus.Database.Rehearsal;
+
+/// <summary>
+/// `db rehearse`: copies the source (read-only) into a throwaway PostgreSQL 15, applies the pending migrations
+/// there exactly as `db up` would (the same <see cref="MigrationRunner"/>, with a <see cref="StatementProbe"/>
+/// watching each statement) while synthetic clients use the app, rolls them back with their rollback scripts,
+/// compares the schema with the snapshot taken after the copy, and reports per statement with the lint's
+/// findings beside the measured figures. The throwaway cluster is deleted at the end, whatever the end was
+/// (success, error, Ctrl+C), unless <see cref="RehearsalOptions.Keep"/>.
+/// </summary>
+public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions options, RehearsalProgress? progress = null)
+{
+    /// <summary>How long the clients run before the first migration (the latency baseline of the same run): at
+    /// least this long and <see cref="BaselineCallsPerClient"/> calls per client, at most <see cref="BaselineLimit"/>.</summary>
+    public static readonly TimeSpan BaselineWindow = TimeSpan.FromSeconds(2);
+    public const int BaselineCallsPerClient = 10;
+    public static readonly TimeSpan BaselineLimit = TimeSpan.FromSeconds(30);
+
+    private readonly RehearsalProgress _progress = progress ?? new RehearsalProgress();
+
+    public async Task<RehearsalReport> RunAsync(CancellationToken ct = default)
+    {
+        options.Validate();
+        var source = new MigrationSource(layout);
+        source.LoadMigrations(); // refuse a broken migration file before copying anything
+
+        _progress.Report("checking the source");
+        await using var sourceConnection = await SourceCheck.OpenAsync(options.Source, ct);
+        var facts = await SourceCheck.RunAsync(sourceConnection, ct);
+        var notes = new List<string>();
+        if (facts.WriteReasons.Count > 0)
+        {
+            if (!options.AcceptWritableSource) throw new WritableSourceException(facts.Role, facts.WriteReasons);
+            notes.Add($"the source role {facts.Role} could write ({string.Join("; ", facts.WriteReasons)}): accepted with --i-know; it was only read, in read-only sessions");
+        }
+
+        _progress.Report("creating a throwaway PostgreSQL 15 cluster");
+        var cluster = await ThrowawayCluster.CreateAsync(options.WorkRoot, ct);
+        try
+        {
+            await cluster.StartAsync(ct);
+            var copy = await new DataCopy(options.Source, cluster, options, _progress).RunAsync(sourceConnection, ct);
+            await sourceConnection.CloseAsync(); // everything is read: the source is not touched again
+            var report = await RehearseAsync(source, cluster, copy, notes, ct);
+            return options.Keep ? report with { KeptClusterUrl = cluster.Target(options.Source.Database).Url } : report;
+        }
+        catch (NpgsqlException e) when (e is not PostgresException)
+        {
+            throw new RehearsalException($"lost the connection during the rehearsal: {e.Message}", e);
+        }
+        finally
+        {
+            if (options.Keep) _progress.Report($"kept the throwaway cluster in {cluster.Root}: {cluster.Target(options.Source.Database).Url}");
+            else await cluster.DestroyAsync();
+        }
+    }
+
+    private async Task<RehearsalReport> RehearseAsync(MigrationSource source, ThrowawayCluster cluster, CopySummary copy, List<string> notes, CancellationToken ct)
+    {
+        var target = cluster.Target(options.Source.Database);
+        await using var dataSource = target.CreateDataSource();
+        await SupabasePlatformLayer.EnsureAsync(dataSource, ct); // as `db up` does (a no-op on a copy of a Supabase project)
+        var runnerOptions = new MigrationOptions { LockTimeout = options.LockTimeout };
+        var plan = await new MigrationRunner(dataSource, source, runnerOptions).PlanAsync(ct);
+        var pending = plan.CheckUp(includeAll: false); // what `db up` would refuse is refused here too
+        SchemaSnapshot before;
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+            before = await SchemaSnapshot.ReadAsync(connection, ct);
+        if (pending.Count == 0)
+            return new RehearsalReport(options.Source.Url.Split('@')[^1], copy, [], null, [], null, options.MaxBlock, null, notes);
+
+        // The lint replays on empty scratch databases: still on the fast load settings, its timing does not matter.
+        var findings = await LintAsync(target, notes, ct);
+        await cluster.RestoreDurabilityAsync(ct);
+
+        await using var monitor = await ActivityMonitor.StartAsync(target, ct);
+        SyntheticLoad? load = null;
+        LoadBaseline? baseline = null;
+        IReadOnlyList<ClientOperation>? operations = null;
+        var probe = new StatementProbe(monitor);
+        string? failure = null;
+        try
+        {
+            if (options.LoadClients > 0)
+            {
+                _progress.Report($"starting {options.LoadClients} synthetic clients (timeline + change_mentor_status)");
+                load = await SyntheticLoad.StartAsync(target, options.LoadClients, ct);
+                var started = DateTime.UtcNow;
+                await Task.Delay(BaselineWindow, ct);
+                while (load.Operations().Count < options.LoadClients * BaselineCallsPerClient && DateTime.UtcNow - started < BaselineLimit)
+                    await Task.Delay(100, ct);
+                var ops = load.Operations().Select(o => o.Milliseconds).Order().ToList();
+                baseline = new LoadBaseline(options.LoadClients, ops.Count, ImpactAnalysis.Percentile(ops, 0.5), ImpactAnalysis.Percentile(ops, 0.99),
+                    ops.Count == 0 ? 0 : ops[^1]);
+            }
+            var runner = new MigrationRunner(dataSource, source, runnerOptions with { Observer = probe }, new PhaseReporter(_progress));
+            try
+            {
+                await runner.UpAsync(ct);
+            }
+            catch (MigrationFailedException e)
+            {
+                failure = e.Message;
+            }
+            // Let the clients that waited for the last commit finish their call, so it is measured.
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+        }
+        finally
+        {
+            if (load is not null)
+            {
+                await load.StopAsync();
+                operations = load.Operations();
+                await load.DisposeAsync();
+            }
+            await monitor.StopAsync();
+        }
+
+        foreach (var unfinished in probe.Statements.Where(s => s.End == default)) unfinished.End = unfinished.Released = unfinished.Start;
+        var statements = ImpactAnalysis.Statements(probe.Statements, monitor, operations, findings);
+        var migrations = new List<MigrationRehearsalResult>();
+        foreach (var file in pending)
+        {
+            // The runner loads the files itself: the same file is the same version.
+            var mine = probe.Statements.Select((p, i) => (p, i)).Where(x => x.p.File.Version == file.Version).ToList();
+            if (mine.Count == 0) break; // not reached: an earlier file failed
+            var duration = mine.Max(x => x.p.Released) - mine[0].p.Start;
+            var failed = failure is not null && probe.Statements[^1].File.Version == file.Version ? failure : null;
+            migrations.Add(new MigrationRehearsalResult(file.Version, file.DisplayPath, duration,
+                mine.Select(x => statements[x.i]).ToList(),
+                findings.Where(f => f.File == file.DisplayPath && f.StatementNumber is null).Select(f => $"{f.Rule.Id} {f.Message}").ToList(),
+                failed));
+        }
+
+        _progress.Report("rolling back with supabase/rollbacks and comparing the schema");
+        var (differences, rollbackError) = await RollBackAsync(dataSource, source, runnerOptions, pending, before, ct);
+        return new RehearsalReport(options.Source.Url.Split('@')[^1], copy, migrations, baseline, differences, rollbackError, options.MaxBlock, null, notes);
+    }
+
+    /// <summary>Reverts what the rehearsal applied, newest first, as `db down` does, and compares with the snapshot taken after the copy.</summary>
+    private static async Task<(IReadOnlyList<string> Differences, string? Error)> RollBackAsync(NpgsqlDataSource dataSource, MigrationSource source,
+        MigrationOptions runnerOptions, IReadOnlyList<MigrationFile> pending, SchemaSnapshot before, CancellationToken ct)
+    {
+        var runner = new MigrationRunner(dataSource, source, runnerOptions);
+        var pendingVersions = pending.Select(f => f.Version).ToHashSet();
+        var applied = (await runner.PlanAsync(ct)).Applied.Count(a => pendingVersions.Contains(a.Version));
+        string? error = null;
+        try
+        {
+            if (applied > 0) await runner.DownAsync(applied, ct);
+        }
+        catch (MigrationException e)
+        {
+            error = e.Message;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var after = await SchemaSnapshot.ReadAsync(connection, ct);
+        return (after.DifferencesFrom(before), error);
+    }
+
+    /// <summary>The lint's findings for the same migrations, replayed on empty scratch databases of the throwaway server.</summary>
+    private async Task<IReadOnlyList<LintFinding>> LintAsync(DatabaseTarget target, List<string> notes, CancellationToken ct)
+    {
+        _progress.Report("linting the pending migrations");
+        try
+        {
+            var report = await new MigrationLinter(layout, target, new LintOptions { RunnerLockTimeout = options.LockTimeout }).LintAsync(ct);
+            return report.Findings;
+        }
+        catch (Exception e) when (e is MigrationException or NpgsqlException)
+        {
+            notes.Add($"the lint could not run on the copy ({e.Message}); measured figures only");
+            return [];
+        }
+    }
+
+    private sealed class PhaseReporter(RehearsalProgress progress) : IProgress<string>
+    {
+        public void Report(string value) => progress.Report(value.TrimEnd('…'));
+    }
+}

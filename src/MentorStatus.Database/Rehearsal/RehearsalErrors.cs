@@ -1,0 +1,15 @@
+namespace MentorStatus.Database.Rehearsal;
+
+/// <summary>The rehearsal could not run; the message says what failed and what to do. The throwaway cluster is gone.</summary>
+public class RehearsalException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The source role could write to the source: refused unless the user says they know (--i-know).</summary>
+public sealed class WritableSourceException(string role, IReadOnlyList<string> reasons)
+    : RehearsalException(
+        $"the source role {role} can write to the source database ({string.Join("; ", reasons)}).\n" +
+        "  `db rehearse` only reads, in read-only sessions, but a URL that can write is one typo away from production damage:\n" +
+        "  use a read-only role (e.g. `create role rehearse login password '…' in role pg_read_all_data`),\n" +
+        "  or pass --i-know to accept this role.")
+{
+    public IReadOnlyList<string> Reasons { get; } = reasons;
+}

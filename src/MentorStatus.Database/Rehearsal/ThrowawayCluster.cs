@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using MentorStatus.Database.Local;
+using Npgsql;
+
+namespace MentorStatus.Database.Rehearsal;
+
+/// <summary>
+/// The local PostgreSQL 15 the copy goes into: a folder of its own under the system temp folder (never the
+/// project folder: production data must not land in a checkout), a free port, run as the postgres OS user.
+/// Durability is off while the copy loads and back on before the migrations run, so the measured figures
+/// are those of a normal server. Deleted with everything in its folder at the end.
+/// </summary>
+internal sealed class ThrowawayCluster
+{
+    public const string FolderPrefix = "mentorstatus-rehearse-";
+
+    private static readonly Dictionary<string, string> LoadSettings = new()
+    {
+        ["fsync"] = "off", ["full_page_writes"] = "off", ["synchronous_commit"] = "off",
+    };
+
+    public string Root { get; }
+    public LocalCluster Cluster { get; }
+
+    private ThrowawayCluster(string root, LocalCluster cluster) => (Root, Cluster) = (root, cluster);
+
+    /// <summary>Creates the folder and the cluster object; <see cref="StartAsync"/> runs initdb and starts it.</summary>
+    public static async Task<ThrowawayCluster> CreateAsync(string? workRoot, CancellationToken ct)
+    {
+        var parent = Path.GetFullPath(workRoot ?? Path.GetTempPath());
+        var root = Path.Combine(parent, $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..(FolderPrefix.Length + 20)]);
+        // The postgres OS user must pass through this folder to reach its cluster folder inside.
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(root);
+        else Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                                             UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        var cluster = await LocalCluster.AtAsync(Path.Combine(root, "cluster"), new LocalClusterOptions
+        {
+            Port = FreePort(),
+            Settings = new Dictionary<string, string> { ["max_connections"] = "200", ["max_wal_size"] = "4GB" },
+        }, ct);
+        return new ThrowawayCluster(root, cluster);
+    }
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await Cluster.StartAsync(null, ct);
+        await SetAsync(LoadSettings.Select(kv => $"alter system set {kv.Key} = {kv.Value}"), ct);
+    }
+
+    /// <summary>Back to the default durable settings, and a checkpoint so the load's dirty pages are not the migrations' I/O.</summary>
+    public Task RestoreDurabilityAsync(CancellationToken ct) =>
+        SetAsync(LoadSettings.Keys.Select(k => $"alter system reset {k}").Append("select pg_reload_conf()").Append("checkpoint"), ct);
+
+    public DatabaseTarget Target(string database) => Cluster.Target(database);
+
+    public async Task DestroyAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            await Cluster.DestroyAsync(CancellationToken.None);
+        }
+        finally
+        {
+            if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+        }
+    }
+
+    private async Task SetAsync(IEnumerable<string> statements, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Target("postgres").ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(ct);
+        foreach (var sql in statements.Append("select pg_reload_conf()"))
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,46 @@
+using MentorStatus.Tests.Infrastructure;
+
+namespace MentorStatus.Tests.Rehearsal;
+
+/// <summary>Copies of the repository's project with pending migrations of each kind the rehearsal must judge.</summary>
+public static class RehearsalProjects
+{
+    public const string Additive = "20270101000000_add_nullable_note";
+    public const string Rewrite = "20270101000100_add_not_null_token";
+    public const string PlainIndex = "20270101000200_history_reason_index";
+    public const string ConcurrentIndex = "20270101000300_history_changed_by_index";
+
+    /// <summary>All four kinds, in this order: additive nullable column, NOT NULL with a volatile default, plain index, concurrent index.</summary>
+    public static TempProject EveryKind()
+    {
+        var project = TempProject.CopyOfRepository();
+        AddAdditive(project);
+        project.AddMigration("20270101000100", "add_not_null_token",
+            "alter table public.peer_mentors add column rehearsal_token uuid not null default gen_random_uuid();\n",
+            "alter table public.peer_mentors drop column rehearsal_token;\n");
+        project.AddMigration("20270101000200", "history_reason_index",
+            "create index peer_mentor_status_history_reason_idx on public.peer_mentor_status_history (reason, changed_at, mentor_id);\n",
+            "drop index public.peer_mentor_status_history_reason_idx;\n");
+        AddConcurrent(project);
+        return project;
+    }
+
+    /// <summary>Only what is safe online: the additive column and the concurrent index.</summary>
+    public static TempProject SafeOnly()
+    {
+        var project = TempProject.CopyOfRepository();
+        AddAdditive(project);
+        AddConcurrent(project);
+        return project;
+    }
+
+    private static void AddAdditive(TempProject project) =>
+        project.AddMigration("20270101000000", "add_nullable_note",
+            "alter table public.peer_mentors add column rehearsal_note text null;\n",
+            "alter table public.peer_mentors drop column rehearsal_note;\n");
+
+    private static void AddConcurrent(TempProject project) =>
+        project.AddMigration("20270101000300", "history_changed_by_index",
+            "create index concurrently if not exists peer_mentor_status_history_changed_by_at_idx on public.peer_mentor_status_history (changed_by, changed_at);\n",
+            "drop index concurrently if exists public.peer_mentor_status_history_changed_by_at_idx;\n");
+}
