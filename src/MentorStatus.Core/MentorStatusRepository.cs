@@ -1,5 +1,8 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using MentorStatus.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace MentorStatus;
@@ -21,7 +24,7 @@ public sealed record MentorCurrentStatus(
 /// for a user, role authenticated with their JWT claims, so row-level security decides what they see
 /// and public.change_mentor_status decides what they may change; for the service, service_role.
 /// </summary>
-public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOptions? retry = null)
+public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOptions? retry = null, ILogger<MentorStatusRepository>? logger = null)
 {
     private const string HistoryColumns = "id, mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id";
 
@@ -63,10 +66,26 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
     /// coordinator codes for mentors of their chapters); the service through the system path (system codes
     /// only, changed_by NULL). Returns the history record written.
     /// </summary>
-    public Task<StatusChange> ChangeStatusAsync(Caller caller, Guid mentorId, MentorState newStatus, string reason, CancellationToken ct = default)
+    public async Task<StatusChange> ChangeStatusAsync(Caller caller, Guid mentorId, MentorState newStatus, string reason, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        using var activity = MentorStatusTelemetry.StartStatusChange(mentorId, newStatus, reason);
+        try
+        {
+            var change = await ChangeStatusCoreAsync(caller, mentorId, newStatus, reason, ct);
+            MentorStatusTelemetry.RecordStatusChange(caller, newStatus, activity);
+            return change;
+        }
+        catch (Exception e)
+        {
+            MentorStatusTelemetry.Fail(activity, e);
+            throw;
+        }
+    }
+
+    private Task<StatusChange> ChangeStatusCoreAsync(Caller caller, Guid mentorId, MentorState newStatus, string reason, CancellationToken ct)
+    {
         var sql = caller is Caller.UserCaller ? ChangeAsUserSql : ChangeAsServiceSql;
         return Transactions.RunAsync(dataSource, caller, _retry, async (connection, token) =>
         {
@@ -77,7 +96,7 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
             await using var reader = await command.ExecuteReaderAsync(token);
             await reader.ReadAsync(token);
             return ReadChange(reader);
-        }, ct, mentorId, reason);
+        }, ct, mentorId, reason, logger);
     }
 
     /// <summary>
@@ -106,7 +125,7 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
             items.RemoveAt(limit);
             var last = items[^1];
             return new TimelinePage(items, TimelineCursor.Encode(last.ChangedAt, last.Id));
-        }, ct, mentorId);
+        }, ct, mentorId, logger: logger);
     }
 
     /// <summary>Every status change a job run made, in the order it made them.</summary>
@@ -153,16 +172,13 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
 internal static class TimelineCursor
 {
     public static string Encode(DateTimeOffset changedAt, Guid id) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{changedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{changedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"));
 
     public static (DateTimeOffset ChangedAt, Guid Id) Decode(string cursor)
     {
         try
         {
-            var base64 = cursor.Replace('-', '+').Replace('_', '/');
-            base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(base64)).Split(':');
+            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
             return (new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero), Guid.ParseExact(parts[1], "N"));
         }
         catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)

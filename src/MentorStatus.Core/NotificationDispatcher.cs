@@ -1,3 +1,6 @@
+using MentorStatus.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace MentorStatus;
@@ -45,7 +48,8 @@ public sealed record DispatchResult(int Sent, int Retrying, int Failed);
 /// again, and two dispatchers never hold the same row (skip locked + claim expiry).
 /// </summary>
 public sealed class NotificationDispatcher(
-    NpgsqlDataSource dataSource, INotificationSender sender, TimeProvider? time = null, NotificationDispatcherOptions? options = null)
+    NpgsqlDataSource dataSource, INotificationSender sender, TimeProvider? time = null, NotificationDispatcherOptions? options = null,
+    ILogger<NotificationDispatcher>? logger = null)
 {
     // Only runs that are no longer running: a run merges mentors into its notifications batch by batch.
     private const string ClaimSql = $"""
@@ -81,10 +85,12 @@ public sealed class NotificationDispatcher(
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly NotificationDispatcherOptions _options = options ?? new NotificationDispatcherOptions();
+    private readonly ILogger _log = logger ?? NullLogger<NotificationDispatcher>.Instance;
 
     /// <summary>Sends every due notification once; returns when none is due.</summary>
     public async Task<DispatchResult> DispatchAsync(IProgress<string>? progress = null, CancellationToken ct = default)
     {
+        using var activity = MentorStatusTelemetry.Source.StartActivity(MentorStatusTelemetry.Spans.Dispatch);
         int sent = 0, retrying = 0, failed = 0;
         var seen = new HashSet<Guid>();
         while (true)
@@ -103,21 +109,30 @@ public sealed class NotificationDispatcher(
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     var giveUp = notification.Attempts >= _options.MaxAttempts;
-                    await RecordFailureAsync(notification, giveUp, e.Message, ct);
+                    var backoff = await RecordFailureAsync(notification, giveUp, e.Message, ct);
                     if (giveUp) failed++; else retrying++;
+                    if (giveUp) _log.NotificationGaveUp(e, notification.Id, notification.Attempts, _options.MaxAttempts);
+                    else _log.NotificationRetrying(e, notification.Id, notification.Attempts, backoff);
+                    MentorStatusTelemetry.NotificationsFailed.Add(1, new KeyValuePair<string, object?>("mentorstatus.outcome", giveUp ? "given_up" : "retrying"));
                     progress?.Report($"notification {notification.Id}: attempt {notification.Attempts} failed ({e.Message}){(giveUp ? ", giving up" : ", will retry")}");
                     continue;
                 }
                 if (await RecordAsync(MarkSentSql, [notification.Id, notification.Attempts, _time.GetUtcNow()], ct) == 0)
                 {
                     // Our claim expired while we sent, and another dispatcher claimed the row: its outcome stands.
+                    _log.NotificationClaimLost(notification.Id);
                     progress?.Report($"notification {notification.Id}: claim expired during the send; another dispatcher owns it now");
                     continue;
                 }
                 sent++;
+                MentorStatusTelemetry.NotificationsSent.Add(1);
+                _log.NotificationSent(notification.Id, notification.CoordinatorUserId, notification.Attempts, notification.JobRunId);
                 progress?.Report($"notification {notification.Id} sent to coordinator {notification.CoordinatorUserId}");
             }
         }
+        activity?.SetTag("mentorstatus.notifications.sent", sent).SetTag("mentorstatus.notifications.retrying", retrying)
+            .SetTag("mentorstatus.notifications.failed", failed);
+        _log.DispatchFinished(sent, retrying, failed);
         return new DispatchResult(sent, retrying, failed);
     }
 
@@ -141,10 +156,14 @@ public sealed class NotificationDispatcher(
         return TimeSpan.FromMilliseconds(capped * (0.8 + 0.4 * Random.Shared.NextDouble()));
     }
 
-    private Task RecordFailureAsync(CoordinatorNotification n, bool giveUp, string error, CancellationToken ct) =>
-        RecordAsync(MarkFailedSql,
-            [n.Id, n.Attempts, giveUp ? "failed" : "pending", _time.GetUtcNow() + (giveUp ? TimeSpan.Zero : Backoff(n.Attempts)),
-             error.Length > 500 ? error[..500] : error], ct);
+    /// <summary>Records a failed attempt; returns the backoff before the next one (zero when giving up).</summary>
+    private async Task<TimeSpan> RecordFailureAsync(CoordinatorNotification n, bool giveUp, string error, CancellationToken ct)
+    {
+        var backoff = giveUp ? TimeSpan.Zero : Backoff(n.Attempts);
+        await RecordAsync(MarkFailedSql,
+            [n.Id, n.Attempts, giveUp ? "failed" : "pending", _time.GetUtcNow() + backoff, error.Length > 500 ? error[..500] : error], ct);
+        return backoff;
+    }
 
     /// <summary>Runs a mark statement; returns 0 when the claim it names is no longer ours.</summary>
     private Task<int> RecordAsync(string sql, object[] values, CancellationToken ct) =>

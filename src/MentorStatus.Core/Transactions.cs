@@ -1,3 +1,5 @@
+using MentorStatus.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace MentorStatus;
@@ -30,8 +32,11 @@ internal static class Transactions
     private static readonly HashSet<string> Transient =
         [PostgresErrorCodes.SerializationFailure, PostgresErrorCodes.DeadlockDetected, PostgresErrorCodes.LockNotAvailable];
 
+    // Kept as a loop rather than a Polly pipeline: each attempt must open a new transaction anyway, and this
+    // full-jitter backoff is the one the benchmarks measured (Polly's jittered exponential is a different curve).
     public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
-        Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct, Guid? mentorId = null, string? reason = null)
+        Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct, Guid? mentorId = null, string? reason = null,
+        ILogger? logger = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -47,12 +52,18 @@ internal static class Transactions
             catch (PostgresException e) when (e.SqlState is { } state && Transient.Contains(state))
             {
                 if (attempt >= retry.MaxAttempts)
+                {
+                    logger?.RetriesExhausted(state, attempt);
                     throw new ConcurrentStatusChangeException(
                         $"gave up after {attempt} attempts: the rows stayed in conflict with other transactions ({e.SqlState} {e.MessageText}); try again later.", e)
                     { SqlState = e.SqlState };
+                }
                 // full jitter: a random share of an exponentially growing window
                 var window = retry.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * window), ct);
+                var delay = Random.Shared.NextDouble() * window;
+                MentorStatusTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("db.response.status_code", state));
+                logger?.TransientRetry(state, attempt, retry.MaxAttempts, delay);
+                await Task.Delay(TimeSpan.FromMilliseconds(delay), ct);
             }
             catch (PostgresException e) when (Map(e, mentorId, reason) is { } mapped)
             {

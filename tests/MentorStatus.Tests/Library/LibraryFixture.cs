@@ -8,12 +8,15 @@ public sealed class LibraryDatabase : IAsyncDisposable
 {
     public NpgsqlDataSource DataSource { get; }
 
-    private LibraryDatabase(NpgsqlDataSource dataSource) => DataSource = dataSource;
+    /// <summary>With the password (NpgsqlDataSource.ConnectionString leaves it out), for services that build their own data source.</summary>
+    public string ConnectionString { get; }
+
+    private LibraryDatabase(NpgsqlDataSource dataSource, string connectionString) => (DataSource, ConnectionString) = (dataSource, connectionString);
 
     public static async Task<LibraryDatabase> CreateAsync(string purpose)
     {
         var target = await TestDatabases.MigratedAsync(purpose);
-        return new LibraryDatabase(MentorStatusDataSource.Create(target.ConnectionString));
+        return new LibraryDatabase(MentorStatusDataSource.Create(target.ConnectionString), target.ConnectionString);
     }
 
     public async Task<Guid> OrganisationAsync(string name = "Org")
