@@ -6,12 +6,14 @@ using Npgsql;
 
 namespace MentorStatus;
 
+/// <summary>Settings of <see cref="CertificationExpiryJob"/> (configuration: MentorStatus:Job).</summary>
 public sealed record CertificationExpiryJobOptions
 {
     /// <summary>Most mentors paused per batch (one statement, one transaction).</summary>
     public int BatchSize { get; init; } = 500;
     /// <summary>A running run whose last batch is older than this was killed: the next run marks it failed.</summary>
     public TimeSpan AbandonAfter { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Retries of the job's transactions.</summary>
     public RetryOptions Retry { get; init; } = RetryOptions.Default;
     /// <summary>Called after each committed batch (tests use it to stop a run between batches).</summary>
     public Func<JobProgress, CancellationToken, Task>? AfterBatch { get; init; }
@@ -20,6 +22,17 @@ public sealed record CertificationExpiryJobOptions
 /// <summary>Progress of a run: after each committed batch.</summary>
 public sealed record JobProgress(Guid RunId, int Batch, int PausedInBatch, int PausedSoFar, int EligibleAtStart);
 
+/// <summary>What a run did.</summary>
+/// <param name="RunId">The status_job_runs id; every history row of the run carries it.</param>
+/// <param name="AsOf">The instant certifications were judged against.</param>
+/// <param name="StartedAt">When the run started.</param>
+/// <param name="FinishedAt">When the run finished.</param>
+/// <param name="Outcome">succeeded (a failed run throws).</param>
+/// <param name="MentorsPaused">Mentors paused by this run.</param>
+/// <param name="Batches">Batches that paused someone.</param>
+/// <param name="NotificationsWritten">Outbox rows written or merged.</param>
+/// <param name="PausedMentorIds">The mentors paused, in batch order.</param>
+/// <param name="AbandonedRunsMarked">Earlier runs found abandoned and marked failed.</param>
 public sealed record JobRunResult(
     Guid RunId, DateTimeOffset AsOf, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, string Outcome,
     int MentorsPaused, int Batches, int NotificationsWritten, IReadOnlyList<Guid> PausedMentorIds, int AbandonedRunsMarked);
@@ -41,6 +54,7 @@ public sealed record ExpiredMentor(
 public sealed class CertificationExpiryJob(
     NpgsqlDataSource dataSource, TimeProvider? time = null, CertificationExpiryJobOptions? options = null, ILogger<CertificationExpiryJob>? logger = null)
 {
+    /// <summary>status_job_runs.job_name of this job.</summary>
     public const string JobName = "certification_expiry";
 
     private const string AbandonStaleRunsSql = """

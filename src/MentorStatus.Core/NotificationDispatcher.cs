@@ -8,12 +8,16 @@ namespace MentorStatus;
 /// <summary>Delivers one notification. Use <see cref="CoordinatorNotification.IdempotencyKey"/> so the channel can drop a redelivery.</summary>
 public interface INotificationSender
 {
+    /// <summary>Delivers the notification or throws; the dispatcher records the outcome.</summary>
+    /// <param name="notification">The outbox row.</param>
+    /// <param name="ct">Cancels the delivery.</param>
     Task SendAsync(CoordinatorNotification notification, CancellationToken ct);
 }
 
 /// <summary>The default sender: one line per notification on a TextWriter (stderr in the command line). Ids only, no personal data.</summary>
 public sealed class LoggingNotificationSender(TextWriter writer) : INotificationSender
 {
+    /// <inheritdoc />
     public async Task SendAsync(CoordinatorNotification n, CancellationToken ct) =>
         await writer.WriteLineAsync((
             $"notify coordinator {n.CoordinatorUserId}: {n.MentorIds.Count} mentor(s) paused by job run {n.JobRunId} " +
@@ -21,6 +25,7 @@ public sealed class LoggingNotificationSender(TextWriter writer) : INotification
             $"idempotency-key={n.IdempotencyKey}").AsMemory(), ct);
 }
 
+/// <summary>Settings of <see cref="NotificationDispatcher"/> (configuration: MentorStatus:Dispatcher).</summary>
 public sealed record NotificationDispatcherOptions
 {
     /// <summary>Rows claimed per round.</summary>
@@ -29,12 +34,18 @@ public sealed record NotificationDispatcherOptions
     public int MaxAttempts { get; init; } = 8;
     /// <summary>Backoff after the first failure; doubled per attempt (with jitter), capped at <see cref="MaxBackoff"/>.</summary>
     public TimeSpan BaseBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Longest backoff between attempts.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromHours(1);
     /// <summary>How long a claim holds a row. A dispatcher that dies holding one frees it after this.</summary>
     public TimeSpan ClaimDuration { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Retries of the dispatcher's transactions.</summary>
     public RetryOptions Retry { get; init; } = RetryOptions.Default;
 }
 
+/// <summary>What one dispatch did.</summary>
+/// <param name="Sent">Delivered and recorded as sent.</param>
+/// <param name="Retrying">Failed, scheduled for another attempt.</param>
+/// <param name="Failed">Failed for the last time (MaxAttempts reached).</param>
 public sealed record DispatchResult(int Sent, int Retrying, int Failed);
 
 /// <summary>

@@ -14,6 +14,7 @@ public sealed record RetryOptions
     /// <summary>How long one statement may wait for a row lock (PostgreSQL lock_timeout) before it counts as a conflict.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The defaults above.</summary>
     public static RetryOptions Default { get; } = new();
 }
 
