@@ -33,6 +33,19 @@ export MENTORSTATUS_REHEARSE_TEST_ROWS="${MENTORSTATUS_REHEARSE_TEST_ROWS:-20000
 echo "==> dotnet test"
 dotnet test MentorStatus.slnx -c Release --nologo "$@"
 
+# The packages: the library (with the engine it depends on) and the `mentorstatus` .NET tool, installed from a
+# local source into a throwaway tool path, as the README tells a .NET team to do.
+echo "==> dotnet pack + dotnet tool install mentorstatus"
+pack_dir=$(mktemp -d)
+for project in src/MentorStatus.Database src/MentorStatus.Core src/MentorStatus.Cli; do
+  dotnet pack "$project" -c Release --nologo -v quiet -o "$pack_dir/nupkg" >/dev/null
+done
+dotnet tool install --tool-path "$pack_dir/tools" --add-source "$pack_dir/nupkg" mentorstatus >/dev/null
+version=$("$pack_dir/tools/mentorstatus" --version)
+echo "installed mentorstatus $version"
+case "$version" in 0.*|[1-9]*) ;; *) echo "mentorstatus --version printed '$version'" >&2; exit 1 ;; esac
+rm -rf "$pack_dir"
+
 # The migration safety check on the project's own migrations, on a throwaway cluster on a free port
 # (never the local database's 54322, which a `supabase start` stack or another checkout may hold).
 echo "==> db lint --all"

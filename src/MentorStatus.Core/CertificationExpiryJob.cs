@@ -1,7 +1,12 @@
+using System.Diagnostics;
+using MentorStatus.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace MentorStatus;
 
+/// <summary>Settings of <see cref="CertificationExpiryJob"/> (configuration: MentorStatus:Job).</summary>
 public sealed record CertificationExpiryJobOptions
 {
     /// <summary>Most mentors paused per batch (one statement, one transaction).</summary>
@@ -15,6 +20,7 @@ public sealed record CertificationExpiryJobOptions
     public const int DefaultBatchSize = 2_000;
     /// <summary>A running run whose last batch is older than this was killed: the next run marks it failed.</summary>
     public TimeSpan AbandonAfter { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Retries of the job's transactions.</summary>
     public RetryOptions Retry { get; init; } = RetryOptions.Default;
     /// <summary>Called after each committed batch (tests use it to stop a run between batches).</summary>
     public Func<JobProgress, CancellationToken, Task>? AfterBatch { get; init; }
@@ -23,6 +29,17 @@ public sealed record CertificationExpiryJobOptions
 /// <summary>Progress of a run: after each committed batch.</summary>
 public sealed record JobProgress(Guid RunId, int Batch, int PausedInBatch, int PausedSoFar, int EligibleAtStart);
 
+/// <summary>What a run did.</summary>
+/// <param name="RunId">The status_job_runs id; every history row of the run carries it.</param>
+/// <param name="AsOf">The instant certifications were judged against.</param>
+/// <param name="StartedAt">When the run started.</param>
+/// <param name="FinishedAt">When the run finished.</param>
+/// <param name="Outcome">succeeded (a failed run throws).</param>
+/// <param name="MentorsPaused">Mentors paused by this run.</param>
+/// <param name="Batches">Batches that paused someone.</param>
+/// <param name="NotificationsWritten">Outbox rows written or merged.</param>
+/// <param name="PausedMentorIds">The mentors paused, in batch order.</param>
+/// <param name="AbandonedRunsMarked">Earlier runs found abandoned and marked failed.</param>
 public sealed record JobRunResult(
     Guid RunId, DateTimeOffset AsOf, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, string Outcome,
     int MentorsPaused, int Batches, int NotificationsWritten, IReadOnlyList<Guid> PausedMentorIds, int AbandonedRunsMarked);
@@ -41,8 +58,10 @@ public sealed record ExpiredMentor(
 /// the next run finishes the work; concurrent runs skip each other's locked rows and re-check the status,
 /// so nobody is paused twice.
 /// </summary>
-public sealed class CertificationExpiryJob(NpgsqlDataSource dataSource, TimeProvider? time = null, CertificationExpiryJobOptions? options = null)
+public sealed class CertificationExpiryJob(
+    NpgsqlDataSource dataSource, TimeProvider? time = null, CertificationExpiryJobOptions? options = null, ILogger<CertificationExpiryJob>? logger = null)
 {
+    /// <summary>status_job_runs.job_name of this job.</summary>
     public const string JobName = "certification_expiry";
 
     private const string AbandonStaleRunsSql = """
@@ -99,12 +118,15 @@ public sealed class CertificationExpiryJob(NpgsqlDataSource dataSource, TimeProv
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly CertificationExpiryJobOptions _options = options ?? new CertificationExpiryJobOptions();
+    private readonly ILogger _log = logger ?? NullLogger<CertificationExpiryJob>.Instance;
 
     /// <summary>Runs the job as of <paramref name="asOf"/> (default: now from the TimeProvider).</summary>
     public async Task<JobRunResult> RunAsync(DateTimeOffset? asOf = null, IProgress<JobProgress>? progress = null, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
         var instant = asOf ?? _time.GetUtcNow();
+        using var runActivity = MentorStatusTelemetry.Source.StartActivity(MentorStatusTelemetry.Spans.JobRun)?
+            .SetTag("mentorstatus.job.as_of", instant.ToString("o")).SetTag("mentorstatus.job.batch_size", _options.BatchSize);
 
         var abandoned = await Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
         {
@@ -112,6 +134,7 @@ public sealed class CertificationExpiryJob(NpgsqlDataSource dataSource, TimeProv
                 { Parameters = { new() { Value = JobName }, new() { Value = _options.AbandonAfter } } };
             return await command.ExecuteNonQueryAsync(token);
         }, ct);
+        if (abandoned > 0) _log.AbandonedRunsMarked(abandoned, _options.AbandonAfter);
 
         var (runId, startedAt) = await Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
         {
@@ -128,9 +151,14 @@ public sealed class CertificationExpiryJob(NpgsqlDataSource dataSource, TimeProv
         try
         {
             var eligible = await CountEligibleAsync(instant, ct);
+            runActivity?.SetTag("mentorstatus.job.run_id", runId).SetTag("mentorstatus.job.eligible", eligible);
+            _log.JobRunStarted(runId, instant, _options.BatchSize, eligible);
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
+                using var batchActivity = MentorStatusTelemetry.Source.StartActivity(MentorStatusTelemetry.Spans.JobBatch)?
+                    .SetTag("mentorstatus.job.run_id", runId).SetTag("mentorstatus.job.batch", batches + 1);
+                var batchStarted = Stopwatch.GetTimestamp();
                 var (count, written, ids) = await Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
                 {
                     await using var command = new NpgsqlCommand(BatchSql, c)
@@ -139,10 +167,15 @@ public sealed class CertificationExpiryJob(NpgsqlDataSource dataSource, TimeProv
                     if (!await reader.ReadAsync(token)) throw new InvalidOperationException($"job run {runId} disappeared while it was running.");
                     return (reader.GetInt32(0), reader.GetInt32(1), reader.GetFieldValue<Guid[]>(2));
                 }, ct);
+                batchActivity?.SetTag("mentorstatus.job.mentors_paused", count);
                 if (count == 0) break; // nothing left that this run may take
+                var batchElapsed = Stopwatch.GetElapsedTime(batchStarted);
+                MentorStatusTelemetry.BatchDuration.Record(batchElapsed.TotalSeconds);
+                MentorStatusTelemetry.MentorsPaused.Add(count);
                 batches++;
                 notifications += written;
                 paused.AddRange(ids);
+                _log.JobBatchCommitted(runId, batches, count, paused.Count, batchElapsed.TotalMilliseconds);
                 var report = new JobProgress(runId, batches, count, paused.Count, Math.Max(eligible, paused.Count));
                 progress?.Report(report);
                 if (_options.AfterBatch is { } hook) await hook(report, ct);
@@ -152,12 +185,17 @@ public sealed class CertificationExpiryJob(NpgsqlDataSource dataSource, TimeProv
         {
             // Best effort: a kill never gets here, and the next run marks this one abandoned instead.
             var error = e is OperationCanceledException ? "cancelled" : $"{e.GetType().Name}: {e.Message}";
+            if (e is OperationCanceledException) _log.JobRunCancelled(runId, batches);
+            else _log.JobRunFailed(e, runId, batches);
+            MentorStatusTelemetry.Fail(runActivity, e);
             try { await FinishAsync(runId, "failed", error, CancellationToken.None); }
             catch (NpgsqlException) { /* the original error matters more */ }
             throw;
         }
 
         var (finishedAt, mentorsPaused, batchCount) = await FinishAsync(runId, "succeeded", null, ct);
+        runActivity?.SetTag("mentorstatus.job.mentors_paused", mentorsPaused).SetTag("mentorstatus.job.batches", batchCount);
+        _log.JobRunSucceeded(runId, mentorsPaused, batchCount, notifications);
         return new JobRunResult(runId, instant, startedAt, finishedAt, "succeeded", mentorsPaused, batchCount, notifications, paused, abandoned);
     }
 

@@ -5,6 +5,7 @@ namespace MentorStatus;
 /// <summary>Who is told about which paused mentors: one entry per coordinator.</summary>
 public sealed record NotificationRecipient(Guid CoordinatorUserId, IReadOnlyList<Guid> MentorIds, IReadOnlyList<Guid> FallbackMentorIds)
 {
+    /// <summary>True when some mentors had no chapter coordinator and the organisation's were told.</summary>
     public bool FellBackToOrganisation => FallbackMentorIds.Count > 0;
 }
 
@@ -47,6 +48,9 @@ public sealed class CoordinatorNotificationService(NpgsqlDataSource dataSource, 
 
     private readonly RetryOptions _retry = retry ?? RetryOptions.Default;
 
+    /// <summary>Who would be told about these mentors, one entry per coordinator.</summary>
+    /// <param name="mentorIds">The paused (or to be paused) mentors.</param>
+    /// <param name="ct">Cancels the query.</param>
     public Task<IReadOnlyList<NotificationRecipient>> ResolveAsync(IReadOnlyCollection<Guid> mentorIds, CancellationToken ct = default) =>
         Transactions.RunAsync<IReadOnlyList<NotificationRecipient>>(dataSource, null, _retry, async (c, token) =>
         {

@@ -11,6 +11,7 @@ public abstract class MentorStatusException(string message, Exception? inner = n
 public sealed class MentorNotFoundException(Guid mentorId, string message, Exception? inner = null)
     : MentorStatusException(message, inner)
 {
+    /// <summary>The mentor asked for.</summary>
     public Guid MentorId { get; } = mentorId;
 }
 
@@ -36,6 +37,7 @@ public sealed class StatusChangeRateLimitedException(string message, Exception? 
 public sealed class UnknownReasonCodeException(string reason, string message, Exception? inner = null)
     : MentorStatusException(message, inner)
 {
+    /// <summary>The reason given.</summary>
     public string Reason { get; } = reason;
 }
 

@@ -19,6 +19,11 @@ public static class MentorStatusDataSource
         order by e.enumsortorder
         """;
 
+    /// <summary>The database enum <see cref="MentorState"/> maps to.</summary>
+    public const string EnumTypeName = "public.mentor_status";
+
+    private const string MappingProbeSql = "select 'active'::public.mentor_status";
+
     private const string ReasonCodesSql = "select code from public.mentor_status_reason_codes order by code";
 
     /// <summary>A data source with the enum mapping, not yet checked. Dispose it when the application stops.</summary>
@@ -41,7 +46,7 @@ public static class MentorStatusDataSource
             builder.ConnectionStringBuilder.MaxAutoPrepare = AutoPreparedStatements;
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
         }
-        builder.MapEnum<MentorState>("public.mentor_status");
+        builder.UseMentorStatus();
         return builder.Build();
     }
 
@@ -85,6 +90,7 @@ public static class MentorStatusDataSource
         if (dbLabels.Count == 0)
             throw new SchemaMismatchException(
                 "type public.mentor_status does not exist in the database: apply the migrations first (`mentorstatus db up`).");
+        await VerifyEnumMappingAsync(connection, ct);
         var codeLabels = EnumLabels().ToList();
         Compare("mentor_status label", codeLabels, dbLabels, $"enum {nameof(MentorState)}", "pg_enum", problems);
         if (problems.Count == 0 && !codeLabels.SequenceEqual(dbLabels))
@@ -106,6 +112,28 @@ public static class MentorStatusDataSource
             throw new SchemaMismatchException(
                 "the mentor-status code and the database disagree — " + string.Join("; ", problems) +
                 ". Deploy the code that matches the applied migrations (or apply the migrations this code expects).");
+    }
+
+    /// <summary>
+    /// Reads one mentor_status value as <see cref="MentorState"/>: a data source built without the mapping
+    /// reads it as text, so every status read of the library would throw InvalidCastException later.
+    /// </summary>
+    private static async Task VerifyEnumMappingAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(MappingProbeSql, connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        try
+        {
+            _ = reader.GetFieldValue<MentorState>(0);
+        }
+        catch (Exception e) when (e is InvalidCastException or NotSupportedException)
+        {
+            throw new SchemaMismatchException(
+                $"this NpgsqlDataSource does not map {EnumTypeName} to {nameof(MentorState)}: build it with " +
+                $"`new NpgsqlDataSourceBuilder(connectionString).UseMentorStatus()` (or use services.AddMentorStatus(...) / " +
+                $"MentorStatusDataSource.Create), otherwise every status read fails with InvalidCastException.");
+        }
     }
 
     /// <summary>The database labels of <see cref="MentorState"/>, from its [PgName] attributes.</summary>

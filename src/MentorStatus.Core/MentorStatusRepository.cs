@@ -1,5 +1,8 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using MentorStatus.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace MentorStatus;
@@ -27,7 +30,8 @@ public sealed record AllowedStatusChange(string ReasonCode, MentorState NewStatu
 /// batch (see <see cref="Transactions.RunOneTripAsync{T}"/>). With a <see cref="ReadReplica"/>, reads go to the
 /// standby and writes to the primary, with read-your-writes for the caller who changed a status.
 /// </summary>
-public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOptions? retry = null, ReadReplica? replica = null)
+public sealed class MentorStatusRepository(
+    NpgsqlDataSource dataSource, RetryOptions? retry = null, ReadReplica? replica = null, ILogger<MentorStatusRepository>? logger = null)
 {
     private const string HistoryColumns = "id, mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id";
 
@@ -71,24 +75,35 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
     /// coordinator codes for mentors of their chapters); the service through the system path (system codes
     /// only, changed_by NULL). Returns the history record written.
     /// </summary>
-    public Task<StatusChange> ChangeStatusAsync(Caller caller, Guid mentorId, MentorState newStatus, string reason, CancellationToken ct = default)
+    public async Task<StatusChange> ChangeStatusAsync(Caller caller, Guid mentorId, MentorState newStatus, string reason, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        return Transactions.RunOneTripAsync(dataSource, caller, _retry,
-            caller is Caller.UserCaller ? ChangeAsUserSql : ChangeAsServiceSql,
-            p =>
-            {
-                p.Add(new NpgsqlParameter<Guid> { TypedValue = mentorId });
-                p.Add(new NpgsqlParameter<MentorState> { TypedValue = newStatus });
-                p.Add(new NpgsqlParameter<string> { TypedValue = reason });
-            },
-            static async (reader, token) =>
-            {
-                await reader.ReadAsync(token);
-                return ReadChange(reader);
-            }, ct, mentorId, reason,
-            replica is null ? null : lsn => replica.RecordWrite(caller, lsn));
+        using var activity = MentorStatusTelemetry.StartStatusChange(mentorId, newStatus, reason);
+        try
+        {
+            var change = await Transactions.RunOneTripAsync(dataSource, caller, _retry,
+                caller is Caller.UserCaller ? ChangeAsUserSql : ChangeAsServiceSql,
+                p =>
+                {
+                    p.Add(new NpgsqlParameter<Guid> { TypedValue = mentorId });
+                    p.Add(new NpgsqlParameter<MentorState> { TypedValue = newStatus });
+                    p.Add(new NpgsqlParameter<string> { TypedValue = reason });
+                },
+                static async (reader, token) =>
+                {
+                    await reader.ReadAsync(token);
+                    return ReadChange(reader);
+                }, ct, mentorId, reason,
+                replica is null ? null : lsn => replica.RecordWrite(caller, lsn), logger);
+            MentorStatusTelemetry.RecordStatusChange(caller, newStatus, activity);
+            return change;
+        }
+        catch (Exception e)
+        {
+            MentorStatusTelemetry.Fail(activity, e);
+            throw;
+        }
     }
 
     /// <summary>
@@ -207,16 +222,13 @@ public sealed class MentorStatusRepository(NpgsqlDataSource dataSource, RetryOpt
 internal static class TimelineCursor
 {
     public static string Encode(DateTimeOffset changedAt, Guid id) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{changedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{changedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"));
 
     public static (DateTimeOffset ChangedAt, Guid Id) Decode(string cursor)
     {
         try
         {
-            var base64 = cursor.Replace('-', '+').Replace('_', '/');
-            base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(base64)).Split(':');
+            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
             return (new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero), Guid.ParseExact(parts[1], "N"));
         }
         catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using MentorStatus.Notifications;
+using MentorStatus.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace MentorStatus;
@@ -8,6 +11,9 @@ namespace MentorStatus;
 /// A simple way to plug in a channel of your own (see <see cref="SenderChannel"/>); the built-in channels implement <see cref="INotificationChannel"/>.</summary>
 public interface INotificationSender
 {
+    /// <summary>Delivers the notification or throws; the dispatcher records the outcome.</summary>
+    /// <param name="notification">The outbox row.</param>
+    /// <param name="ct">Cancels the delivery.</param>
     Task SendAsync(CoordinatorNotification notification, CancellationToken ct);
 }
 
@@ -39,6 +45,10 @@ public sealed record NotificationDispatcherOptions
         : null;
 }
 
+/// <summary>What one dispatch did.</summary>
+/// <param name="Sent">Delivered and recorded as sent.</param>
+/// <param name="Retrying">Failed, scheduled for another attempt.</param>
+/// <param name="Failed">Failed for the last time (MaxAttempts reached).</param>
 public sealed record DispatchResult(int Sent, int Retrying, int Failed);
 
 /// <summary>
@@ -115,9 +125,10 @@ public sealed class NotificationDispatcher
     private readonly IReadOnlyList<INotificationChannel> _channels;
     private readonly TimeProvider _time;
     private readonly NotificationDispatcherOptions _options;
+    private readonly ILogger _log;
 
     public NotificationDispatcher(NpgsqlDataSource dataSource, IReadOnlyList<INotificationChannel> channels,
-        TimeProvider? time = null, NotificationDispatcherOptions? options = null)
+        TimeProvider? time = null, NotificationDispatcherOptions? options = null, ILogger<NotificationDispatcher>? logger = null)
     {
         if (channels.Count == 0)
             throw new ArgumentException("no notification channel: configure at least one (inbox, email, webhook) so that a notification is marked sent only when it reached someone.");
@@ -128,17 +139,20 @@ public sealed class NotificationDispatcher
         _dataSource = dataSource;
         _channels = channels;
         _time = time ?? TimeProvider.System;
+        _log = logger ?? NullLogger<NotificationDispatcher>.Instance;
     }
 
     /// <summary>A dispatcher with one channel of your own that throws on failure.</summary>
-    public NotificationDispatcher(NpgsqlDataSource dataSource, INotificationSender sender, TimeProvider? time = null, NotificationDispatcherOptions? options = null)
-        : this(dataSource, [new SenderChannel(sender)], time, options) { }
+    public NotificationDispatcher(NpgsqlDataSource dataSource, INotificationSender sender, TimeProvider? time = null,
+        NotificationDispatcherOptions? options = null, ILogger<NotificationDispatcher>? logger = null)
+        : this(dataSource, [new SenderChannel(sender)], time, options, logger) { }
 
     public IReadOnlyList<INotificationChannel> Channels => _channels;
 
     /// <summary>Sends every due notification once; returns when none is due.</summary>
     public async Task<DispatchResult> DispatchAsync(IProgress<string>? progress = null, CancellationToken ct = default)
     {
+        using var activity = MentorStatusTelemetry.Source.StartActivity(MentorStatusTelemetry.Spans.Dispatch);
         int sent = 0, retrying = 0, failed = 0;
         // A row that failed and is due again at once (no backoff) would loop: one attempt per dispatch.
         var rescheduled = new HashSet<Guid>();
@@ -165,6 +179,9 @@ public sealed class NotificationDispatcher
                 }
             }
         }
+        activity?.SetTag("mentorstatus.notifications.sent", sent).SetTag("mentorstatus.notifications.retrying", retrying)
+            .SetTag("mentorstatus.notifications.failed", failed);
+        _log.DispatchFinished(sent, retrying, failed);
         return new DispatchResult(sent, retrying, failed);
     }
 
@@ -217,8 +234,24 @@ public sealed class NotificationDispatcher
         if (!recorded)
         {
             // Our claim expired while we delivered, and another dispatcher claimed the row: its outcome stands.
+            _log.NotificationClaimLost(n.Id);
             progress?.Report($"notification {n.Id}: claim expired during delivery; another dispatcher owns it now");
             return null;
+        }
+        switch (status)
+        {
+            case "sent":
+                MentorStatusTelemetry.NotificationsSent.Add(1);
+                _log.NotificationSent(n.Id, n.CoordinatorUserId, n.Attempts, n.JobRunId);
+                break;
+            case "failed":
+                MentorStatusTelemetry.NotificationsFailed.Add(1, new KeyValuePair<string, object?>("mentorstatus.outcome", "given_up"));
+                _log.NotificationGaveUp(new NotificationDeliveryException(lastError ?? "no channel delivered"), n.Id, n.Attempts, _options.MaxAttempts);
+                break;
+            default:
+                MentorStatusTelemetry.NotificationsFailed.Add(1, new KeyValuePair<string, object?>("mentorstatus.outcome", "retrying"));
+                _log.NotificationRetrying(new NotificationDeliveryException(lastError ?? "retrying"), n.Id, n.Attempts, next - _time.GetUtcNow());
+                break;
         }
         progress?.Report(status switch
         {
@@ -285,3 +318,6 @@ public sealed class NotificationDispatcher
 
     private static string Truncate(string s) => s.Length > 500 ? s[..500] : s;
 }
+
+/// <summary>What the channels reported for a failed delivery attempt (carried in the dispatcher's log events).</summary>
+public sealed class NotificationDeliveryException(string message) : Exception(message);

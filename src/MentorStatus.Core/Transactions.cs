@@ -1,3 +1,5 @@
+using MentorStatus.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -28,6 +30,7 @@ public sealed record RetryOptions
 
     private static string Setting(TimeSpan t) => $"{(long)t.TotalMilliseconds}ms";
 
+    /// <summary>The defaults above.</summary>
     public static RetryOptions Default { get; } = new();
 }
 
@@ -66,7 +69,8 @@ internal static class Transactions
     /// have replayed to show the change. (A failure then leaves a failed transaction that the pool rolls back.)</param>
     public static async Task<T> RunOneTripAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
         string sql, Action<NpgsqlParameterCollection> bind, Func<NpgsqlDataReader, CancellationToken, Task<T>> read,
-        CancellationToken ct, Guid? mentorId = null, string? reason = null, Action<NpgsqlLogSequenceNumber>? afterCommit = null)
+        CancellationToken ct, Guid? mentorId = null, string? reason = null, Action<NpgsqlLogSequenceNumber>? afterCommit = null,
+        ILogger? logger = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -95,7 +99,7 @@ internal static class Transactions
             }
             catch (PostgresException e) when (e.SqlState is { } state && Transient.Contains(state))
             {
-                await BackOffOrGiveUpAsync(e, attempt, retry, ct);
+                await BackOffOrGiveUpAsync(e, attempt, retry, logger, ct);
             }
             catch (PostgresException e) when (Map(e, mentorId, reason) is { } mapped)
             {
@@ -106,7 +110,8 @@ internal static class Transactions
 
     /// <summary>Several statements in one transaction: the work gets the connection (the job and the dispatcher).</summary>
     public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
-        Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct, Guid? mentorId = null, string? reason = null)
+        Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct, Guid? mentorId = null, string? reason = null,
+        ILogger? logger = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -123,7 +128,7 @@ internal static class Transactions
             }
             catch (PostgresException e) when (e.SqlState is { } state && Transient.Contains(state))
             {
-                await BackOffOrGiveUpAsync(e, attempt, retry, ct);
+                await BackOffOrGiveUpAsync(e, attempt, retry, logger, ct);
             }
             catch (PostgresException e) when (Map(e, mentorId, reason) is { } mapped)
             {
@@ -146,15 +151,24 @@ internal static class Transactions
         }
     }
 
-    private static async Task BackOffOrGiveUpAsync(PostgresException e, int attempt, RetryOptions retry, CancellationToken ct)
+    // Kept as a loop rather than a Polly pipeline: each attempt must open a new transaction anyway, and this
+    // full-jitter backoff is the one the benchmarks measured (Polly's jittered exponential is a different curve).
+    private static async Task BackOffOrGiveUpAsync(PostgresException e, int attempt, RetryOptions retry, ILogger? logger, CancellationToken ct)
     {
+        var state = e.SqlState;
         if (attempt >= retry.MaxAttempts)
+        {
+            logger?.RetriesExhausted(state, attempt);
             throw new ConcurrentStatusChangeException(
                 $"gave up after {attempt} attempts: the rows stayed in conflict with other transactions ({e.SqlState} {e.MessageText}); try again later.", e)
             { SqlState = e.SqlState };
+        }
         // full jitter: a random share of an exponentially growing window
         var window = retry.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * window), ct);
+        var delay = Random.Shared.NextDouble() * window;
+        MentorStatusTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("db.response.status_code", state));
+        logger?.TransientRetry(state, attempt, retry.MaxAttempts, delay);
+        await Task.Delay(TimeSpan.FromMilliseconds(delay), ct);
     }
 
     /// <summary>The typed exception for a mentor-status SQLSTATE (see the task-003 and issue-10 migrations), or null.</summary>

@@ -10,16 +10,21 @@ public sealed class LibraryDatabase : IAsyncDisposable
     /// <summary>The database's URL with its password, for the command line.</summary>
     public string Url { get; }
 
-    private LibraryDatabase(NpgsqlDataSource dataSource, string url) => (DataSource, Url) = (dataSource, url);
+    /// <summary>With the password (NpgsqlDataSource.ConnectionString leaves it out), for services that build their own data source.</summary>
+    public string ConnectionString { get; }
+
+    private LibraryDatabase(NpgsqlDataSource dataSource, string connectionString, string url) =>
+        (DataSource, ConnectionString, Url) = (dataSource, connectionString, url);
 
     public static async Task<LibraryDatabase> CreateAsync(string purpose)
     {
         var target = await TestDatabases.MigratedAsync(purpose);
-        return new LibraryDatabase(MentorStatusDataSource.Create(target.ConnectionString), target.Url);
+        return new LibraryDatabase(MentorStatusDataSource.Create(target.ConnectionString), target.ConnectionString, target.Url);
     }
 
     /// <summary>The builders on a database the test made itself (e.g. on its own primary with a standby).</summary>
-    public static LibraryDatabase On(string connectionString) => new(MentorStatusDataSource.Create(connectionString));
+    public static LibraryDatabase On(string connectionString) =>
+        new(MentorStatusDataSource.Create(connectionString), connectionString, connectionString); // --db-url takes a connection string too
 
     public async Task<Guid> OrganisationAsync(string name = "Org")
     {

@@ -1,0 +1,3 @@
+using MentorStatus.Sample.Api;
+
+await SampleApp.Build(args).RunAsync();

@@ -1,0 +1,93 @@
+using MentorStatus.Notifications;
+using MentorStatus;
+using MentorStatus.Database;
+using MentorStatus.Health;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using MentorStatus.DependencyInjection;
+
+// The conventional namespace of IServiceCollection extensions, so `services.AddMentorStatus` needs no extra using.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the mentor-status library in a service collection.</summary>
+public static class MentorStatusServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the library with options bound from a configuration section (usually
+    /// <c>configuration.GetSection("MentorStatus")</c>): the data source (Npgsql's <c>AddNpgsqlDataSource</c>, with
+    /// <see cref="MentorStatus.NpgsqlDataSourceBuilderExtensions.UseMentorStatus"/>), the repository, the
+    /// certification-expiry job, the coordinator notification service, the dispatcher, the health checks.
+    /// Options are validated when the host starts.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configuration">The section holding <see cref="MentorStatusOptions"/>.</param>
+    /// <returns>The same service collection.</returns>
+    public static IServiceCollection AddMentorStatus(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<MentorStatusOptions>().Bind(configuration).ValidateOnStart();
+        return services.AddMentorStatusServices();
+    }
+
+    /// <summary>Registers the library (see the other overload) with options set in code.</summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configure">Sets <see cref="MentorStatusOptions"/>; at least the connection string.</param>
+    /// <returns>The same service collection.</returns>
+    public static IServiceCollection AddMentorStatus(this IServiceCollection services, Action<MentorStatusOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<MentorStatusOptions>().Configure(configure).ValidateOnStart();
+        return services.AddMentorStatusServices();
+    }
+
+    private static IServiceCollection AddMentorStatusServices(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        // A second AddMentorStatus only adds its options (they combine); the services are registered once.
+        if (services.Any(d => d.ServiceType == typeof(Registered))) return services;
+        services.AddSingleton<Registered>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MentorStatusOptions>, MentorStatusOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Npgsql's own registration (NpgsqlDataSource, DbDataSource, NpgsqlConnection; its ILoggerFactory from DI).
+        // The connection string comes from the validated options when the data source is first resolved, so
+        // configuration read later (environment, secrets) counts and a missing value fails with the options' message.
+        services.AddNpgsqlDataSource("", (provider, builder) =>
+        {
+            var options = Options(provider);
+            builder.ConnectionStringBuilder.ConnectionString = DatabaseTarget.Parse(options.ConnectionString).ConnectionString;
+            // The library sets only transaction-local state, so pooled connections keep their cached plans (see MentorStatusDataSource.Create).
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
+            builder.UseMentorStatus();
+        });
+
+        services.TryAddSingleton(provider => new MentorStatusRepository(
+            provider.GetRequiredService<NpgsqlDataSource>(), Options(provider).Retry, logger: provider.GetService<ILogger<MentorStatusRepository>>()));
+        services.TryAddSingleton(provider => new CertificationExpiryJob(
+            provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<TimeProvider>(), Options(provider).Job,
+            provider.GetService<ILogger<CertificationExpiryJob>>()));
+        services.TryAddSingleton(provider => new CoordinatorNotificationService(
+            provider.GetRequiredService<NpgsqlDataSource>(), Options(provider).Retry));
+        // Delivery channels: every INotificationChannel registered (inbox, email, webhook — see docs/notifications.md),
+        // plus an INotificationSender of your own if registered. None at all: resolving the dispatcher fails and
+        // names the fix — a notification is never marked sent without a channel that accepted it.
+        services.TryAddSingleton(provider =>
+        {
+            var channels = provider.GetServices<INotificationChannel>().ToList();
+            if (provider.GetService<INotificationSender>() is { } sender) channels.Add(new SenderChannel(sender));
+            return new NotificationDispatcher(provider.GetRequiredService<NpgsqlDataSource>(), channels,
+                provider.GetRequiredService<TimeProvider>(), Options(provider).Dispatcher, provider.GetService<ILogger<NotificationDispatcher>>());
+        });
+
+        services.AddHealthChecks().AddMentorStatusChecks();
+        return services;
+    }
+
+    private sealed class Registered;
+
+    private static MentorStatusOptions Options(IServiceProvider provider) =>
+        provider.GetRequiredService<IOptions<MentorStatusOptions>>().Value;
+}
