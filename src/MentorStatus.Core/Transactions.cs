@@ -64,9 +64,9 @@ internal static class Transactions
     /// pool to clean up, and the error path is one round trip too). <paramref name="read"/> gets the reader on
     /// the statement's rows.
     /// </summary>
-    /// <param name="afterCommit">When set, the batch is an explicit begin … commit followed by the primary's WAL
+    /// <remarks>With <c>afterCommit</c> set, the batch is an explicit begin … commit followed by the primary's WAL
     /// insert position (an LSN at or past the commit record), handed over after the commit: what a standby must
-    /// have replayed to show the change. (A failure then leaves a failed transaction that the pool rolls back.)</param>
+    /// have replayed to show the change. (A failure then leaves a failed transaction that the pool rolls back.)</remarks>
     public static async Task<T> RunOneTripAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
         string sql, Action<NpgsqlParameterCollection> bind, Func<NpgsqlDataReader, CancellationToken, Task<T>> read,
         CancellationToken ct, Guid? mentorId = null, string? reason = null, Action<NpgsqlLogSequenceNumber>? afterCommit = null,

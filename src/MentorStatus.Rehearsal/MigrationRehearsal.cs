@@ -169,7 +169,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         _progress.Report("linting the pending migrations");
         try
         {
-            var report = await new MigrationLinter(layout, target, new LintOptions { RunnerLockTimeout = options.LockTimeout }).LintAsync(ct);
+            var report = await new MigrationLinter(layout, target, new LintOptions { LockTimeout = LockTimeoutOverride.DbUp(options.LockTimeout) }).LintAsync(ct);
             return report.Findings;
         }
         catch (Exception e) when (e is MigrationException or NpgsqlException)
