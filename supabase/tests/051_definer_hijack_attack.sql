@@ -12,8 +12,7 @@ insert into auth.users (id) values ('00000000-0000-4000-c051-000000000001');
 insert into public.organisations (id, name) values ('00000000-0000-4000-c051-0000000000a1', 'Attack org');
 insert into public.peer_mentors (id, user_id, organisation_id, display_name) values
     ('00000000-0000-4000-c051-0000000000b1', '00000000-0000-4000-c051-000000000001', '00000000-0000-4000-c051-0000000000a1', 'Attacker');
-insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, reason) values
-    ('00000000-0000-4000-c051-0000000000b1', null, 'active', 'initial_status');
+-- (the insert of the mentor wrote its initial_status history record)
 
 -- A vulnerable copy, shaped like the functions before issue 10.
 create function mentor_status_private.vulnerable_copy() returns int language plpgsql security definer set search_path = ''

@@ -21,9 +21,7 @@ insert into public.chapter_memberships (mentor_id, chapter_id) values
     ('00000000-0000-4000-c052-0000000000b2', '00000000-0000-4000-c052-0000000000c1');
 insert into public.coordinator_assignments (user_id, chapter_id) values
     ('00000000-0000-4000-c052-000000000002', '00000000-0000-4000-c052-0000000000c1');
-insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, reason) values
-    ('00000000-0000-4000-c052-0000000000b1', null, 'active', 'initial_status'),
-    ('00000000-0000-4000-c052-0000000000b2', null, 'active', 'initial_status');
+-- (the insert of each mentor wrote its initial_status history record)
 update public.peer_mentors set deleted_at = now() where id = '00000000-0000-4000-c052-0000000000b1';
 
 create temp table seen (actor text, mentors int, history int, memberships int);
