@@ -118,7 +118,7 @@ internal static class SourceCheck
         var reasons = new List<string>();
         if (superuser) reasons.Add("it is a superuser");
         if (owned.Count > 0) reasons.Add($"it owns {owned.Count} table(s), e.g. {Few(owned)}");
-        if (writable.Count > 0) reasons.Add($"it may insert, update, delete or truncate {writable.Count} table(s), e.g. {Few(writable)}");
+        if (writable.Count > 0) reasons.Add($"it holds INSERT, UPDATE, DELETE or TRUNCATE privilege on {writable.Count} table(s), e.g. {Few(writable)}");
         return new SourceFacts(role, version, database, reasons);
     }
 

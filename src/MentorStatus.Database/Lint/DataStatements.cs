@@ -112,7 +112,7 @@ internal sealed class DataStatementRules : ILintRuleFamily
                 var name = table.Oid is { } o ? step.Before!.NameOf(o) : table.Name;
                 if (table.Cascade)
                     yield return LintFinding.For(LintRules.DestructiveDataStatement, trace.Migration.DisplayPath, step.Statement,
-                        $"TRUNCATE … CASCADE of {name} also empties every table that references it, whatever they hold",
+                        $"CASCADE on this TRUNCATE of {name} also empties every table that references it, whatever they hold",
                         fix: "Name every table to empty explicitly (without CASCADE), after checking that each may lose its rows.");
                 else if (existing && table.EveryRow)
                     yield return LintFinding.For(LintRules.DestructiveDataStatement, trace.Migration.DisplayPath, step.Statement,

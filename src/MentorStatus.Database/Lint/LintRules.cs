@@ -163,7 +163,7 @@ public static class LintRules
 
     public static readonly LintRule DestructiveDataStatement = new("MS025", LintLevel.Error,
         "TRUNCATE, or DELETE/UPDATE of every row, on a table that holds rows",
-        "In production the table has rows: TRUNCATE erases them (CASCADE also empties every referencing table), DELETE without WHERE erases them " +
+        "In production the table has rows: TRUNCATE erases them; with CASCADE it also empties every referencing table, DELETE without WHERE erases them " +
         "row by row, and a whole-table UPDATE or backfill rewrites every row in the migration's one transaction, holding each row lock until it commits.",
         "Backfill in batches from a job or script outside the migration (e.g. `update … where id in (select id … limit 10000)` repeated), " +
         "and delete or truncate data in a reviewed, acknowledged migration of its own.");

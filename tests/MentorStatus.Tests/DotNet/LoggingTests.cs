@@ -43,7 +43,9 @@ public sealed class LoggingTests
 
         var retrying = Assert.Single(logs.ById(2001));
         Assert.Equal(LogLevel.Warning, retrying.Level);
-        Assert.IsType<IOException>(retrying.Exception);
+        // the channel's error, as the dispatcher recorded it (the sender threw IOException("smtp refused"))
+        Assert.IsType<NotificationDeliveryException>(retrying.Exception);
+        Assert.Contains("smtp refused", retrying.Exception!.Message);
         Assert.Equal(1, retrying.Fields["Attempt"]);
         Assert.IsType<Guid>(retrying.Fields["NotificationId"]);
 

@@ -54,10 +54,10 @@ public sealed class PgBouncerTests
             }
         }));
         foreach (var m in mentors)
-            Assert.Equal(6, await db.CountAsync("select count(*) from public.peer_mentor_status_history where mentor_id = $1", m));
+            Assert.Equal(7, await db.CountAsync("select count(*) from public.peer_mentor_status_history where mentor_id = $1", m)); // 6 changes + initial_status
         // RLS through the pooler: the coordinator sees the chapter's timelines, a stranger sees nothing
         var timeline = await repository.GetTimelineAsync(Caller.User(coordinator), mentors[0], limit: 10);
-        Assert.Equal(6, timeline.Items.Count);
+        Assert.Equal(7, timeline.Items.Count);
         Assert.Empty((await repository.GetTimelineAsync(Caller.User(await db.UserAsync()), mentors[0])).Items);
         // the typed errors still come through
         var firstSelf = Caller.User(await db.UserOfMentorAsync(mentors[0]));

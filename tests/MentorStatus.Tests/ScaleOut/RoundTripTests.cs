@@ -50,7 +50,7 @@ public sealed class RoundTripTests
             repository.ChangeStatusAsync(self, mentor, MentorState.Active, ReasonCodes.SelfResume));
         Assert.Equal("MS409", error.SqlState);
         Assert.Equal(1, counter.RoundTrips - before);
-        Assert.Equal(6, await db.CountAsync("select count(*) from public.peer_mentor_status_history where mentor_id = $1", mentor));
+        Assert.Equal(7, await db.CountAsync("select count(*) from public.peer_mentor_status_history where mentor_id = $1", mentor)); // + initial_status
 
         // the same (only) connection again: no failed transaction, no role or claims left behind
         await using var connection = await dataSource.OpenConnectionAsync();

@@ -119,8 +119,8 @@ public sealed class SecurityInvariantTests
             "grant usage on schema mentor_status_private to public",
             ["private_schema_anon_usage: anon has USAGE on schema mentor_status_private"]),
         ["extension in public"] = (
-            "create extension \"uuid-ossp\" with schema public",
-            ["extension_in_public: extension \"uuid-ossp\" is installed in schema public"]),
+            "create extension citext with schema public",
+            ["extension_in_public: extension \"citext\" is installed in schema public"]),
     };
 
     public static TheoryData<string> ViolationNames() => new(Violations.Keys);
