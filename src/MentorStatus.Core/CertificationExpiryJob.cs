@@ -17,6 +17,7 @@ public sealed record CertificationExpiryJobOptions
     /// </remarks>
     public int BatchSize { get; init; } = DefaultBatchSize;
 
+    /// <summary>The default <see cref="BatchSize"/>.</summary>
     public const int DefaultBatchSize = 2_000;
     /// <summary>A running run whose last batch is older than this was killed: the next run marks it failed.</summary>
     public TimeSpan AbandonAfter { get; init; } = TimeSpan.FromHours(1);

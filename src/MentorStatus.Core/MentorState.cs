@@ -35,6 +35,7 @@ public static class ReasonCodes
     public const string CertificationExpired = "certification_expired";
     /// <summary>Reason code <c>certification_renewed</c>.</summary>
     public const string CertificationRenewed = "certification_renewed";
+    /// <summary>Reason code <c>coordinator_certification_override</c>.</summary>
     public const string CoordinatorCertificationOverride = "coordinator_certification_override";
     /// <summary>Reason code <c>initial_status</c>.</summary>
     public const string InitialStatus = "initial_status";

@@ -20,6 +20,7 @@ public interface INotificationSender
 /// <summary>Settings of the dispatcher (bind from configuration section <see cref="SectionName"/>).</summary>
 public sealed record NotificationDispatcherOptions
 {
+    /// <summary>The configuration section these settings bind from.</summary>
     public const string SectionName = "MentorStatus:Notifications:Dispatcher";
 
     /// <summary>Rows claimed per round (the outbox is streamed in batches of this size: memory stays flat).</summary>
@@ -30,9 +31,11 @@ public sealed record NotificationDispatcherOptions
     public int MaxAttempts { get; set; } = 8;
     /// <summary>Backoff after the first failure; doubled per attempt (with jitter), capped at <see cref="MaxBackoff"/>.</summary>
     public TimeSpan BaseBackoff { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Longest backoff between attempts.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(1);
     /// <summary>How long a claim holds a row. A dispatcher that dies holding one frees it after this.</summary>
     public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Retries of the dispatcher's own database transactions (e.g. claiming due rows).</summary>
     public RetryOptions Retry { get; set; } = RetryOptions.Default;
 
     /// <summary>A message naming what is out of range; null when usable.</summary>
@@ -127,6 +130,13 @@ public sealed class NotificationDispatcher
     private readonly NotificationDispatcherOptions _options;
     private readonly ILogger _log;
 
+    /// <summary>A dispatcher that delivers every notification on each of <paramref name="channels"/>.</summary>
+    /// <param name="dataSource">The database holding the outbox.</param>
+    /// <param name="channels">At least one channel, each name once.</param>
+    /// <param name="time">The clock (tests); the system clock by default.</param>
+    /// <param name="options">Settings; the defaults when null.</param>
+    /// <param name="logger">Logger; none when null.</param>
+    /// <exception cref="ArgumentException">No channel, a channel twice, or options out of range.</exception>
     public NotificationDispatcher(NpgsqlDataSource dataSource, IReadOnlyList<INotificationChannel> channels,
         TimeProvider? time = null, NotificationDispatcherOptions? options = null, ILogger<NotificationDispatcher>? logger = null)
     {
@@ -147,6 +157,7 @@ public sealed class NotificationDispatcher
         NotificationDispatcherOptions? options = null, ILogger<NotificationDispatcher>? logger = null)
         : this(dataSource, [new SenderChannel(sender)], time, options, logger) { }
 
+    /// <summary>The configured channels, in order.</summary>
     public IReadOnlyList<INotificationChannel> Channels => _channels;
 
     /// <summary>Sends every due notification once; returns when none is due.</summary>

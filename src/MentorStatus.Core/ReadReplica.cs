@@ -4,6 +4,7 @@ using NpgsqlTypes;
 
 namespace MentorStatus;
 
+/// <summary>Settings of <see cref="ReadReplica"/>.</summary>
 public sealed record ReadReplicaOptions
 {
     /// <summary>How long a read waits for the standby to replay the caller's own last change before it goes to the primary.</summary>
@@ -36,8 +37,10 @@ public sealed class ReadReplica(NpgsqlDataSource standby, ReadReplicaOptions? op
     private long _downUntilTicks;
     private long _onStandby, _afterLag, _standbyDown, _waited;
 
+    /// <summary>The standby's data source.</summary>
     public NpgsqlDataSource Standby => standby;
 
+    /// <summary>Where reads went so far (a snapshot).</summary>
     public ReadRoutingCounts Counts => new(Interlocked.Read(ref _onStandby), Interlocked.Read(ref _afterLag),
         Interlocked.Read(ref _standbyDown), Interlocked.Read(ref _waited));
 

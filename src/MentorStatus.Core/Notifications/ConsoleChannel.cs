@@ -7,10 +7,13 @@ namespace MentorStatus.Notifications;
 /// </summary>
 public sealed class ConsoleChannel(TextWriter writer) : INotificationChannel
 {
+    /// <summary>The channel name used in configuration and recorded per delivery.</summary>
     public const string ChannelName = "console";
 
+    /// <summary>Always <see cref="ChannelName"/>.</summary>
     public string Name => ChannelName;
 
+    /// <summary>Writes one line (ids and counts only) and reports delivered.</summary>
     public async Task<ChannelResult> DeliverAsync(NotificationMessage m, CancellationToken ct)
     {
         var fallback = m.Notification.FallbackMentorIds.Count;

@@ -27,10 +27,17 @@ public enum ChannelOutcome
     GiveUp,
 }
 
+/// <summary>What a channel did with one message, with the error text for anything but delivered.</summary>
+/// <param name="Outcome">What happened.</param>
+/// <param name="Error">Why it was not delivered (recorded as the delivery's last error); null when delivered.</param>
 public sealed record ChannelResult(ChannelOutcome Outcome, string? Error = null)
 {
+    /// <summary>The message was delivered.</summary>
     public static ChannelResult Delivered { get; } = new(ChannelOutcome.Delivered);
+    /// <summary>The coordinator cannot be reached on this channel; final.</summary>
     public static ChannelResult NoAddress(string why) => new(ChannelOutcome.NoAddress, why);
+    /// <summary>A transient failure; the dispatcher tries again after the backoff, until MaxAttempts.</summary>
     public static ChannelResult Retry(string error) => new(ChannelOutcome.Retry, error);
+    /// <summary>A permanent refusal; the dispatcher does not try this channel again.</summary>
     public static ChannelResult GiveUp(string error) => new(ChannelOutcome.GiveUp, error);
 }

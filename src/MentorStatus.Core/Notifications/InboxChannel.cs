@@ -9,6 +9,7 @@ namespace MentorStatus.Notifications;
 /// </summary>
 public sealed class InboxChannel(NpgsqlDataSource dataSource) : INotificationChannel
 {
+    /// <summary>The channel name used in configuration and recorded per delivery.</summary>
     public const string ChannelName = "inbox";
 
     private const string InsertSql = """
@@ -17,8 +18,10 @@ public sealed class InboxChannel(NpgsqlDataSource dataSource) : INotificationCha
         on conflict (notification_id) do nothing
         """;
 
+    /// <summary>Always <see cref="ChannelName"/>.</summary>
     public string Name => ChannelName;
 
+    /// <summary>Inserts the inbox row (nothing when it already exists) and reports delivered.</summary>
     public async Task<ChannelResult> DeliverAsync(NotificationMessage message, CancellationToken ct)
     {
         var n = message.Notification;

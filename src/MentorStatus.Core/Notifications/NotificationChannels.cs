@@ -5,6 +5,7 @@ namespace MentorStatus.Notifications;
 /// <summary>Which channels deliver (bind from configuration section <see cref="SectionName"/>, key Channels).</summary>
 public sealed class NotificationChannelsOptions
 {
+    /// <summary>The configuration section these settings bind from.</summary>
     public const string SectionName = "MentorStatus:Notifications";
 
     /// <summary>Channel names: inbox, email, webhook (console for local development only).</summary>
@@ -14,6 +15,7 @@ public sealed class NotificationChannelsOptions
 /// <summary>Builds the configured channels, after checking that each has what it needs (so nothing is claimed before a bad setting is found).</summary>
 public static class NotificationChannels
 {
+    /// <summary>The channel names <see cref="Create"/> understands.</summary>
     public static IReadOnlyList<string> Known { get; } =
         [InboxChannel.ChannelName, SmtpEmailChannel.ChannelName, WebhookChannel.ChannelName, ConsoleChannel.ChannelName];
 
@@ -33,6 +35,15 @@ public static class NotificationChannels
         return problems;
     }
 
+    /// <summary>One channel per name, in the given order. Check <see cref="Problems"/> first: a channel with unusable settings throws here.</summary>
+    /// <param name="names">Normalised channel names.</param>
+    /// <param name="dataSource">The database, for the inbox channel.</param>
+    /// <param name="smtp">Settings of the email channel.</param>
+    /// <param name="webhook">Settings of the webhook channel.</param>
+    /// <param name="http">The HTTP client of the webhook channel.</param>
+    /// <param name="console">Where the console channel writes.</param>
+    /// <returns>The channels.</returns>
+    /// <exception cref="ArgumentException">An unknown name or unusable settings.</exception>
     public static IReadOnlyList<INotificationChannel> Create(IReadOnlyList<string> names, NpgsqlDataSource dataSource,
         SmtpChannelOptions smtp, WebhookChannelOptions webhook, HttpClient http, TextWriter console) =>
         names.Select(name => name switch

@@ -40,6 +40,11 @@ public static class NotificationContentReader
         order by n.id, m.display_name, mid.id
         """;
 
+    /// <summary>Reads the message content of each notification in one query: the coordinator's email, the organisation's language and name, and each mentor with the reason recorded by that job run.</summary>
+    /// <param name="dataSource">The database.</param>
+    /// <param name="notifications">The claimed outbox rows.</param>
+    /// <param name="ct">Cancels the query.</param>
+    /// <returns>A message for every notification, by id (no email, nb and no mentors when nothing was found).</returns>
     public static async Task<Dictionary<Guid, NotificationMessage>> ReadAsync(
         NpgsqlDataSource dataSource, IReadOnlyCollection<CoordinatorNotification> notifications, CancellationToken ct)
     {

@@ -15,9 +15,12 @@ public sealed record NotificationMessage(
     string OrganisationName,
     IReadOnlyList<NotifiedMentor> Mentors)
 {
+    /// <summary>The notification id.</summary>
     public Guid Id => Notification.Id;
     /// <summary>The notification id: the same on every attempt, so a receiver can drop a redelivery.</summary>
     public Guid IdempotencyKey => Notification.Id;
+    /// <summary>The coordinator to tell.</summary>
     public Guid CoordinatorUserId => Notification.CoordinatorUserId;
+    /// <summary>The job run that paused the mentors.</summary>
     public Guid JobRunId => Notification.JobRunId;
 }

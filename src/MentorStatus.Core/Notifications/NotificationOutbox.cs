@@ -60,6 +60,13 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource)
 
     private const string StatusOfSql = "select status from public.coordinator_notifications where id = $1";
 
+    /// <summary>Outbox rows, newest first, each with its per-channel deliveries.</summary>
+    /// <param name="status">Only rows with this status (one of <see cref="Statuses"/>); null for all.</param>
+    /// <param name="jobRunId">Only rows of this job run; null for all.</param>
+    /// <param name="limit">Most rows returned.</param>
+    /// <param name="ct">Cancels the query.</param>
+    /// <returns>The rows.</returns>
+    /// <exception cref="ArgumentException">An unknown status.</exception>
     public async Task<IReadOnlyList<OutboxEntry>> ListAsync(string? status = null, Guid? jobRunId = null, int limit = 100, CancellationToken ct = default)
     {
         if (status is not null && !Statuses.Contains(status))

@@ -71,6 +71,9 @@ public static class NotificationTemplates
         : mentor.ReasonDescription.Length > 0 ? mentor.ReasonDescription
         : mentor.ReasonCode.Replace('_', ' ');
 
+    /// <summary>Subject, plain text and HTML for a message, in its language (nb when there is no template for it).</summary>
+    /// <param name="message">The message.</param>
+    /// <returns>The rendered message.</returns>
     public static RenderedMessage Render(NotificationMessage message)
     {
         var t = For(message.Language);

@@ -6,6 +6,7 @@ namespace MentorStatus.Notifications;
 /// <summary>Settings of the email channel (bind from configuration section <see cref="SectionName"/>).</summary>
 public sealed class SmtpChannelOptions
 {
+    /// <summary>The configuration section these settings bind from.</summary>
     public const string SectionName = "MentorStatus:Notifications:Smtp";
 
     /// <summary>SMTP server host name.</summary>
@@ -22,12 +23,14 @@ public sealed class SmtpChannelOptions
     /// <summary>Login; authentication is skipped when empty.</summary>
     public string? Username { get; set; }
 
+    /// <summary>Password for <see cref="Username"/>; keep it in a secret store, not in appsettings.</summary>
     public string? Password { get; set; }
 
     /// <summary>Sender address, e.g. varsler@example.no.</summary>
     [Required, EmailAddress]
     public string? FromAddress { get; set; }
 
+    /// <summary>Display name of the sender ("MentorStatus" by default).</summary>
     public string FromName { get; set; } = "MentorStatus";
 
     /// <summary>Longest wait for the server at any step (connect, each command, the DATA reply).</summary>

@@ -17,16 +17,22 @@ public sealed class SmtpEmailChannel : INotificationChannel
 {
     private readonly SmtpChannelOptions options;
 
+    /// <summary>Checks the settings first.</summary>
+    /// <param name="options">The SMTP settings.</param>
+    /// <exception cref="ArgumentException">The settings are unusable (<see cref="SmtpChannelOptions.Problem"/>).</exception>
     public SmtpEmailChannel(SmtpChannelOptions options)
     {
         if (options.Problem() is { } problem) throw new ArgumentException(problem);
         this.options = options;
     }
 
+    /// <summary>The channel name used in configuration and recorded per delivery.</summary>
     public const string ChannelName = "email";
 
+    /// <summary>Always <see cref="ChannelName"/>.</summary>
     public string Name => ChannelName;
 
+    /// <summary>Sends one email; no address gives no_address, SMTP 5xx gives up, anything transient retries.</summary>
     public async Task<ChannelResult> DeliverAsync(NotificationMessage message, CancellationToken ct)
     {
         if (message.Email is null) return ChannelResult.NoAddress("no address: the coordinator has no email in auth.users");

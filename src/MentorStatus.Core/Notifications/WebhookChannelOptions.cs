@@ -5,6 +5,7 @@ namespace MentorStatus.Notifications;
 /// <summary>Settings of the webhook channel (bind from configuration section <see cref="SectionName"/>).</summary>
 public sealed class WebhookChannelOptions
 {
+    /// <summary>The configuration section these settings bind from.</summary>
     public const string SectionName = "MentorStatus:Notifications:Webhook";
 
     /// <summary>Where to POST, e.g. https://PROJECT.supabase.co/functions/v1/notify-coordinator.</summary>

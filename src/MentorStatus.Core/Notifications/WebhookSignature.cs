@@ -11,9 +11,18 @@ namespace MentorStatus.Notifications;
 /// </summary>
 public static class WebhookSignature
 {
+    /// <summary>The key bytes of a secret: the base64-decoded part after "whsec_", else the UTF-8 bytes of the whole string.</summary>
+    /// <param name="secret">The shared secret.</param>
+    /// <returns>The HMAC key.</returns>
     public static byte[] SecretBytes(string secret) =>
         secret.StartsWith("whsec_", StringComparison.Ordinal) ? Convert.FromBase64String(secret["whsec_".Length..]) : Encoding.UTF8.GetBytes(secret);
 
+    /// <summary>The webhook-signature header value, "v1,{base64}", for one request.</summary>
+    /// <param name="secret">The shared secret.</param>
+    /// <param name="id">The webhook-id header (the notification id).</param>
+    /// <param name="timestamp">The webhook-timestamp header, Unix seconds.</param>
+    /// <param name="body">The exact request body.</param>
+    /// <returns>The signature, e.g. "v1,K5oZ...".</returns>
     public static string Sign(string secret, string id, long timestamp, string body) =>
         "v1," + Convert.ToBase64String(HMACSHA256.HashData(SecretBytes(secret), Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}")));
 
