@@ -36,9 +36,12 @@ public static class MentorEndpoints
             var status = e switch
             {
                 MentorNotFoundException => StatusCodes.Status404NotFound,
-                StatusChangeNotAllowedException => StatusCodes.Status403Forbidden,
+                // a rule violation (e.g. self_resume out of a coordinator's pause): this caller may not; the message says who may
+                StatusChangeNotAllowedException or StatusRuleViolationException => StatusCodes.Status403Forbidden,
                 IllegalStatusTransitionException or ConcurrentStatusChangeException => StatusCodes.Status409Conflict,
                 UnknownReasonCodeException => StatusCodes.Status422UnprocessableEntity,
+                ArgumentTooLongException => StatusCodes.Status400BadRequest,
+                StatusChangeRateLimitedException => StatusCodes.Status429TooManyRequests,
                 _ => StatusCodes.Status500InternalServerError,
             };
             return Results.Problem(e.Message, statusCode: status);
