@@ -95,6 +95,13 @@ internal static class RehearseCommand
             {
                 report = await RehearsalProgressBar.RunAsync(progress, () => rehearsal.RunAsync(cancel.Token), console);
             }
+            catch (Exception) when (cancel.IsCancellationRequested)
+            {
+                // Whatever the interrupted step threw (a killed pg_restore, a cancelled query), the run was cancelled;
+                // the finally blocks below it have stopped and deleted the throwaway cluster.
+                console.Error("cancelled: the throwaway cluster was stopped and deleted.");
+                return 130;
+            }
             catch (WritableSourceException e)
             {
                 throw new UsageException(e.Message);

@@ -22,6 +22,12 @@ public sealed class MentorStatusOptions
     /// <summary>The notification dispatcher.</summary>
     public NotificationDispatcherOptions Dispatcher { get; set; } = new();
 
+    /// <summary>
+    /// The delivery channels (section MentorStatus:Notifications, the same keys as the command line's
+    /// appsettings.json: Channels, Smtp, Webhook). None configured: the dispatcher cannot be resolved, and says so.
+    /// </summary>
+    public MentorStatusNotificationOptions Notifications { get; set; } = new();
+
     /// <summary>The health checks.</summary>
     public MentorStatusHealthOptions Health { get; set; } = new();
 }
@@ -37,4 +43,17 @@ public sealed class MentorStatusHealthOptions
     /// application's folder (ship supabase/ beside the app, as the worker does).
     /// </summary>
     public string? ProjectDirectory { get; set; }
+}
+
+/// <summary>Which channels deliver coordinator notifications, and their settings.</summary>
+public sealed class MentorStatusNotificationOptions
+{
+    /// <summary>Channel names: inbox, email, webhook (console for local development only).</summary>
+    public List<string> Channels { get; set; } = [];
+
+    /// <summary>Settings of the email channel.</summary>
+    public MentorStatus.Notifications.SmtpChannelOptions Smtp { get; set; } = new();
+
+    /// <summary>Settings of the webhook channel.</summary>
+    public MentorStatus.Notifications.WebhookChannelOptions Webhook { get; set; } = new();
 }

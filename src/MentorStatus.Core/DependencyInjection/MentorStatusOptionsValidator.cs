@@ -28,6 +28,10 @@ internal sealed class MentorStatusOptionsValidator : IValidateOptions<MentorStat
         Positive(options.Job.AbandonAfter, "Job:AbandonAfter", failures);
         Positive(options.Dispatcher.ClaimDuration, "Dispatcher:ClaimDuration", failures);
         Positive(options.Health.OutboxStuckAfter, "Health:OutboxStuckAfter", failures);
+        var notifications = options.Notifications;
+        failures.AddRange(MentorStatus.Notifications.NotificationChannels.Problems(
+            MentorStatus.Notifications.NotificationChannels.Normalise(notifications.Channels), notifications.Smtp, notifications.Webhook));
+        if (options.Dispatcher.Problem() is { } dispatcher) failures.Add(dispatcher);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -76,7 +76,10 @@ public static class MentorStatusServiceCollectionExtensions
         // names the fix — a notification is never marked sent without a channel that accepted it.
         services.TryAddSingleton(provider =>
         {
-            var channels = provider.GetServices<INotificationChannel>().ToList();
+            var configured = Options(provider).Notifications;
+            var channels = NotificationChannels.Create(NotificationChannels.Normalise(configured.Channels),
+                provider.GetRequiredService<NpgsqlDataSource>(), configured.Smtp, configured.Webhook, WebhookHttp.Value, Console.Error).ToList();
+            channels.AddRange(provider.GetServices<INotificationChannel>());
             if (provider.GetService<INotificationSender>() is { } sender) channels.Add(new SenderChannel(sender));
             return new NotificationDispatcher(provider.GetRequiredService<NpgsqlDataSource>(), channels,
                 provider.GetRequiredService<TimeProvider>(), Options(provider).Dispatcher, provider.GetService<ILogger<NotificationDispatcher>>());
@@ -87,6 +90,9 @@ public static class MentorStatusServiceCollectionExtensions
     }
 
     private sealed class Registered;
+
+    // One HttpClient for the webhook channel for the life of the process (a new one per dispatcher would exhaust sockets).
+    private static readonly Lazy<HttpClient> WebhookHttp = new(() => new HttpClient());
 
     private static MentorStatusOptions Options(IServiceProvider provider) =>
         provider.GetRequiredService<IOptions<MentorStatusOptions>>().Value;

@@ -25,6 +25,7 @@ public sealed class DependencyInjectionTests
         {
             ["MentorStatus:Job:BatchSize"] = "2",
             ["MentorStatus:Dispatcher:MaxAttempts"] = "3",
+            ["MentorStatus:Notifications:Channels:0"] = "inbox",
         });
 
         // the data source is Npgsql's registration, built with UseMentorStatus: verification passes
@@ -47,7 +48,29 @@ public sealed class DependencyInjectionTests
         Assert.Single(notifications);
         var dispatched = await provider.GetRequiredService<NotificationDispatcher>().DispatchAsync();
         Assert.Equal(1, dispatched.Sent);
+        Assert.Equal(1, await db.CountAsync("select count(*) from public.coordinator_inbox")); // delivered by the configured in-app inbox
         Assert.All(expired, id => Assert.Equal("paused", db.StatusAsync(id).GetAwaiter().GetResult()));
+    }
+
+    [Fact]
+    public async Task WithoutAChannel_TheDispatcherCannotBeResolved_AndTheMessageSaysHowToConfigureOne()
+    {
+        await using var db = await LibraryDatabase.CreateAsync("di_nochannel");
+        await using var provider = MentorStatusHost.Build(db.ConnectionString);
+        // no silent success: nothing would reach a coordinator, so there is no dispatcher to mark anything sent
+        var error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<NotificationDispatcher>());
+        Assert.Contains("no notification channel", error.Message);
+        Assert.Contains("inbox, email, webhook", error.Message);
+    }
+
+    [Fact]
+    public async Task AnEmailChannelWithoutAHost_FailsValidation_NamingTheKey()
+    {
+        await using var db = await LibraryDatabase.CreateAsync("di_badchannel");
+        var error = Assert.Throws<OptionsValidationException>(() => MentorStatusHost.Build(db.ConnectionString,
+            settings: new Dictionary<string, string?> { ["MentorStatus:Notifications:Channels:0"] = "email" })
+            .GetRequiredService<IOptions<MentorStatusOptions>>().Value);
+        Assert.Contains("MentorStatus:Notifications:Smtp:Host", error.Message);
     }
 
     [Fact]

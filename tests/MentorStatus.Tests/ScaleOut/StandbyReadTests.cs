@@ -97,13 +97,13 @@ public sealed class StandbyReadTests(PrimaryWithStandby servers) : IClassFixture
         var replica = new ReadReplica(standbySource, new ReadReplicaOptions { ReplayWait = TimeSpan.FromMilliseconds(300) });
         var repository = new MentorStatusRepository(w.Db.DataSource, replica: replica);
 
-        // a plain read: served by the standby
-        Assert.Empty((await repository.GetTimelineAsync(w.Self, w.Mentor)).Items);
+        // a plain read: served by the standby (the mentor's initial_status record, written by the insert)
+        Assert.Single((await repository.GetTimelineAsync(w.Self, w.Mentor)).Items);
         Assert.Equal(new ReadRoutingCounts(1, 0, 0, 0), replica.Counts);
 
         // the writer reads their own write: waits for the standby to replay it, then reads there
         await repository.ChangeStatusAsync(w.Self, w.Mentor, MentorState.Paused, ReasonCodes.SelfPause);
-        Assert.Single((await repository.GetTimelineAsync(w.Self, w.Mentor)).Items);
+        Assert.Equal(2, (await repository.GetTimelineAsync(w.Self, w.Mentor)).Items.Count);
         Assert.Equal(new ReadRoutingCounts(2, 0, 0, 1), replica.Counts);
 
         // lagging standby: replay paused
@@ -114,12 +114,12 @@ public sealed class StandbyReadTests(PrimaryWithStandby servers) : IClassFixture
             await repository.ChangeStatusAsync(w.Self, w.Mentor, MentorState.Active, ReasonCodes.SelfResume);
             // the coordinator did not write: reads the standby, which does not show the resume yet
             var seenByOthers = (await repository.GetTimelineAsync(Caller.User(w.Coordinator), w.Mentor)).Items;
-            Assert.Single(seenByOthers);
+            Assert.Equal(2, seenByOthers.Count);
             Assert.Equal(MentorState.Paused, (await repository.GetCurrentStatusesAsync(Caller.Service, [w.Mentor]))[w.Mentor].Status);
             // the writer: waits 300 ms for the replay, then reads the primary and sees their resume
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var own = (await repository.GetTimelineAsync(w.Self, w.Mentor)).Items;
-            Assert.Equal([MentorState.Active, MentorState.Paused], own.Select(h => h.NewStatus));
+            Assert.Equal([MentorState.Active, MentorState.Paused, MentorState.Active], own.Select(h => h.NewStatus));
             Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10));
             Assert.Equal(new ReadRoutingCounts(4, 1, 0, 2), replica.Counts);
         }
@@ -129,7 +129,7 @@ public sealed class StandbyReadTests(PrimaryWithStandby servers) : IClassFixture
         }
 
         // replay resumed: the writer's next read waits for it and is served by the standby again
-        Assert.Equal(2, (await repository.GetTimelineAsync(w.Self, w.Mentor)).Items.Count);
+        Assert.Equal(3, (await repository.GetTimelineAsync(w.Self, w.Mentor)).Items.Count);
         Assert.Equal(new ReadRoutingCounts(5, 1, 0, 3), replica.Counts);
         // job audit and current statuses on the standby too
         Assert.Equal(MentorState.Active, (await repository.GetCurrentStatusesAsync(Caller.Service, [w.Mentor]))[w.Mentor].Status);
@@ -153,14 +153,14 @@ public sealed class StandbyReadTests(PrimaryWithStandby servers) : IClassFixture
             var replica = new ReadReplica(standbySource, new ReadReplicaOptions { RetryDownAfter = TimeSpan.FromMinutes(1) });
             var repository = new MentorStatusRepository(w.Db.DataSource, replica: replica);
             await repository.ChangeStatusAsync(w.Self, w.Mentor, MentorState.Paused, ReasonCodes.SelfPause);
-            Assert.Single((await repository.GetTimelineAsync(Caller.User(w.Coordinator), w.Mentor)).Items);
+            Assert.Equal(2, (await repository.GetTimelineAsync(Caller.User(w.Coordinator), w.Mentor)).Items.Count);
             Assert.Equal(1, replica.Counts.OnStandby);
 
             await standby.StopAsync();
             // the writer's read (pending replay) and another caller's read: both from the primary, both complete
             await repository.ChangeStatusAsync(w.Self, w.Mentor, MentorState.Active, ReasonCodes.SelfResume);
-            Assert.Equal(2, (await repository.GetTimelineAsync(w.Self, w.Mentor)).Items.Count);
-            Assert.Equal(2, (await repository.GetTimelineAsync(Caller.User(w.Coordinator), w.Mentor)).Items.Count);
+            Assert.Equal(3, (await repository.GetTimelineAsync(w.Self, w.Mentor)).Items.Count);
+            Assert.Equal(3, (await repository.GetTimelineAsync(Caller.User(w.Coordinator), w.Mentor)).Items.Count);
             Assert.Equal(MentorState.Active, (await repository.GetCurrentStatusesAsync(Caller.Service, [w.Mentor]))[w.Mentor].Status);
             var counts = replica.Counts;
             Assert.Equal(1, counts.OnStandby);

@@ -120,7 +120,7 @@ public sealed class SecurityInvariantTests
             ["private_schema_anon_usage: anon has USAGE on schema mentor_status_private"]),
         ["extension in public"] = (
             "create extension citext with schema public",
-            ["extension_in_public: extension \"citext\" is installed in schema public"]),
+            ["extension_in_public: extension citext is installed in schema public"]),
     };
 
     public static TheoryData<string> ViolationNames() => new(Violations.Keys);

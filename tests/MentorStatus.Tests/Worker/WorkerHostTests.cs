@@ -22,6 +22,7 @@ public sealed class WorkerHostTests
                 ["MentorStatus:ConnectionString"] = connectionString,
                 ["MentorStatus:Job:BatchSize"] = batchSize.ToString(),
                 ["MentorStatus:Health:ProjectDirectory"] = TestDatabases.Project.Root,
+                ["MentorStatus:Notifications:Channels:0"] = "inbox",
                 ["Worker:RunOnStart"] = "true",
                 ["Worker:DispatchInterval"] = "01:00:00",
                 ["Urls"] = url,
