@@ -157,12 +157,11 @@ public sealed class NotificationDispatcherTests
     {
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _calls;
-
+        // Every send waits for Release: the dispatcher delivers up to MaxConcurrency rows at once, so the stale
+        // dispatcher holds all of its claimed rows in flight, not just the first.
         public async Task SendAsync(CoordinatorNotification notification, CancellationToken ct)
         {
-            if (Interlocked.Increment(ref _calls) != 1) return;
-            Entered.SetResult();
+            Entered.TrySetResult();
             await Release.Task;
         }
     }
