@@ -65,9 +65,18 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         }
         catch when (workers.Select(w => w.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } first)
         {
+            if (first is not RehearsalException && IsSourceGone(first)) throw SourceBrokeOff(first);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
-        await CopySequencesAsync(snapshotHolder, ct);
+        try
+        {
+            await CopySequencesAsync(snapshotHolder, ct);
+        }
+        catch (Exception e) when (IsSourceGone(e))
+        {
+            // the rows were copied, but the source went away before the sequences were read
+            throw SourceBrokeOff(e);
+        }
 
         progress.Report("building indexes and constraints");
         await RestoreAsync(schemaFile, "post-data", options.Jobs, ct);
@@ -136,11 +145,23 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
                 progress.Copy.TableDone();
             }
         }
-        catch (NpgsqlException e) when (e is not PostgresException || IsConnectionLoss((PostgresException)e))
+        catch (Exception e) when (IsSourceGone(e))
         {
-            throw new RehearsalException($"the copy from the source broke off: {e.Message}\n  check that the source server is up and reachable, then run again.", e);
+            throw SourceBrokeOff(e);
         }
     }
+
+    private static RehearsalException SourceBrokeOff(Exception e) =>
+        new($"the copy from the source broke off: {e.Message}\n  check that the source server is up and reachable, then run again.", e);
+
+    /// <summary>A lost connection to the source, whichever layer noticed it first (Npgsql, or the COPY stream's reader).</summary>
+    private static bool IsSourceGone(Exception e) => e switch
+    {
+        // 22P04 on the copy's target: the source's COPY stream ended early (the source went away mid-table)
+        PostgresException p => IsConnectionLoss(p) || p.SqlState == PostgresErrorCodes.BadCopyFileFormat,
+        NpgsqlException or IOException or EndOfStreamException => true,
+        _ => e.InnerException is { } inner && IsSourceGone(inner),
+    };
 
     /// <summary>Class 08 (connection) and 57 (operator intervention: shutdown, terminated) mean the source went away.</summary>
     private static bool IsConnectionLoss(PostgresException e) =>

@@ -119,7 +119,7 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
 
             var result = await run;
             Assert.Equal(1, result.ExitCode);
-            Assert.Contains("the copy from the source broke off", Flat(result.Stderr));
+            Assert.True(Flat(result.Stderr).Contains("the copy from the source broke off"), "stderr:\n" + result.Stderr);
             Assert.Contains("check that the source server is up", Flat(result.Stderr));
             Assert.Empty(work.Leftovers());
         }
