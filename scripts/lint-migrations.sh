@@ -26,7 +26,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ "$throwaway" == 1 ]]; then
-    # A PostgreSQL 15 of its own on a port the kernel says is free: never the local cluster's 54322, which a
+    # A PostgreSQL 15 of its own on a port the kernel says is free: never the local cluster's default port, which a
     # `supabase start` stack or another checkout may hold. initdb/pg_ctl refuse root: run them as postgres.
     bin=/usr/lib/postgresql/15/bin
     dir=$(mktemp -d /tmp/mentorstatus-lint-XXXXXX)

@@ -47,7 +47,7 @@ case "$version" in 0.*|[1-9]*) ;; *) echo "mentorstatus --version printed '$vers
 rm -rf "$pack_dir"
 
 # The migration safety check on the project's own migrations, on a throwaway cluster on a free port
-# (never the local database's 54322, which a `supabase start` stack or another checkout may hold).
+# (never the local database's default port, which a `supabase start` stack or another checkout may hold).
 echo "==> db lint --all"
 scripts/lint-migrations.sh --throwaway
 
