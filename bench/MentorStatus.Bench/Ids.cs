@@ -19,7 +19,7 @@ public static class Ids
     public static Guid Mentor(long n) => Make(MentorPrefix, n);
     public static Guid Coordinator(long n) => Make(CoordinatorPrefix, n);
 
-    private static Guid Make(string prefix, long n) => Guid.Parse(prefix + n.ToString("x12"));
+    private static Guid Make(string prefix, long n) => Guid.Parse(prefix + n.ToString("x12", CultureInfo.InvariantCulture));
 
     /// <summary>What PostgREST would put in request.jwt.claims for this user (same shape as the library's Caller).</summary>
     public static string Claims(Guid userId) => $$"""{"sub":"{{userId}}","role":"authenticated"}""";

@@ -41,7 +41,7 @@ public sealed class DatabaseTarget
 
     public static DatabaseTarget Parse(string urlOrConnectionString)
     {
-        if (!urlOrConnectionString.StartsWith("postgres://") && !urlOrConnectionString.StartsWith("postgresql://"))
+        if (!urlOrConnectionString.StartsWith("postgres://", StringComparison.Ordinal) && !urlOrConnectionString.StartsWith("postgresql://", StringComparison.Ordinal))
         {
             try
             {

@@ -92,7 +92,7 @@ public sealed class DatabaseWorkflow(ProjectLayout layout, DatabaseTarget target
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9][a-z0-9_]*$"))
             throw new MigrationException($"migration name '{name}' must be lower-case letters, digits and underscores, e.g. add_mentor_notes.");
-        var version = now.UtcDateTime.ToString("yyyyMMddHHmmss");
+        var version = now.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         var fileName = $"{version}_{name}.sql";
         var migration = Path.Combine(layout.MigrationsDirectory, fileName);
         var rollback = Path.Combine(layout.RollbacksDirectory, fileName);

@@ -51,7 +51,7 @@ internal sealed class ActivityMonitor : IAsyncDisposable
             { Pooling = false, ApplicationName = "mentorstatus-rehearse-monitor" }.ConnectionString);
         await connection.OpenAsync(ct);
         var monitor = new ActivityMonitor(connection);
-        monitor._loop = Task.Run(monitor.LoopAsync);
+        monitor._loop = Task.Run(monitor.LoopAsync, CancellationToken.None); // stopped by DisposeAsync through _stop, not by the caller's token
         return monitor;
     }
 

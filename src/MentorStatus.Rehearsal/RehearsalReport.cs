@@ -74,7 +74,7 @@ public sealed record RehearsalReport(
             if (Migrations.Count == 0) return "nothing to rehearse: no migration is pending on the source";
             if (Migrations.FirstOrDefault(m => m.Error is not null) is { } failed)
                 return $"NOT safe: {failed.File} fails on the copy: {failed.Error}";
-            if (Blocking.FirstOrDefault() is { Migration: { } m, Statement: { } s })
+            if (Blocking is [var (m, s), ..])
             {
                 var how = Measured ? $"kept the synthetic clients waiting up to {Ms(s.BlockedFor(true))}" : $"holds a blocking lock for {Ms(s.BlockedFor(false))}";
                 var what = s.Locks.FirstOrDefault(l => l.Rows > 0 && l.BlocksWrites) is { } l ? $" ({l.ShortMode} on {l.Relation}{(s.RewroteTable ? ", table rewritten" : "")})" : "";

@@ -122,6 +122,6 @@ internal static class SourceCheck
         return new SourceFacts(role, version, database, reasons);
     }
 
-    private static string Few(IReadOnlyList<string> names) =>
+    private static string Few(List<string> names) =>
         string.Join(", ", names.Take(5)) + (names.Count > 5 ? $" and {names.Count - 5} more" : "");
 }

@@ -78,7 +78,7 @@ internal sealed class SyntheticLoad : IAsyncDisposable
             var own = mentors.Where((_, i) => i % clients == c).ToList();
             var log = new List<ClientOperation>();
             load._operations.Add(log);
-            load._clients.Add(Task.Run(() => load.RunClientAsync(repository, own, log)));
+            load._clients.Add(Task.Run(() => load.RunClientAsync(repository, own, log), CancellationToken.None)); // stopped by StopAsync, not by the caller's token
         }
         return load;
     }

@@ -18,12 +18,12 @@ public static class ExpiryJobCase
     {
         var size = ctx.Size;
         var result = new CaseResult(Id, $"Certification-expiry job, {size.ExpiredMentors:N0} expired mentors");
-        IExpiryJobPath setBased = new LibraryExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize);
+        var setBased = new LibraryExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize);
         // one commit per mentor is slow (a WAL flush each): timed on a sample and scaled, said so in the report
         var sample = Math.Min(size.ExpiredMentors, PerMentorSample);
-        IExpiryJobPath perMentor = new RowByRowExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, transactionPerMentor: true, limit: sample);
-        IExpiryJobPath perBatch = new RowByRowExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, transactionPerMentor: false);
-        IExpiryJobPath floor = new PlainSqlFloorPath(ctx.Data);
+        var perMentor = new RowByRowExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, transactionPerMentor: true, limit: sample);
+        var perBatch = new RowByRowExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, transactionPerMentor: false);
+        var floor = new PlainSqlFloorPath(ctx.Data);
         // the batch-size curve: each size timed while a concurrent "status change" locks random cohort mentors
         int[] curve = [500, 2_000, 10_000, size.ExpiredMentors];
         curve = [.. curve.Where(b => b <= size.ExpiredMentors).Distinct()];
@@ -62,7 +62,7 @@ public static class ExpiryJobCase
                 curveWaits[batchSize].Add(probe.LongestWaitMs);
                 await RestoreAsync(ctx, runId, ct);
             }
-            foreach (var path in new[] { setBased, floor, perMentor, perBatch })
+            foreach (var path in new IExpiryJobPath[] { setBased, floor, perMentor, perBatch })
             {
                 ctx.Say($"certification expiry, run {run}/{size.Runs}: {path.Name}…");
                 var expected = path == perMentor ? sample : size.ExpiredMentors;

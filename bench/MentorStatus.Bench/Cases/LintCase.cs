@@ -92,32 +92,32 @@ public static class LintCase
         if (i % 4 == 3)
         {
             var t = $"public.item_{i - 1:000}";
-            up.AppendLine($"alter table {t} add column note text;");
-            up.AppendLine($"comment on column {t}.note is 'Free text.';");
-            up.AppendLine($"alter table {t} add constraint item_{i - 1:000}_note_length check (char_length(note) < 500) not valid;");
-            down.AppendLine($"alter table {t} drop constraint item_{i - 1:000}_note_length;");
-            down.AppendLine($"alter table {t} drop column note;");
+            up.AppendLine(CultureInfo.InvariantCulture, $"alter table {t} add column note text;");
+            up.AppendLine(CultureInfo.InvariantCulture, $"comment on column {t}.note is 'Free text.';");
+            up.AppendLine(CultureInfo.InvariantCulture, $"alter table {t} add constraint item_{i - 1:000}_note_length check (char_length(note) < 500) not valid;");
+            down.AppendLine(CultureInfo.InvariantCulture, $"alter table {t} drop constraint item_{i - 1:000}_note_length;");
+            down.AppendLine(CultureInfo.InvariantCulture, $"alter table {t} drop column note;");
             return (up.ToString(), down.ToString());
         }
         var table = $"public.item_{i:000}";
         var parent = i >= 4 && i % 4 == 1 ? $"public.item_{i - 1:000}" : null;
-        up.AppendLine($"create table {table} (");
+        up.AppendLine(CultureInfo.InvariantCulture, $"create table {table} (");
         up.AppendLine("  id bigint generated always as identity primary key,");
         up.AppendLine("  owner_id uuid not null references auth.users (id) on delete cascade,");
-        if (parent is not null) up.AppendLine($"  parent_id bigint references {parent} (id) on delete cascade,");
+        if (parent is not null) up.AppendLine(CultureInfo.InvariantCulture, $"  parent_id bigint references {parent} (id) on delete cascade,");
         up.AppendLine("  name text not null,");
         up.AppendLine("  created_at timestamptz not null default now()");
         up.AppendLine(");");
-        up.AppendLine($"comment on table {table} is 'Generated table {i}.';");
-        up.AppendLine($"alter table {table} enable row level security;");
-        up.AppendLine($"create index item_{i:000}_owner_idx on {table} (owner_id);");
-        up.AppendLine($"create policy item_{i:000}_select_own on {table} for select to authenticated using ((select auth.uid()) = owner_id);");
-        up.AppendLine($"create policy item_{i:000}_insert_own on {table} for insert to authenticated with check ((select auth.uid()) = owner_id);");
-        up.AppendLine($"create function public.item_{i:000}_count() returns bigint language sql stable set search_path = pg_catalog, pg_temp as $$ select count(*) from {table} $$;");
-        up.AppendLine($"create view public.item_{i:000}_names with (security_invoker = true) as select id, name from {table};");
-        down.AppendLine($"drop view public.item_{i:000}_names;");
-        down.AppendLine($"drop function public.item_{i:000}_count();");
-        down.AppendLine($"drop table {table};");
+        up.AppendLine(CultureInfo.InvariantCulture, $"comment on table {table} is 'Generated table {i}.';");
+        up.AppendLine(CultureInfo.InvariantCulture, $"alter table {table} enable row level security;");
+        up.AppendLine(CultureInfo.InvariantCulture, $"create index item_{i:000}_owner_idx on {table} (owner_id);");
+        up.AppendLine(CultureInfo.InvariantCulture, $"create policy item_{i:000}_select_own on {table} for select to authenticated using ((select auth.uid()) = owner_id);");
+        up.AppendLine(CultureInfo.InvariantCulture, $"create policy item_{i:000}_insert_own on {table} for insert to authenticated with check ((select auth.uid()) = owner_id);");
+        up.AppendLine(CultureInfo.InvariantCulture, $"create function public.item_{i:000}_count() returns bigint language sql stable set search_path = pg_catalog, pg_temp as $$ select count(*) from {table} $$;");
+        up.AppendLine(CultureInfo.InvariantCulture, $"create view public.item_{i:000}_names with (security_invoker = true) as select id, name from {table};");
+        down.AppendLine(CultureInfo.InvariantCulture, $"drop view public.item_{i:000}_names;");
+        down.AppendLine(CultureInfo.InvariantCulture, $"drop function public.item_{i:000}_count();");
+        down.AppendLine(CultureInfo.InvariantCulture, $"drop table {table};");
         return (up.ToString(), down.ToString());
     }
 

@@ -51,7 +51,7 @@ public static class StatusChangeCase
 
         await using var pathSource = LibraryDataSource(ctx);
         await MentorStatusDataSource.VerifyAsync(pathSource, ct);
-        IStatusChangePath path = new RepositoryStatusChangePath(pathSource);
+        var path = new RepositoryStatusChangePath(pathSource);
         // Diagnostic: the same path on Npgsql's default pool, which resets a reused connection with DISCARD ALL and so
         // throws away the session's cached plans (change_mentor_status's PL/pgSQL plans included). The library's own
         // data source turns that reset off; pgbench keeps one session per client.
@@ -148,7 +148,7 @@ public static class StatusChangeCase
         await using var counter = new MentorStatus.Database.Diagnostics.WireRoundTripCounter("127.0.0.1", ctx.Cluster.Cluster.Port);
         var proxied = new Npgsql.NpgsqlConnectionStringBuilder(PoolConnectionString(ctx)) { Port = counter.Port, SslMode = Npgsql.SslMode.Disable };
         await using var source = MentorStatusDataSource.Create(proxied.ConnectionString);
-        IStatusChangePath path = new RepositoryStatusChangePath(source);
+        var path = new RepositoryStatusChangePath(source);
         async Task PairsAsync(int pairs)
         {
             for (var i = 1; i <= pairs; i++)

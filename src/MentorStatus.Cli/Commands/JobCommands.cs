@@ -48,7 +48,7 @@ internal static class JobCommands
                     .AddColumns("mentor", "name", "certification expired", "coordinators told", "fallback");
                 foreach (var m in list)
                     table.AddRow(m.MentorId.ToString(), Markup.Escape(m.DisplayName), m.CertificationExpiresAt.ToString("u"),
-                        m.CoordinatorUserIds.Count == 0 ? "[red]none[/]" : m.CoordinatorUserIds.Count.ToString(),
+                        m.CoordinatorUserIds.Count == 0 ? "[red]none[/]" : m.CoordinatorUserIds.Count.ToString(CultureInfo.InvariantCulture),
                         m.FellBackToOrganisation ? "[yellow]organisation[/]" : "");
                 console.Write(table);
                 console.Success($"{list.Count} mentor(s) would be paused; nothing was changed");
@@ -79,10 +79,10 @@ internal static class JobCommands
                 .AddRow("[grey]run[/]", run.RunId.ToString())
                 .AddRow("[grey]as of[/]", run.AsOf.ToString("u"))
                 .AddRow("[grey]outcome[/]", $"[green]{run.Outcome}[/]")
-                .AddRow("[grey]mentors paused[/]", run.MentorsPaused.ToString())
-                .AddRow("[grey]batches[/]", run.Batches.ToString())
-                .AddRow("[grey]notifications written[/]", run.NotificationsWritten.ToString())
-                .AddRow("[grey]abandoned runs closed[/]", run.AbandonedRunsMarked.ToString())
+                .AddRow("[grey]mentors paused[/]", run.MentorsPaused.ToString(CultureInfo.InvariantCulture))
+                .AddRow("[grey]batches[/]", run.Batches.ToString(CultureInfo.InvariantCulture))
+                .AddRow("[grey]notifications written[/]", run.NotificationsWritten.ToString(CultureInfo.InvariantCulture))
+                .AddRow("[grey]abandoned runs closed[/]", run.AbandonedRunsMarked.ToString(CultureInfo.InvariantCulture))
                 .AddRow("[grey]time[/]", $"{(run.FinishedAt - run.StartedAt).TotalMilliseconds:0} ms"));
             console.Success($"{run.MentorsPaused} mentor(s) paused; run `mentorstatus notifications dispatch` to tell their coordinators");
             return CommandAction.Ok;

@@ -19,6 +19,7 @@ internal sealed class Console
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new TimeSpanMillisecondsConverter() },
     };
 
+    private readonly TextWriter _stdout = System.Console.Out;
     private readonly IAnsiConsole _out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Out) });
     private readonly IAnsiConsole _err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
 
@@ -52,7 +53,7 @@ internal sealed class Console
         if (!IsJson) _out.Write(renderable);
     }
 
-    public void WriteJson<T>(T value) => System.Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+    public void WriteJson<T>(T value) => _stdout.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
     private sealed class ProgressToStderr(Console console) : IProgress<string>
     {

@@ -14,13 +14,13 @@ public sealed class ConsoleChannel(TextWriter writer) : INotificationChannel
     public string Name => ChannelName;
 
     /// <summary>Writes one line (ids and counts only) and reports delivered.</summary>
-    public async Task<ChannelResult> DeliverAsync(NotificationMessage m, CancellationToken ct)
+    public async Task<ChannelResult> DeliverAsync(NotificationMessage message, CancellationToken ct)
     {
-        var fallback = m.Notification.FallbackMentorIds.Count;
+        var fallback = message.Notification.FallbackMentorIds.Count;
         await writer.WriteLineAsync((
-            $"[console channel, development only: not delivered to anyone] coordinator {m.CoordinatorUserId}: " +
-            $"{m.Mentors.Count} mentor(s) paused by job run {m.JobRunId} [{string.Join(", ", m.Notification.MentorIds)}]" +
-            $"{(fallback > 0 ? $" ({fallback} via organisation fallback)" : "")} idempotency-key={m.IdempotencyKey}").AsMemory(), ct);
+            $"[console channel, development only: not delivered to anyone] coordinator {message.CoordinatorUserId}: " +
+            $"{message.Mentors.Count} mentor(s) paused by job run {message.JobRunId} [{string.Join(", ", message.Notification.MentorIds)}]" +
+            $"{(fallback > 0 ? $" ({fallback} via organisation fallback)" : "")} idempotency-key={message.IdempotencyKey}").AsMemory(), ct);
         return ChannelResult.Delivered;
     }
 }

@@ -29,21 +29,21 @@ public static class LintReportFormats
         foreach (var f in report.Findings.OrderBy(f => f.File, StringComparer.Ordinal).ThenBy(f => f.Line))
         {
             var level = f.IsAcknowledged ? "acknowledged" : f.Rule.Level == LintLevel.Error ? "error" : "warning";
-            text.AppendLine($"{level}[{f.Rule.Id}]: {f.Rule.Title}");
-            text.AppendLine($"  --> {f.File}:{f.Line}{(f.StatementNumber is { } n ? $" (statement {n})" : "")}");
-            if (f.Statement is not null) text.AppendLine($"   | {f.Statement}");
-            text.AppendLine($"   = found: {f.Message.Replace("\n", "\n     ")}");
-            if (f.Note is not null) text.AppendLine($"   = note: {f.Note}");
-            if (f.IsAcknowledged) text.AppendLine($"   = acknowledged because {f.AcknowledgedBecause}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{level}[{f.Rule.Id}]: {f.Rule.Title}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  --> {f.File}:{f.Line}{(f.StatementNumber is { } n ? $" (statement {n})" : "")}");
+            if (f.Statement is not null) text.AppendLine(CultureInfo.InvariantCulture, $"   | {f.Statement}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"   = found: {f.Message.Replace("\n", "\n     ")}");
+            if (f.Note is not null) text.AppendLine(CultureInfo.InvariantCulture, $"   = note: {f.Note}");
+            if (f.IsAcknowledged) text.AppendLine(CultureInfo.InvariantCulture, $"   = acknowledged because {f.AcknowledgedBecause}");
             else
             {
-                text.AppendLine($"   = why: {f.Rule.Why}");
-                text.AppendLine($"   = fix: {f.Fix}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"   = why: {f.Rule.Why}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"   = fix: {f.Fix}");
             }
             text.AppendLine();
         }
         foreach (var note in report.Notes.Concat(report.Migrations.SelectMany(m => m.Notes)))
-            text.AppendLine($"note: {note}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"note: {note}");
         text.AppendLine(Summary(report));
         return text.ToString();
     }
@@ -82,7 +82,7 @@ public static class LintReportFormats
         {
             var command = f.Rule.Level == LintLevel.Error ? "error" : "warning";
             var message = $"{f.Rule.Title}: {f.Message}\n{f.Statement}\nwhy: {f.Rule.Why}\nfix: {f.Fix}";
-            text.AppendLine($"::{command} file={Property(f.File)},line={f.Line},title={Property(f.Rule.Id)}::{Data(message)}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"::{command} file={Property(f.File)},line={f.Line},title={Property(f.Rule.Id)}::{Data(message)}");
         }
         text.AppendLine(Summary(report));
         return text.ToString();

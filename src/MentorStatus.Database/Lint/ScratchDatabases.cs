@@ -1,3 +1,4 @@
+using System.Text;
 using Npgsql;
 
 namespace MentorStatus.Database.Lint;
@@ -8,8 +9,8 @@ namespace MentorStatus.Database.Lint;
 /// </summary>
 internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
 {
-    private const string Create = "create database {0} template {1}";
-    private const string Drop = "drop database if exists {0} with (force)";
+    private static readonly CompositeFormat Create = CompositeFormat.Parse("create database {0} template {1}");
+    private static readonly CompositeFormat Drop = CompositeFormat.Parse("drop database if exists {0} with (force)");
 
     private readonly string _prefix = $"mslint_{Environment.ProcessId}_{Guid.NewGuid().ToString("N")[..6]}_";
     private readonly List<string> _created = [];
@@ -18,14 +19,14 @@ internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
     public async Task<string> CloneAsync(string template, CancellationToken ct)
     {
         var name = _prefix + _counter++;
-        await ExecuteAsync(string.Format(Create, Quote(name), Quote(template)), ct);
+        await ExecuteAsync(string.Format(CultureInfo.InvariantCulture, Create, Quote(name), Quote(template)), ct);
         _created.Add(name);
         return name;
     }
 
     public async Task DropAsync(string name, CancellationToken ct)
     {
-        await ExecuteAsync(string.Format(Drop, Quote(name)), ct);
+        await ExecuteAsync(string.Format(CultureInfo.InvariantCulture, Drop, Quote(name)), ct);
         _created.Remove(name);
     }
 

@@ -22,7 +22,7 @@ internal sealed class TransactionRules : ILintRuleFamily
                     StaticNote);
             if (System.Text.RegularExpressions.Regex.IsMatch(statement.Normalized, @"^(create (unique )?index concurrently (?!if not exists)|drop index concurrently (?!if exists))"))
                 yield return LintFinding.For(LintRules.NonIdempotentConcurrentIndex, trace.Migration.DisplayPath, statement,
-                    $"statement {statement.Number} ({NonTransactionalStatement.Describe(statement)}) has no IF {(statement.Normalized.StartsWith("drop") ? "" : "NOT ")}EXISTS", StaticNote);
+                    $"statement {statement.Number} ({NonTransactionalStatement.Describe(statement)}) has no IF {(statement.Normalized.StartsWith("drop", StringComparison.Ordinal) ? "" : "NOT ")}EXISTS", StaticNote);
             if (System.Text.RegularExpressions.Regex.IsMatch(statement.Normalized, @"^vacuum (\([^)]*\bfull\b[^)]*\)|full\b)"))
                 yield return LintFinding.For(LintRules.TableRewrite, trace.Migration.DisplayPath, statement,
                     "VACUUM FULL rewrites the table and all its indexes under an ACCESS EXCLUSIVE lock: reads and writes stop until it is done", StaticNote,

@@ -80,7 +80,7 @@ public sealed class LocalCluster
         progress?.Report($"starting PostgreSQL on 127.0.0.1:{Port}…");
         var settings = new Dictionary<string, string>
         {
-            ["port"] = Port.ToString(),
+            ["port"] = Port.ToString(CultureInfo.InvariantCulture),
             ["listen_addresses"] = "127.0.0.1",
             ["unix_socket_directories"] = SocketDirectory,
         };

@@ -22,8 +22,9 @@ public sealed class LocalPgBouncer : IAsyncDisposable
     }
 
     /// <summary>The pgbouncer program (Debian package pgbouncer), or null when it is not installed.</summary>
-    public static string? FindProgram() =>
-        new[] { "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer", "/usr/local/bin/pgbouncer" }.FirstOrDefault(File.Exists);
+    public static string? FindProgram() => ProgramPaths.FirstOrDefault(File.Exists);
+
+    private static readonly string[] ProgramPaths = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer", "/usr/local/bin/pgbouncer"];
 
     /// <summary>Writes the configuration, starts PgBouncer as a daemon and waits until it accepts connections.</summary>
     public static async Task<LocalPgBouncer> StartAsync(string directory, int serverPort, int port, int poolSize = 10, CancellationToken ct = default)

@@ -143,7 +143,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
             if (waited.Elapsed >= _options.LockWait) throw new MigrationLockTimeoutException(waited.Elapsed, holder);
             if (!reported)
             {
-                progress?.Report($"waiting for another migration runner (server pid {holder?.ToString() ?? "?"}) to finish…");
+                progress?.Report($"waiting for another migration runner (server pid {holder?.ToString(CultureInfo.InvariantCulture) ?? "?"}) to finish…");
                 reported = true;
             }
             await Task.Delay(TimeSpan.FromMilliseconds(200), ct);

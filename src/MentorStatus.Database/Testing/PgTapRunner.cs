@@ -99,10 +99,10 @@ public static partial class PgTapRunner
         string? lastFailure = null;
         foreach (var line in lines)
         {
-            if (PlanLine().Match(line) is { Success: true } plan) planned = int.Parse(plan.Groups[1].Value);
+            if (PlanLine().Match(line) is { Success: true } plan) planned = int.Parse(plan.Groups[1].Value, CultureInfo.InvariantCulture);
             else if (TestLine().IsMatch(line))
             {
-                if (line.StartsWith("not ok") && !line.Contains("# TODO")) { failures.Add(line); lastFailure = line; }
+                if (line.StartsWith("not ok", StringComparison.Ordinal) && !line.Contains("# TODO")) { failures.Add(line); lastFailure = line; }
                 else { passed++; lastFailure = null; }
             }
             else if (line.StartsWith('#') && lastFailure is not null)

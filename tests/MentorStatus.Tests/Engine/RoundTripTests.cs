@@ -16,7 +16,7 @@ public sealed class RoundTripTests
         { RedirectStandardOutput = true, RedirectStandardError = true })!.StandardOutput.ReadToEndAsync();
         Assert.Contains("PostgreSQL database dump", dump);
         // pg_dump 15.14+ brackets the dump with \restrict KEY lines whose key is random on every run.
-        return string.Join('\n', dump.Split('\n').Where(line => !line.StartsWith("\\restrict") && !line.StartsWith("\\unrestrict")));
+        return string.Join('\n', dump.Split('\n').Where(line => !line.StartsWith("\\restrict", StringComparison.Ordinal) && !line.StartsWith("\\unrestrict", StringComparison.Ordinal)));
     }
 
     [Fact]

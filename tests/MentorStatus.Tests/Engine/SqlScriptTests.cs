@@ -60,7 +60,7 @@ public sealed class SqlScriptTests
     {
         var statement = SqlScript.Split("\n\nselect 1,\n  2,\n  nope")[0];
         Assert.Equal(3, statement.Line);
-        Assert.Equal(5, statement.LineOfPosition(statement.Text.IndexOf("nope") + 1));
+        Assert.Equal(5, statement.LineOfPosition(statement.Text.IndexOf("nope", StringComparison.Ordinal) + 1));
     }
 
     [Theory]

@@ -21,7 +21,7 @@ public static class TestCluster
         await RemoveLeftoversAsync();
         var directory = Path.Combine(Path.GetTempPath(), $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString());
+        await File.WriteAllTextAsync(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var cluster = await LocalCluster.AtAsync(directory, new LocalClusterOptions
         {
             Port = FreePort(),

@@ -27,7 +27,7 @@ internal static partial class LintHarness
     public static IEnumerable<(string Rule, int Line)> Expectations(string sql) =>
         sql.Split('\n').Select((text, i) => (m: Expectation().Match(text), line: i + 1))
             .Where(x => x.m.Success)
-            .Select(x => (x.m.Groups["rule"].Value, x.m.Groups["line"].Success ? int.Parse(x.m.Groups["line"].Value) : x.line));
+            .Select(x => (x.m.Groups["rule"].Value, x.m.Groups["line"].Success ? int.Parse(x.m.Groups["line"].Value, CultureInfo.InvariantCulture) : x.line));
 
     public static async Task<LintReport> LintCaseAsync(string relativePath, LintOptions? options = null)
     {

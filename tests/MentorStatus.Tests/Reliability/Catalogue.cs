@@ -61,12 +61,12 @@ internal static class Catalogue
     public static void PrintAndAssert(ITestOutputHelper output, string title, IReadOnlyList<CatalogueRow> rows)
     {
         var table = new StringBuilder();
-        table.AppendLine($"{title}: {rows.Count} inputs tried, {rows.Count(r => r.RejectedCleanly)} rejected cleanly, {rows.Count(r => r.KnownIssue is not null)} known issues, {rows.Sum(r => r.RowsChanged)} rows changed");
+        table.AppendLine(CultureInfo.InvariantCulture, $"{title}: {rows.Count} inputs tried, {rows.Count(r => r.RejectedCleanly)} rejected cleanly, {rows.Count(r => r.KnownIssue is not null)} known issues, {rows.Sum(r => r.RowsChanged)} rows changed");
         table.AppendLine("| # | entry point | input tried | rejected cleanly | rows changed | error |");
         table.AppendLine("|---|---|---|---|---|---|");
         var n = 0;
         foreach (var r in rows)
-            table.AppendLine($"| {++n} | {Cell(r.EntryPoint)} | {Cell(r.Input)} | {(r.RejectedCleanly ? "yes" : r.KnownIssue is null ? "NO" : "no (known issue)")} | {r.RowsChanged} | {Cell((r.KnownIssue is null ? "" : r.KnownIssue + " — ") + r.Outcome, 200)} |");
+            table.AppendLine(CultureInfo.InvariantCulture, $"| {++n} | {Cell(r.EntryPoint)} | {Cell(r.Input)} | {(r.RejectedCleanly ? "yes" : r.KnownIssue is null ? "NO" : "no (known issue)")} | {r.RowsChanged} | {Cell((r.KnownIssue is null ? "" : r.KnownIssue + " — ") + r.Outcome, 200)} |");
         output.WriteLine(table.ToString());
         var bad = rows.Where(r => (!r.RejectedCleanly && r.KnownIssue is null) || r.RowsChanged != 0).ToList();
         Assert.True(bad.Count == 0, "not rejected cleanly, or wrote something:\n" +

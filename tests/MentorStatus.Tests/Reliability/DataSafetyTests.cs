@@ -247,7 +247,7 @@ public sealed class DataSafetyTests(ITestOutputHelper output)
     {
         var builder = new NpgsqlConnectionStringBuilder(target.ConnectionString);
         var info = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-h", builder.Host!, "-p", builder.Port.ToString(), "-U", builder.Username! }.Concat(args)) info.ArgumentList.Add(a);
+        foreach (var a in new[] { "-h", builder.Host!, "-p", builder.Port.ToString(CultureInfo.InvariantCulture), "-U", builder.Username! }.Concat(args)) info.ArgumentList.Add(a);
         info.Environment["PGPASSWORD"] = builder.Password;
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync();

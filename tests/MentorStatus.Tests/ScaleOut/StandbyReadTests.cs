@@ -35,7 +35,7 @@ public sealed class PrimaryWithStandby : IAsyncLifetime
     {
         var directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString());
+        File.WriteAllText(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         return directory;
     }
 
@@ -144,7 +144,7 @@ public sealed class StandbyReadTests(PrimaryWithStandby servers) : IClassFixture
         // a second standby of its own, stopped during the test
         var directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString());
+        await File.WriteAllTextAsync(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var standby = await LocalStandby.CreateAsync(servers.Primary, directory, TestCluster.FreePort());
         try
         {

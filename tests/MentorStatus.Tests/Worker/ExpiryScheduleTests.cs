@@ -13,7 +13,7 @@ public sealed class ExpiryScheduleTests
     [InlineData("2026-07-11T00:00:00Z", "2026-07-12T00:00:00Z")] // strictly after: not the same instant again
     [InlineData("2026-03-28T12:00:00Z", "2026-03-29T01:00:00Z")] // 02:00 does not exist that night: runs at 03:00 CEST
     public void NextRun_IsTwoOClockInOslo(string from, string expected) =>
-        Assert.Equal(DateTimeOffset.Parse(expected), Default.Next(DateTimeOffset.Parse(from)));
+        Assert.Equal(DateTimeOffset.Parse(expected, CultureInfo.InvariantCulture), Default.Next(DateTimeOffset.Parse(from, CultureInfo.InvariantCulture)));
 
     [Fact]
     public void BadScheduleOrZone_AreRefusedNamingTheKey()

@@ -20,7 +20,7 @@ public sealed class WorkerHostTests
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["MentorStatus:ConnectionString"] = connectionString,
-                ["MentorStatus:Job:BatchSize"] = batchSize.ToString(),
+                ["MentorStatus:Job:BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture),
                 ["MentorStatus:Health:ProjectDirectory"] = TestDatabases.Project.Root,
                 ["MentorStatus:Notifications:Channels:0"] = "inbox",
                 ["Worker:RunOnStart"] = "true",
