@@ -140,7 +140,7 @@ internal static class CopyPlan
         {
             var wanted = name.Contains('.') ? name : "public." + name;
             var match = tables.Values.FirstOrDefault(t => t.PlainName == wanted || t.Name == wanted)
-                ?? throw new ArgumentException(
+                ?? throw new RehearsalException(
                     $"--tables: the source has no table {name}; name tables as schema.table (public is assumed), e.g. public.peer_mentors.");
             chosen.Add(match.Oid);
         }

@@ -44,7 +44,10 @@ internal static class DbCommands
 
     public static Command Build()
     {
-        var db = new Command("db", "Manage the database: the local PostgreSQL, migrations, seed and pgTAP tests.");
+        var db = new Command("db", CliCommands.Describe(
+            "Manage the database: the local PostgreSQL, migrations, seed and pgTAP tests.",
+            "mentorstatus db reset",
+            "mentorstatus db status --json"));
         db.Subcommands.Add(Start());
         db.Subcommands.Add(Stop());
         db.Subcommands.Add(Reset());
@@ -67,21 +70,24 @@ internal static class DbCommands
         LockWait = TimeSpan.FromSeconds(parse.GetValue(LockWait)),
     };
 
-    private static async Task<DatabaseWorkflow> WorkflowAsync(ParseResult parse, Output.Console console, CancellationToken ct) =>
-        new(GlobalOptions.Layout(parse), await GlobalOptions.TargetAsync(parse, console, ct), Options(parse), console.Progress);
+    private static async Task<DatabaseWorkflow> WorkflowAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct) =>
+        new(GlobalOptions.Layout(parse), await GlobalOptions.TargetAsync(parse, output, ct), Options(parse), output.Progress);
 
     private static Command Start()
     {
-        var command = new Command("start", "Create (first time) and start the local PostgreSQL 15, then print its connection string.");
-        CommandAction.Set(command, async (parse, console, ct) =>
+        var command = new Command("start", CliCommands.Describe(
+            "Create (first time) and start the local PostgreSQL 15, then print its connection string.",
+            "mentorstatus db start",
+            "mentorstatus db start --port 55432 --json   # {\"url\": …, \"port\": 55432, \"started\": true}"));
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
             var cluster = await GlobalOptions.LocalClusterAsync(parse, ct);
-            var started = await cluster.StartAsync(console.Progress, ct);
-            if (console.IsJson) console.WriteJson(new { url = cluster.Target().Url, port = cluster.Port, directory = cluster.Directory, started });
+            var started = await cluster.StartAsync(output.Progress, ct);
+            if (output.IsJson) output.WriteJson(new { url = cluster.Target().Url, port = cluster.Port, directory = cluster.Directory, started });
             else
             {
-                console.Success(started ? "local database started" : "local database already running");
-                console.Write(new Grid().AddColumns(2)
+                output.Success(started ? "local database started" : "local database already running");
+                output.Write(new Grid().AddColumns(2)
                     .AddRow("[grey]DB URL[/]", Markup.Escape(cluster.Target().Url))
                     .AddRow("[grey]data[/]", Markup.Escape(cluster.DataDirectory))
                     .AddRow("[grey]log[/]", Markup.Escape(cluster.LogFile)));
@@ -93,13 +99,15 @@ internal static class DbCommands
 
     private static Command Stop()
     {
-        var command = new Command("stop", "Stop the local PostgreSQL (its data stays; `db reset` recreates the database).");
-        CommandAction.Set(command, async (parse, console, ct) =>
+        var command = new Command("stop", CliCommands.Describe(
+            "Stop the local PostgreSQL (its data stays; `db reset` recreates the database).",
+            "mentorstatus db stop"));
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
             var cluster = await GlobalOptions.LocalClusterAsync(parse, ct);
             var stopped = await cluster.StopAsync(ct);
-            if (console.IsJson) console.WriteJson(new { stopped });
-            else console.Success(stopped ? "local database stopped" : "local database was not running");
+            if (output.IsJson) output.WriteJson(new { stopped });
+            else output.Success(stopped ? "local database stopped" : "local database was not running");
             return CommandAction.Ok;
         });
         return command;
@@ -111,27 +119,30 @@ internal static class DbCommands
         var command = new Command("reset",
             "Recreate the database: platform layer (roles, auth) where missing, every migration, then supabase/seed.sql.\n" +
             "Local: the database is dropped and created anew. --db-url on another host: every applied migration is rolled back\n" +
-            "with its rollback script, then all are applied again; that needs --yes.")
+            "with its rollback script, then all are applied again; that needs --yes.\n\n" +
+            "Examples:\n" +
+            "  mentorstatus db reset                                   # the local database\n" +
+            "  mentorstatus db reset --db-url \"$STAGING_URL\" --yes --json")
         { Options = { yes, LockTimeout, LockWait } };
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
-            if (GlobalOptions.ExplicitUrl(parse) is { } url && !DatabaseTarget.Parse(url).IsLocal && !parse.GetValue(yes))
+            if (GlobalOptions.ExplicitUrl(parse) is { } url && GlobalOptions.ParseUrl(url, "--db-url") is { IsLocal: false } remote && !parse.GetValue(yes))
             {
-                console.Error($"{DatabaseTarget.Parse(url).Host} is not a local database: `db reset` would roll back every migration there. Rerun with --yes if you mean it.");
+                output.Error($"{remote.Host} is not a local database: `db reset` would roll back every migration there. Rerun with --yes if you mean it.");
                 return CommandAction.Failed;
             }
-            var workflow = await WorkflowAsync(parse, console, ct);
+            var workflow = await WorkflowAsync(parse, output, ct);
             var result = await workflow.ResetAsync(ct);
-            if (console.IsJson)
+            if (output.IsJson)
             {
-                console.WriteJson(new { url = workflow.Target.Url, platform_layer_installed = result.PlatformLayerInstalled, result.Reverted, result.Applied, result.Seed });
+                output.WriteJson(new { url = workflow.Target.Url, platform_layer_installed = result.PlatformLayerInstalled, result.Reverted, result.Applied, result.Seed });
                 return CommandAction.Ok;
             }
-            if (result.PlatformLayerInstalled) console.Info("installed the Supabase platform layer (roles, auth schema, default privileges)");
+            if (result.PlatformLayerInstalled) output.Info("installed the Supabase platform layer (roles, auth schema, default privileges)");
             var rows = result.Reverted.Concat(result.Applied).ToList();
             if (result.Seed is { } seed) rows.Add(seed);
-            console.Write(Tables.Results(rows, "db reset"));
-            console.Success($"database reset: {result.Applied.Count} migration(s) applied{(result.Seed is null ? "" : ", seed loaded")} — {workflow.Target.Url}");
+            output.Write(Tables.Results(rows, "db reset"));
+            output.Success($"database reset: {result.Applied.Count} migration(s) applied{(result.Seed is null ? "" : ", seed loaded")} — {workflow.Target.Url}");
             return CommandAction.Ok;
         });
         return command;
@@ -141,17 +152,20 @@ internal static class DbCommands
     {
         var command = new Command("up",
             "Apply pending migrations in version order, each in one transaction with its journal row.\n" +
-            "Refuses drifted files, unknown applied versions, out-of-order versions (unless --include-all) and missing prerequisites.")
+            "Refuses drifted files, unknown applied versions, out-of-order versions (unless --include-all) and missing prerequisites.\n\n" +
+            "Examples:\n" +
+            "  mentorstatus db up\n" +
+            "  mentorstatus --db-url \"$DATABASE_URL\" db up --lock-timeout 5 --json")
         { Options = { IncludeAll, LockTimeout, LockWait } };
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
-            var results = await (await WorkflowAsync(parse, console, ct)).UpAsync(ct);
-            if (console.IsJson) console.WriteJson(results);
-            else if (results.Count == 0) console.Success("nothing to apply: the database is up to date");
+            var results = await (await WorkflowAsync(parse, output, ct)).UpAsync(ct);
+            if (output.IsJson) output.WriteJson(results);
+            else if (results.Count == 0) output.Success("nothing to apply: the database is up to date");
             else
             {
-                console.Write(Tables.Results(results, "db up"));
-                console.Success($"{results.Count} migration(s) applied");
+                output.Write(Tables.Results(results, "db up"));
+                output.Success($"{results.Count} migration(s) applied");
             }
             return CommandAction.Ok;
         });
@@ -162,17 +176,20 @@ internal static class DbCommands
     {
         var last = new Option<int>("--last") { Description = "How many of the newest applied migrations to revert.", DefaultValueFactory = _ => 1 };
         var command = new Command("down",
-            "Revert the newest applied migration(s) with supabase/rollbacks/<version>_<name>.sql, each in one transaction with its journal row.")
+            CliCommands.Describe(
+                "Revert the newest applied migration(s) with supabase/rollbacks/<version>_<name>.sql, each in one transaction with its journal row.",
+                "mentorstatus db down",
+                "mentorstatus db down --last 3 --json"))
         { Options = { last, LockTimeout, LockWait } };
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
-            var results = await (await WorkflowAsync(parse, console, ct)).DownAsync(parse.GetValue(last), ct);
-            if (console.IsJson) console.WriteJson(results);
-            else if (results.Count == 0) console.Success("nothing to revert: no migration is applied");
+            var results = await (await WorkflowAsync(parse, output, ct)).DownAsync(parse.GetValue(last), ct);
+            if (output.IsJson) output.WriteJson(results);
+            else if (results.Count == 0) output.Success("nothing to revert: no migration is applied");
             else
             {
-                console.Write(Tables.Results(results, "db down"));
-                console.Success($"{results.Count} migration(s) reverted");
+                output.Write(Tables.Results(results, "db down"));
+                output.Success($"{results.Count} migration(s) reverted");
             }
             return CommandAction.Ok;
         });
@@ -181,12 +198,16 @@ internal static class DbCommands
 
     private static Command Status()
     {
-        var command = new Command("status", "List local and applied migrations: pending, applied, drifted (changed since applied), unknown, rollback present.");
-        CommandAction.Set(command, async (parse, console, ct) =>
+        var command = new Command("status", CliCommands.Describe(
+            "List local and applied migrations: pending, applied, drifted (changed since applied), unknown, rollback present.\n" +
+            "Exit 1 when an applied file drifted or the journal holds a version with no file.",
+            "mentorstatus db status",
+            "mentorstatus db status --json | jq '.migrations[] | select(.is_applied | not) | .version'   # the pending versions"));
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
-            var plan = await (await WorkflowAsync(parse, console, ct)).StatusAsync(ct);
-            if (console.IsJson) console.WriteJson(new { migrations = plan.States, out_of_order = plan.OutOfOrder });
-            else console.Write(Tables.Status(plan));
+            var plan = await (await WorkflowAsync(parse, output, ct)).StatusAsync(ct);
+            if (output.IsJson) output.WriteJson(new { migrations = plan.States, out_of_order = plan.OutOfOrder });
+            else output.Write(Tables.Status(plan));
             return plan.Drifted.Count > 0 || plan.UnknownApplied.Count > 0 ? CommandAction.Failed : CommandAction.Ok;
         });
         return command;
@@ -194,20 +215,23 @@ internal static class DbCommands
 
     private static Command Test()
     {
-        var command = new Command("test", "Run every pgTAP file of supabase/tests (as `supabase test db` does) and print a summary; exit 1 on any failure.");
-        CommandAction.Set(command, async (parse, console, ct) =>
+        var command = new Command("test", CliCommands.Describe(
+            "Run every pgTAP file of supabase/tests (as `supabase test db` does) and print a summary; exit 1 on any failure.",
+            "mentorstatus db test",
+            "mentorstatus db test --json"));
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
-            var workflow = await WorkflowAsync(parse, console, ct);
+            var workflow = await WorkflowAsync(parse, output, ct);
             var results = await workflow.TestAsync(new Progress<PgTapFileResult>(r =>
-                console.Info($"{(r.Ok ? "ok    " : "FAILED")} {r.File} ({r.Summary})")), ct);
-            if (console.IsJson) console.WriteJson(results.Select(r => new { r.File, r.Ok, r.Planned, r.Passed, r.Failures, r.Error, r.Duration }));
+                output.Info($"{(r.Ok ? "ok    " : "FAILED")} {r.File} ({r.Summary})")), ct);
+            if (output.IsJson) output.WriteJson(results.Select(r => new { r.File, r.Ok, r.Planned, r.Passed, r.Failures, r.Error, r.Duration }));
             else
             {
-                console.Write(Tables.Tests(results));
+                output.Write(Tables.Tests(results));
                 foreach (var failure in results.Where(r => !r.Ok))
-                    console.Error($"{failure.File}: {failure.Summary}\n  {string.Join("\n  ", failure.Failures)}");
+                    output.Error($"{failure.File}: {failure.Summary}\n  {string.Join("\n  ", failure.Failures)}");
             }
-            if (results.Count == 0) { console.Error("no pgTAP files in supabase/tests"); return CommandAction.Failed; }
+            if (results.Count == 0) { output.Error("no pgTAP files in supabase/tests"); return CommandAction.Failed; }
             return results.All(r => r.Ok) ? CommandAction.Ok : CommandAction.Failed;
         });
         return command;
@@ -216,13 +240,15 @@ internal static class DbCommands
     private static Command New()
     {
         var name = new Argument<string>("name") { Description = "What the migration does, in snake_case, e.g. add_mentor_notes." };
-        var command = new Command("new", "Create supabase/migrations/<UTC timestamp>_<name>.sql and its rollback in supabase/rollbacks/.") { Arguments = { name } };
-        CommandAction.Set(command, (parse, console, _) =>
+        var command = new Command("new", CliCommands.Describe(
+            "Create supabase/migrations/<UTC timestamp>_<name>.sql and its rollback in supabase/rollbacks/.",
+            "mentorstatus db new add_mentor_notes")) { Arguments = { name } };
+        CommandAction.Set(command, (parse, output, _) =>
         {
             var layout = GlobalOptions.Layout(parse);
             var (migration, rollback) = DatabaseWorkflow.NewMigration(layout, parse.GetValue(name)!, DateTimeOffset.UtcNow);
-            if (console.IsJson) console.WriteJson(new { migration = layout.Display(migration), rollback = layout.Display(rollback) });
-            else console.Success($"created {layout.Display(migration)} and {layout.Display(rollback)}");
+            if (output.IsJson) output.WriteJson(new { migration = layout.Display(migration), rollback = layout.Display(rollback) });
+            else output.Success($"created {layout.Display(migration)} and {layout.Display(rollback)}");
             return Task.FromResult(CommandAction.Ok);
         });
         return command;
@@ -241,15 +267,15 @@ internal static class DbCommands
             "Examples:\n" +
             "  mentorstatus db security                       # the local database\n" +
             "  mentorstatus db security --db-url \"$URL\" --json  # a document for scripts: findings with rule, level, object, fix");
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
-            var target = await GlobalOptions.TargetAsync(parse, console, ct);
+            var target = await GlobalOptions.TargetAsync(parse, output, ct);
             await using var dataSource = target.CreateDataSource();
             var scope = ScopeOf(parse);
             var report = await SecurityInvariants.CheckAsync(dataSource, scope, ct: ct);
-            if (console.IsJson)
+            if (output.IsJson)
             {
-                console.WriteJson(new
+                output.WriteJson(new
                 {
                     ok = !report.Failed,
                     exposedSchemas = scope.ExposedSchemas,
@@ -265,10 +291,10 @@ internal static class DbCommands
                 foreach (var finding in report.Findings.OrderByDescending(f => f.Fails).ThenByDescending(f => f.Level))
                 {
                     var line = $"{finding.Level.ToString().ToUpperInvariant()} {finding}";
-                    if (finding.Fails) console.Error($"{line}\n  fix: {finding.Fix}");
-                    else console.Info(finding.Acknowledged is { } reason ? $"{line} (acknowledged: {reason})" : line);
+                    if (finding.Fails) output.Error($"{line}\n  fix: {finding.Fix}");
+                    else output.Info(finding.Acknowledged is { } reason ? $"{line} (acknowledged: {reason})" : line);
                 }
-                if (!report.Failed) console.Success($"security rules hold ({SecurityRules.All.Count} rules; exposed schemas: {string.Join(", ", scope.ExposedSchemas)})");
+                if (!report.Failed) output.Success($"security rules hold ({SecurityRules.All.Count} rules; exposed schemas: {string.Join(", ", scope.ExposedSchemas)})");
             }
             return report.Failed ? CommandAction.Failed : CommandAction.Ok;
         });
@@ -293,13 +319,19 @@ internal static class DbCommands
             Required = true,
         };
         status.AcceptOnlyFromAmong("applied", "reverted");
-        var command = new Command("repair", "Fix the migration journal by hand, like `supabase migration repair` (after drift, or a migration undone outside the tool).")
+        var command = new Command("repair", CliCommands.Describe(
+            "Fix the migration journal by hand, like `supabase migration repair` (after drift, or a migration undone outside the tool).\n" +
+            "No migration SQL runs: only the journal row of VERSION is written or removed.",
+            "mentorstatus db repair 20261101000400 --status applied    # accept the edited file as applied",
+            "mentorstatus db repair 20261101000400 --status reverted --json"))
         { Arguments = { version }, Options = { status } };
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
             var applied = parse.GetValue(status) == "applied";
-            await (await WorkflowAsync(parse, console, ct)).RepairAsync(parse.GetValue(version)!, applied, ct);
-            console.Success($"journal: {parse.GetValue(version)} marked {(applied ? "applied" : "reverted")}");
+            var workflow = await WorkflowAsync(parse, output, ct);
+            await workflow.RepairAsync(parse.GetValue(version)!, applied, ct);
+            if (output.IsJson) output.WriteJson(new { version = parse.GetValue(version), status = parse.GetValue(status) });
+            else output.Success($"journal: {parse.GetValue(version)} marked {(applied ? "applied" : "reverted")}");
             return CommandAction.Ok;
         });
         return command;

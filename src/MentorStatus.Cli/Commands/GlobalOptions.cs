@@ -33,7 +33,13 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
-    public static IEnumerable<Option> All => [DbUrl, Workdir, Port, Json];
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Say more on stderr: the migration engine's debug log, and the stack trace of an internal error.",
+        Recursive = true,
+    };
+
+    public static IEnumerable<Option> All => [DbUrl, Workdir, Port, Json, Verbose];
 
     public static ProjectLayout Layout(ParseResult parse) => ProjectLayout.Find(parse.GetValue(Workdir));
 
@@ -43,13 +49,26 @@ internal static class GlobalOptions
     public static async Task<LocalCluster> LocalClusterAsync(ParseResult parse, CancellationToken ct) =>
         await LocalCluster.ForProjectAsync(Layout(parse), new LocalClusterOptions { Port = parse.GetValue(Port) }, ct);
 
-    /// <summary>--db-url when given; otherwise the local cluster, created and started if needed.</summary>
-    public static async Task<DatabaseTarget> TargetAsync(ParseResult parse, Output.Console console, CancellationToken ct)
+    /// <summary>A database URL given on the command line; one that does not parse is a usage error naming the option.</summary>
+    public static DatabaseTarget ParseUrl(string url, string option)
     {
-        if (ExplicitUrl(parse) is { } url) return DatabaseTarget.Parse(url);
+        try
+        {
+            return DatabaseTarget.Parse(url);
+        }
+        catch (ArgumentException e) // DatabaseTarget.Parse judges only its input
+        {
+            throw new UsageException(e.Message.Replace("--db-url", option, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>--db-url when given; otherwise the local cluster, created and started if needed.</summary>
+    public static async Task<DatabaseTarget> TargetAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct)
+    {
+        if (ExplicitUrl(parse) is { } url) return ParseUrl(url, "--db-url");
         var cluster = await LocalClusterAsync(parse, ct);
-        if (await cluster.StartAsync(console.Progress, ct))
-            console.Info($"local database started: {cluster.Target().Url}");
+        if (await cluster.StartAsync(output.Progress, ct))
+            output.Info($"local database started: {cluster.Target().Url}");
         return cluster.Target();
     }
 }

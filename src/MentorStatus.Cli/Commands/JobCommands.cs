@@ -10,19 +10,20 @@ internal static class JobCommands
 {
     public static Command Build()
     {
-        var job = new Command("job", "Run the automated mentor-status jobs (schedule them nightly: see docs/scheduling.md).");
+        var job = new Command("job", "Run the automated mentor-status jobs (schedule them nightly: see docs/scheduling.md).\n\n" +
+            "Examples:\n  mentorstatus job certification-expiry --dry-run");
         job.Subcommands.Add(CertificationExpiry());
         return job;
     }
 
     /// <summary>The verified data source every mentor-status verb works on.</summary>
-    internal static async Task<Npgsql.NpgsqlDataSource> DataSourceAsync(ParseResult parse, Output.Console console, CancellationToken ct) =>
-        await MentorStatusDataSource.CreateVerifiedAsync((await GlobalOptions.TargetAsync(parse, console, ct)).ConnectionString, ct);
+    internal static async Task<Npgsql.NpgsqlDataSource> DataSourceAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct) =>
+        await MentorStatusDataSource.CreateVerifiedAsync((await GlobalOptions.TargetAsync(parse, output, ct)).ConnectionString, ct);
 
     internal static DateTimeOffset? ParseInstant(string? text, string option) =>
         text is null ? null
         : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value
-        : throw new ArgumentException($"{option} \"{text}\" is not an instant; use ISO 8601, e.g. 2026-11-30T02:00:00Z.");
+        : throw new UsageException($"{option} \"{text}\" is not an instant; use ISO 8601, e.g. 2026-11-30T02:00:00Z.");
 
     private static Command CertificationExpiry()
     {
@@ -32,31 +33,35 @@ internal static class JobCommands
         var command = new Command("certification-expiry",
             "Pause every active mentor whose certification has expired (reason certification_expired, no user, one job run id),\n" +
             "batch by batch, and write one notification per coordinator to the outbox (`notifications dispatch` sends them).\n" +
-            "Safe to rerun and to run twice at once: nobody is paused twice; a run killed between batches is finished by the next.")
+            "Safe to rerun and to run twice at once: nobody is paused twice; a run killed between batches is finished by the next.\n\n" +
+            "Examples:\n" +
+            "  mentorstatus job certification-expiry --dry-run\n" +
+            "  mentorstatus job certification-expiry --as-of 2026-11-30T02:00:00Z --batch-size 500 --json")
         { Options = { asOf, batchSize, dryRun } };
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
             var instant = ParseInstant(parse.GetValue(asOf), "--as-of");
-            await using var dataSource = await DataSourceAsync(parse, console, ct);
+            if (parse.GetValue(batchSize) < 1) throw new UsageException("--batch-size must be at least 1.");
+            await using var dataSource = await DataSourceAsync(parse, output, ct);
             var job = new CertificationExpiryJob(dataSource, options: new CertificationExpiryJobOptions { BatchSize = parse.GetValue(batchSize) });
 
             if (parse.GetValue(dryRun))
             {
                 var list = await job.DryRunAsync(instant, ct);
-                if (console.IsJson) { console.WriteJson(new { dry_run = true, as_of = instant ?? DateTimeOffset.UtcNow, mentors = list }); return CommandAction.Ok; }
+                if (output.IsJson) { output.WriteJson(new { dry_run = true, as_of = instant ?? DateTimeOffset.UtcNow, mentors = list }); return CommandAction.Ok; }
                 var table = new Table().Title("would pause (dry run)").Border(TableBorder.Rounded)
                     .AddColumns("mentor", "name", "certification expired", "coordinators told", "fallback");
                 foreach (var m in list)
                     table.AddRow(m.MentorId.ToString(), Markup.Escape(m.DisplayName), m.CertificationExpiresAt.ToString("u"),
                         m.CoordinatorUserIds.Count == 0 ? "[red]none[/]" : m.CoordinatorUserIds.Count.ToString(CultureInfo.InvariantCulture),
                         m.FellBackToOrganisation ? "[yellow]organisation[/]" : "");
-                console.Write(table);
-                console.Success($"{list.Count} mentor(s) would be paused; nothing was changed");
+                output.Write(table);
+                output.Success($"{list.Count} mentor(s) would be paused; nothing was changed");
                 return CommandAction.Ok;
             }
 
             JobRunResult? result = null;
-            await AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) }).Progress()
+            await output.Stderr.Progress()
                 .AutoClear(true)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .StartAsync(async context =>
@@ -73,8 +78,8 @@ internal static class JobCommands
                 });
 
             var run = result!;
-            if (console.IsJson) { console.WriteJson(run); return CommandAction.Ok; }
-            console.Write(new Table().Title("certification-expiry").Border(TableBorder.Rounded).AddColumns("", "")
+            if (output.IsJson) { output.WriteJson(run); return CommandAction.Ok; }
+            output.Write(new Table().Title("certification-expiry").Border(TableBorder.Rounded).AddColumns("", "")
                 .HideHeaders()
                 .AddRow("[grey]run[/]", run.RunId.ToString())
                 .AddRow("[grey]as of[/]", run.AsOf.ToString("u"))
@@ -84,7 +89,7 @@ internal static class JobCommands
                 .AddRow("[grey]notifications written[/]", run.NotificationsWritten.ToString(CultureInfo.InvariantCulture))
                 .AddRow("[grey]abandoned runs closed[/]", run.AbandonedRunsMarked.ToString(CultureInfo.InvariantCulture))
                 .AddRow("[grey]time[/]", $"{(run.FinishedAt - run.StartedAt).TotalMilliseconds:0} ms"));
-            console.Success($"{run.MentorsPaused} mentor(s) paused; run `mentorstatus notifications dispatch` to tell their coordinators");
+            output.Success($"{run.MentorsPaused} mentor(s) paused; run `mentorstatus notifications dispatch` to tell their coordinators");
             return CommandAction.Ok;
         });
         return command;

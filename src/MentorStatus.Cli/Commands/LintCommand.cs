@@ -45,7 +45,7 @@ internal static class LintCommand
             "  mentorstatus --db-url postgresql://postgres:postgres@127.0.0.1:5432/postgres db lint --all --strict-lock-timeout")
         { Options = { all, format, strict, lockTimeout } };
 
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
             if (parse.GetValue(strict) && parse.GetValue(lockTimeout) is not null)
                 throw new UsageException("--strict-lock-timeout and --lock-timeout contradict each other: give one of them.");
@@ -57,13 +57,13 @@ internal static class LintCommand
                 LockTimeout = parse.GetValue(strict) ? LockTimeoutOverride.Strict
                     : parse.GetValue(lockTimeout) is { } seconds ? LockTimeoutOverride.DbUp(TimeSpan.FromSeconds(seconds)) : null,
             };
-            var chosen = console.IsJson ? LintFormat.Json : Enum.Parse<LintFormat>(parse.GetValue(format)!, ignoreCase: true);
+            var chosen = output.IsJson ? LintFormat.Json : Enum.Parse<LintFormat>(parse.GetValue(format)!, ignoreCase: true);
             LintReport report;
             try
             {
                 var layout = GlobalOptions.Layout(parse);
-                var target = await GlobalOptions.TargetAsync(parse, console, ct);
-                report = await new MigrationLinter(layout, target, options, console.Progress).LintAsync(ct);
+                var target = await GlobalOptions.TargetAsync(parse, output, ct);
+                report = await new MigrationLinter(layout, target, options, output.Progress).LintAsync(ct);
             }
             catch (Exception e) when (e is NpgsqlException or LocalDatabaseException or LintSettingsException or IOException
                                           or UnauthorizedAccessException or MigrationException)
@@ -72,8 +72,8 @@ internal static class LintCommand
                 var reason = e is PostgresException pg ? $"the server refused: {pg.SqlState} {pg.MessageText}" : e.Message;
                 throw new UsageException($"db lint could not run: {reason}");
             }
-            System.Console.Out.Write(LintReportFormats.Render(report, chosen));
-            if (chosen is LintFormat.Json or LintFormat.Sarif) System.Console.Out.WriteLine();
+            output.WriteText(LintReportFormats.Render(report, chosen));
+            if (chosen is LintFormat.Json or LintFormat.Sarif) output.WriteText("\n");
             return report.Failed ? CommandAction.Failed : CommandAction.Ok;
         });
         return command;

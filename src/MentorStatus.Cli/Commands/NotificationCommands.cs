@@ -11,7 +11,9 @@ internal static class NotificationCommands
     public static Command Build()
     {
         var notifications = new Command("notifications",
-            "The coordinator notification outbox the jobs write: deliver it (inbox, email, webhook) and look after it.");
+            CliCommands.Describe("The coordinator notification outbox the jobs write: deliver it (inbox, email, webhook) and look after it.",
+                "mentorstatus notifications dispatch --channel inbox",
+                "mentorstatus notifications list --status failed"));
         notifications.Subcommands.Add(Dispatch());
         notifications.Subcommands.Add(List());
         notifications.Subcommands.Add(Retry());
@@ -49,7 +51,7 @@ internal static class NotificationCommands
             "  MENTORSTATUS__NOTIFICATIONS__WEBHOOK__SECRET=whsec_... mentorstatus notifications dispatch --channel webhook --json\n" +
             "  mentorstatus notifications dispatch --channel console      # local development: prints, reaches nobody")
         { Options = { channel, set, maxAttempts, concurrency } };
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
             // Everything is checked before the database is touched: a bad setting changes nothing.
             var overrides = new Dictionary<string, string?>();
@@ -68,15 +70,15 @@ internal static class NotificationCommands
                 throw new UsageException("nothing was sent and nothing changed: " + string.Join("; ", problems) +
                                          ".\nSet them in appsettings.json, as MENTORSTATUS__... environment variables, or with --set KEY=VALUE.");
             if (names.Contains(ConsoleChannel.ChannelName))
-                console.Info("the console channel only prints to stderr, for local development: a notification it \"delivers\" reaches no coordinator.");
+                output.Info("the console channel only prints to stderr, for local development: a notification it \"delivers\" reaches no coordinator.");
 
-            await using var dataSource = await JobCommands.DataSourceAsync(parse, console, ct);
+            await using var dataSource = await JobCommands.DataSourceAsync(parse, output, ct);
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // each channel bounds its own requests
-            var channels = NotificationChannels.Create(names, dataSource, smtp, webhook, http, System.Console.Error);
+            var channels = NotificationChannels.Create(names, dataSource, smtp, webhook, http, output.ErrorWriter);
             var dispatcher = new NotificationDispatcher(dataSource, channels, options: dispatcherOptions);
-            var result = await dispatcher.DispatchAsync(console.Progress, ct);
-            if (console.IsJson) console.WriteJson(new { channels = names, result.Sent, result.Retrying, result.Failed });
-            else console.Success($"{result.Sent} sent, {result.Retrying} to retry later, {result.Failed} given up (channels: {string.Join(", ", names)})");
+            var result = await dispatcher.DispatchAsync(output.Progress, ct);
+            if (output.IsJson) output.WriteJson(new { channels = names, result.Sent, result.Retrying, result.Failed });
+            else output.Success($"{result.Sent} sent, {result.Retrying} to retry later, {result.Failed} given up (channels: {string.Join(", ", names)})");
             return result.Failed > 0 ? CommandAction.Failed : CommandAction.Ok;
         });
         return command;
@@ -101,15 +103,15 @@ internal static class NotificationCommands
             "List outbox notifications, newest first, with each channel's outcome and the last error.\n\n" +
             "Examples:\n  mentorstatus notifications list --status failed\n  mentorstatus notifications list --run 3f2c... --json")
         { Options = { status, run, limit } };
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
             Guid? runId = parse.GetValue(run) is { } text
                 ? Guid.TryParse(text, out var g) ? g : throw new UsageException($"--run \"{text}\" is not a job run id (a uuid); `notifications list` shows them.")
                 : null;
             if (parse.GetValue(limit) < 1) throw new UsageException("--limit must be at least 1.");
-            await using var dataSource = await JobCommands.DataSourceAsync(parse, console, ct);
+            await using var dataSource = await JobCommands.DataSourceAsync(parse, output, ct);
             var entries = await new NotificationOutbox(dataSource).ListAsync(parse.GetValue(status), runId, parse.GetValue(limit), ct);
-            if (console.IsJson) { console.WriteJson(entries); return CommandAction.Ok; }
+            if (output.IsJson) { output.WriteJson(entries); return CommandAction.Ok; }
             var table = new Table().Title("coordinator notifications").Border(TableBorder.Rounded)
                 .AddColumns("id", "run", "coordinator", "status", "attempts", "mentors", "channels", "last error");
             foreach (var e in entries)
@@ -119,8 +121,8 @@ internal static class NotificationCommands
                     $"{e.Mentors}{(e.FellBackToOrganisation ? " [yellow](fallback)[/]" : "")}",
                     Markup.Escape(string.Join(", ", e.Channels.Select(ch => $"{ch.Channel}: {ch.Outcome}"))),
                     Markup.Escape(e.LastError ?? ""));
-            console.Write(table);
-            console.Success($"{entries.Count} notification(s)");
+            output.Write(table);
+            output.Success($"{entries.Count} notification(s)");
             return CommandAction.Ok;
         });
         return command;
@@ -135,17 +137,17 @@ internal static class NotificationCommands
             "(a channel that delivered is not repeated). The next `notifications dispatch` sends them.\n\n" +
             "Examples:\n  mentorstatus notifications retry 6b1d...\n  mentorstatus notifications retry --failed --json")
         { Arguments = { id }, Options = { failed } };
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
             var text = parse.GetValue(id);
             var all = parse.GetValue(failed);
             if ((text is null) == !all) throw new UsageException("give either a notification ID or --failed (not both).");
             Guid? one = text is null ? null
                 : Guid.TryParse(text, out var g) ? g : throw new UsageException($"\"{text}\" is not a notification id (a uuid); `notifications list --status failed` shows them.");
-            await using var dataSource = await JobCommands.DataSourceAsync(parse, console, ct);
+            await using var dataSource = await JobCommands.DataSourceAsync(parse, output, ct);
             var requeued = await new NotificationOutbox(dataSource).RetryAsync(one, ct);
-            if (console.IsJson) console.WriteJson(new { requeued });
-            else console.Success($"{requeued.Count} notification(s) requeued; `notifications dispatch` sends them.");
+            if (output.IsJson) output.WriteJson(new { requeued });
+            else output.Success($"{requeued.Count} notification(s) requeued; `notifications dispatch` sends them.");
             return CommandAction.Ok;
         });
         return command;

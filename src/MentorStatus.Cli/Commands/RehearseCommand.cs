@@ -51,7 +51,7 @@ internal static class RehearseCommand
             "  mentorstatus db rehearse --from \"$PROD_RO_URL\" --tables public.peer_mentors public.peer_mentor_status_history --keep")
         { Options = { from, sample, tables, load, maxBlock, lockTimeout, jobs, keep, iKnow } };
 
-        CommandAction.Set(command, async (parse, console, ct) =>
+        CommandAction.Set(command, async (parse, output, ct) =>
         {
             var url = parse.GetValue(from) ?? (Environment.GetEnvironmentVariable("MENTORSTATUS_REHEARSE_FROM") is { Length: > 0 } env ? env : null)
                 ?? throw new UsageException("--from is required: the URL of the database to copy, e.g. --from postgresql://rehearse:PASSWORD@HOST:5432/postgres");
@@ -60,7 +60,7 @@ internal static class RehearseCommand
             {
                 options = new RehearsalOptions
                 {
-                    Source = DatabaseTarget.Parse(url),
+                    Source = GlobalOptions.ParseUrl(url, "--from"),
                     SamplePercent = parse.GetValue(sample),
                     Tables = parse.GetValue(tables) ?? [],
                     LoadClients = parse.GetValue(load),
@@ -72,9 +72,9 @@ internal static class RehearseCommand
                 };
                 options.Validate();
             }
-            catch (ArgumentException e)
+            catch (ArgumentException e) // RehearsalOptions.Validate judges only the options
             {
-                throw new UsageException(e.Message.Replace("--db-url", "--from"));
+                throw new UsageException(e.Message);
             }
 
             // Ctrl+C and SIGTERM cancel the run, so that the finally blocks stop and delete the throwaway cluster.
@@ -82,7 +82,7 @@ internal static class RehearseCommand
             void Stop(System.Runtime.InteropServices.PosixSignalContext context)
             {
                 context.Cancel = true;
-                console.Info("stopping: deleting the throwaway cluster…");
+                output.Info("stopping: deleting the throwaway cluster…");
                 cancel.Cancel();
             }
             using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
@@ -93,13 +93,13 @@ internal static class RehearseCommand
             RehearsalReport report;
             try
             {
-                report = await RehearsalProgressBar.RunAsync(progress, () => rehearsal.RunAsync(cancel.Token), console);
+                report = await RehearsalProgressBar.RunAsync(progress, () => rehearsal.RunAsync(cancel.Token), output);
             }
             catch (Exception) when (cancel.IsCancellationRequested)
             {
                 // Whatever the interrupted step threw (a killed pg_restore, a cancelled query), the run was cancelled;
                 // the finally blocks below it have stopped and deleted the throwaway cluster.
-                console.Error("cancelled: the throwaway cluster was stopped and deleted.");
+                output.Error("cancelled: the throwaway cluster was stopped and deleted.");
                 return 130;
             }
             catch (WritableSourceException e)
@@ -108,12 +108,12 @@ internal static class RehearseCommand
             }
             catch (RehearsalException e)
             {
-                console.Error(e.Message);
+                output.Error(e.Message);
                 return CommandAction.Failed;
             }
 
-            if (console.IsJson) console.WriteJson(new { ok = report.Ok, verdict = report.Verdict, report });
-            else RehearsalTables.Write(report, console);
+            if (output.IsJson) output.WriteJson(new { ok = report.Ok, verdict = report.Verdict, report });
+            else RehearsalTables.Write(report, output);
             return report.Ok ? CommandAction.Ok : CommandAction.Failed;
         });
         return command;
@@ -122,5 +122,5 @@ internal static class RehearseCommand
     private static TimeSpan Seconds(double value, string option) =>
         double.IsFinite(value) && value >= 0 && value <= 86400
             ? TimeSpan.FromSeconds(value)
-            : throw new ArgumentException($"{option} must be a number of seconds from 0 to 86400 (got {value}).");
+            : throw new UsageException($"{option} must be a number of seconds from 0 to 86400 (got {value}).");
 }

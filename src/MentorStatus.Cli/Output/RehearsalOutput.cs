@@ -7,18 +7,18 @@ namespace MentorStatus.Cli.Output;
 /// <summary>The live progress of `db rehearse` on stderr: a bar of rows copied (against the source's estimate) with bytes.</summary>
 internal static class RehearsalProgressBar
 {
-    public static async Task<RehearsalReport> RunAsync(RehearsalProgress progress, Func<Task<RehearsalReport>> run, Console console)
+    public static async Task<RehearsalReport> RunAsync(RehearsalProgress progress, Func<Task<RehearsalReport>> run, CommandOutput output)
     {
-        if (System.Console.IsErrorRedirected)
+        if (!output.StderrIsTerminal)
         {
             // No terminal: one line per phase, which a log keeps readably.
-            progress.Phase += phase => console.Info(Phase(phase, progress.Copy));
+            progress.Phase += phase => output.Info(Phase(phase, progress.Copy));
             return await run();
         }
         var phase = "starting";
         progress.Phase += p => phase = p;
         RehearsalReport? report = null;
-        await console.Stderr.Progress()
+        await output.Stderr.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
@@ -45,14 +45,14 @@ internal static class RehearsalProgressBar
 /// <summary>The readable result of `db rehearse` on stdout: one row per statement, then the verdict.</summary>
 internal static class RehearsalTables
 {
-    public static void Write(RehearsalReport report, Console console)
+    public static void Write(RehearsalReport report, CommandOutput output)
     {
         var c = report.Copy;
-        console.Info($"copied {c.Rows:N0} rows ({Bytes(c.Bytes)}) of {c.Tables} tables{(c.SampledTables > 0 ? $", {c.SampledTables} sampled" : "")} in {c.Duration.TotalSeconds:0.0} s from {report.Source}");
-        foreach (var w in c.Warnings) console.Info($"warning: {w}");
-        foreach (var n in report.Notes) console.Info($"note: {n}");
+        output.Info($"copied {c.Rows:N0} rows ({Bytes(c.Bytes)}) of {c.Tables} tables{(c.SampledTables > 0 ? $", {c.SampledTables} sampled" : "")} in {c.Duration.TotalSeconds:0.0} s from {report.Source}");
+        foreach (var w in c.Warnings) output.Info($"warning: {w}");
+        foreach (var n in report.Notes) output.Info($"note: {n}");
         if (report.Baseline is { } b)
-            console.Info($"baseline before the migrations: {b.Clients} clients, {b.Operations} calls, p50 {b.P50Ms:0.0} ms, p99 {b.P99Ms:0.0} ms, max {b.MaxMs:0.0} ms");
+            output.Info($"baseline before the migrations: {b.Clients} clients, {b.Operations} calls, p50 {b.P50Ms:0.0} ms, p99 {b.P99Ms:0.0} ms, max {b.MaxMs:0.0} ms");
 
         var table = new Table().Title("db rehearse").Border(TableBorder.Rounded)
             .AddColumns("migration, statement", "time", "locks held (table rows, how long)", "written", "WAL",
@@ -75,14 +75,14 @@ internal static class RehearsalTables
             if (m.Error is not null) table.AddRow(Markup.Escape(file), "", "", "", "", "", "", "", $"[red]{Markup.Escape(Database.Lint.LintFinding.Shorten(m.Error, 160))}[/]");
             foreach (var f in m.FileLintFindings) table.AddRow(Markup.Escape(file), "", "", "", "", "", "", "", Markup.Escape(Database.Lint.LintFinding.Shorten(f, 60)));
         }
-        console.Write(table);
-        if (report.RollbackError is not null) console.Error($"rollback failed: {report.RollbackError}");
+        output.Write(table);
+        if (report.RollbackError is not null) output.Error($"rollback failed: {report.RollbackError}");
         else if (report.SchemaDifferences.Count > 0)
-            console.Error($"after the rollbacks the schema differs from the copy's in {report.SchemaDifferences.Count} place(s):\n  " + string.Join("\n  ", report.SchemaDifferences.Take(20)));
-        else if (report.Migrations.Count > 0) console.Info("rollback: every rollback ran and the schema is back to the copy's snapshot");
-        if (report.KeptClusterUrl is { } url) console.Info($"kept the throwaway cluster: {url}");
-        if (report.Ok) console.Success(report.Verdict);
-        else console.Error(report.Verdict);
+            output.Error($"after the rollbacks the schema differs from the copy's in {report.SchemaDifferences.Count} place(s):\n  " + string.Join("\n  ", report.SchemaDifferences.Take(20)));
+        else if (report.Migrations.Count > 0) output.Info("rollback: every rollback ran and the schema is back to the copy's snapshot");
+        if (report.KeptClusterUrl is { } url) output.Info($"kept the throwaway cluster: {url}");
+        if (report.Ok) output.Success(report.Verdict);
+        else output.Error(report.Verdict);
     }
 
     public static string Bytes(long bytes) => bytes switch

@@ -42,7 +42,7 @@ public static partial class PgTapRunner
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var command = new NpgsqlCommand(PgTapAvailable, connection);
         if (!(bool)(await command.ExecuteScalarAsync(ct))!)
-            throw new InvalidOperationException(
+            throw new PgTapNotInstalledException(
                 "the pgtap extension is not installed on this PostgreSQL server; fix: `apt-get install postgresql-15-pgtap` (Supabase has it already).");
     }
 
@@ -111,3 +111,6 @@ public static partial class PgTapRunner
         return new PgTapFileResult(file, planned, passed, failures, error, duration);
     }
 }
+
+/// <summary>The server has no pgTAP; the message says how to install it.</summary>
+public sealed class PgTapNotInstalledException(string message) : Exception(message);
