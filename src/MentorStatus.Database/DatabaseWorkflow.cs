@@ -11,13 +11,14 @@ public sealed record ResetResult(bool PlatformLayerInstalled, IReadOnlyList<Migr
 /// The db verbs over one target database: the engine, the platform layer and the pgTAP runner put together
 /// in the order the Supabase CLI uses (platform, migrations, seed).
 /// </summary>
-public sealed class DatabaseWorkflow(ProjectLayout layout, DatabaseTarget target, MigrationOptions? options = null, IProgress<string>? progress = null)
+public sealed class DatabaseWorkflow(ProjectLayout layout, DatabaseTarget target, MigrationOptions? options = null, IProgress<string>? progress = null,
+    Microsoft.Extensions.Logging.ILogger? logger = null)
 {
     public ProjectLayout Layout { get; } = layout;
     public DatabaseTarget Target { get; } = target;
 
     private MigrationRunner Runner(Npgsql.NpgsqlDataSource dataSource) =>
-        new(dataSource, new MigrationSource(Layout), options, progress);
+        new(dataSource, new MigrationSource(Layout), options, progress, logger);
 
     /// <summary>
     /// A local database is dropped and created anew. Any other database keeps its platform (auth, roles):
@@ -41,7 +42,7 @@ public sealed class DatabaseWorkflow(ProjectLayout layout, DatabaseTarget target
             if (plan.Applied.Count > 0) reverted = await runner.DownAsync(plan.Applied.Count, ct);
         }
         // A reset applies every file, older ones included: nothing is applied at this point but what it keeps.
-        var applied = await new MigrationRunner(dataSource, new MigrationSource(Layout), (options ?? new()) with { IncludeAll = true }, progress)
+        var applied = await new MigrationRunner(dataSource, new MigrationSource(Layout), (options ?? new()) with { IncludeAll = true }, progress, logger)
             .UpAsync(ct);
         var seed = await runner.SeedAsync(ct);
         return new ResetResult(installed, reverted, applied, seed);

@@ -71,7 +71,8 @@ internal static class DbCommands
     };
 
     private static async Task<DatabaseWorkflow> WorkflowAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct) =>
-        new(GlobalOptions.Layout(parse), await GlobalOptions.TargetAsync(parse, output, ct), Options(parse), output.Progress);
+        new(GlobalOptions.Layout(parse), await GlobalOptions.TargetAsync(parse, output, ct), Options(parse), output.Progress,
+            output.Logger(typeof(MigrationRunner).FullName!));
 
     private static Command Start()
     {

@@ -84,6 +84,12 @@ internal sealed class CommandOutput
 
     public void Error(string message) => _err.MarkupLineInterpolated($"[red]error:[/] {message}");
 
+    /// <summary>A log line of warning level or above, on stderr.</summary>
+    public void Warn(string message) => _err.MarkupLineInterpolated($"[yellow]{message}[/]");
+
+    /// <summary>An ILogger whose lines come out here (stderr), for the engine and the library.</summary>
+    public Microsoft.Extensions.Logging.ILogger Logger(string category) => new CommandOutputLogger(this, category);
+
     /// <summary>Plain text on stderr, unformatted (a stack trace).</summary>
     public void Detail(string text) => ErrorWriter.WriteLine(text);
 

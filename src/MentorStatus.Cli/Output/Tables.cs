@@ -12,7 +12,7 @@ internal static class Tables
         var table = new Table().Title(title).Border(TableBorder.Rounded)
             .AddColumns("version", "name", "action", "statements", "time", "note");
         foreach (var r in results)
-            table.AddRow(Markup.Escape(r.Version), Markup.Escape(r.Name), r.Action, r.Statements.ToString(CultureInfo.InvariantCulture),
+            table.AddRow(Markup.Escape(r.Version), Markup.Escape(r.Name), r.Action.ToString().ToLowerInvariant(), r.Statements.ToString(CultureInfo.InvariantCulture),
                 $"{r.Duration.TotalMilliseconds:0} ms", Markup.Escape(r.Note ?? ""));
         return table;
     }

@@ -48,8 +48,7 @@ internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
         var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false };
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(ct);
+        await SqlCommands.ExecuteAsync(connection, sql, ct);
     }
 
     private static string Quote(string name) => new NpgsqlCommandBuilder().QuoteIdentifier(name);

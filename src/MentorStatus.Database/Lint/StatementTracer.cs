@@ -255,17 +255,8 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
         return resolved;
     }
 
-    private async Task ExecuteAsync(string sql, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    private Task ExecuteAsync(string sql, CancellationToken ct) => SqlCommands.ExecuteAsync(connection, sql, ct);
 
-    private async Task<T> ScalarAsync<T>(string sql, CancellationToken ct, params object[] values)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-        var result = await command.ExecuteScalarAsync(ct);
-        return result is DBNull or null ? default! : (T)result;
-    }
+    private async Task<T> ScalarAsync<T>(string sql, CancellationToken ct, params object[] values) =>
+        (await SqlCommands.ScalarAsync<T>(connection, sql, ct, values))!;
 }

@@ -28,6 +28,10 @@ public sealed class MigrationFailedException(
     public SqlStatement Statement { get; } = statement;
     public int Line { get; } = line;
     public string SqlState { get; } = sqlState;
+    /// <summary>The server's message (without its DETAIL, which may hold row values).</summary>
+    public string ServerMessage { get; } = serverMessage;
+    /// <summary>The file's transaction was rolled back (false for a lone non-transactional statement).</summary>
+    public bool RolledBack { get; } = rolledBack;
 }
 
 /// <summary>Applied migrations whose files have changed since they were applied.</summary>

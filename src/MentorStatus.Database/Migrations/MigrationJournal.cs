@@ -37,14 +37,12 @@ internal static class MigrationJournal
 
     public static async Task EnsureAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(CreateJournal, connection);
-        await command.ExecuteNonQueryAsync(ct);
+        await SqlCommands.ExecuteAsync(connection, CreateJournal, ct);
     }
 
     public static async Task<IReadOnlyList<AppliedMigration>> ReadAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using (var exists = new NpgsqlCommand(JournalExists, connection))
-            if (!(bool)(await exists.ExecuteScalarAsync(ct))!) return [];
+        if (!await SqlCommands.ScalarAsync<bool>(connection, JournalExists, ct)) return [];
         var applied = new List<AppliedMigration>();
         await using var command = new NpgsqlCommand(SelectApplied, connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -57,21 +55,14 @@ internal static class MigrationJournal
     }
 
     public static Task InsertAsync(NpgsqlConnection connection, MigrationFile file, CancellationToken ct) =>
-        ExecuteAsync(connection, InsertApplied, ct, file.Version, file.Name, file.Statements.Select(s => s.Text).ToArray());
+        SqlCommands.ExecuteAsync(connection, InsertApplied, ct, file.Version, file.Name, file.Statements.Select(s => s.Text).ToArray());
 
     public static Task UpsertAsync(NpgsqlConnection connection, MigrationFile file, CancellationToken ct) =>
-        ExecuteAsync(connection, UpsertApplied, ct, file.Version, file.Name, file.Statements.Select(s => s.Text).ToArray());
+        SqlCommands.ExecuteAsync(connection, UpsertApplied, ct, file.Version, file.Name, file.Statements.Select(s => s.Text).ToArray());
 
     public static Task DeleteAsync(NpgsqlConnection connection, string version, CancellationToken ct) =>
-        ExecuteAsync(connection, DeleteApplied, ct, version);
+        SqlCommands.ExecuteAsync(connection, DeleteApplied, ct, version);
 
     public static Task RecordSeedAsync(NpgsqlConnection connection, string path, string hash, CancellationToken ct) =>
-        ExecuteAsync(connection, UpsertSeed, ct, path, hash);
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] values)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-        await command.ExecuteNonQueryAsync(ct);
-    }
+        SqlCommands.ExecuteAsync(connection, UpsertSeed, ct, path, hash);
 }

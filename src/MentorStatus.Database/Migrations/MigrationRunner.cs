@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace MentorStatus.Database.Migrations;
@@ -16,16 +18,21 @@ public sealed record MigrationOptions
 }
 
 /// <summary>What happened to one file.</summary>
-public sealed record MigrationResult(string Version, string Name, string Action, int Statements, TimeSpan Duration, string? Note = null);
+public sealed record MigrationResult(string Version, string Name, MigrationAction Action, int Statements, TimeSpan Duration, string? Note = null);
 
 /// <summary>
 /// Applies and reverts migrations. Every file runs in one transaction together with its journal row,
 /// except a file of one non-transactional statement, which runs alone and is journaled after it succeeds.
-/// A session advisory lock keeps two runners from interleaving.
+/// A session advisory lock keeps two runners from interleaving. Each file applied, skipped or failed is
+/// logged to <paramref name="logger"/> (version, duration, SQLSTATE; never the connection string).
 /// </summary>
-public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource source, MigrationOptions? options = null, IProgress<string>? progress = null)
+public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource source, MigrationOptions? options = null,
+    IProgress<string>? progress = null, ILogger? logger = null)
 {
-    /// <summary>Advisory lock key: the first 8 bytes of sha256("mentorstatus.migrations"), fixed forever.</summary>
+    /// <summary>
+    /// Advisory lock key, fixed forever: the ASCII bytes of "MSMIGRAT" read as one big-endian bigint. PostgreSQL
+    /// shows a bigint key in pg_locks as classid = its high 32 bits, objid = its low 32 bits, objsubid = 1.
+    /// </summary>
     public const long AdvisoryLockKey = 0x4d53_4d49_4752_4154;
 
     private const string TryLock = "select pg_try_advisory_lock($1)";
@@ -41,6 +48,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
         """;
 
     private readonly MigrationOptions _options = options ?? new MigrationOptions();
+    private readonly ILogger _log = logger ?? NullLogger.Instance;
 
     public async Task<MigrationPlan> PlanAsync(CancellationToken ct = default)
     {
@@ -56,8 +64,12 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
         {
             var plan = new MigrationPlan(local, await MigrationJournal.ReadAsync(connection, ct), source);
             var results = new List<MigrationResult>();
-            foreach (var file in plan.CheckUp(_options.IncludeAll))
-                results.Add(await ApplyAsync(connection, file, "applied", MigrationJournal.InsertAsync, ct));
+            var pending = plan.CheckUp(_options.IncludeAll);
+            if (_log.IsEnabled(LogLevel.Debug))
+                foreach (var file in local.Where(f => !pending.Contains(f)))
+                    _log.FileSkipped(file.Version, file.Name);
+            foreach (var file in pending)
+                results.Add(await ApplyAsync(connection, file, MigrationAction.Applied, MigrationJournal.InsertAsync, ct));
             return results;
         }, ct);
     }
@@ -73,7 +85,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
             var rollbacks = targets.Select(source.LoadRollback).ToList(); // all present and valid, or nothing runs
             var results = new List<MigrationResult>();
             foreach (var rollback in rollbacks)
-                results.Add(await ApplyAsync(connection, rollback, "reverted",
+                results.Add(await ApplyAsync(connection, rollback, MigrationAction.Reverted,
                     (c, f, t) => MigrationJournal.DeleteAsync(c, f.Version, t), ct));
             return results;
         }, ct);
@@ -102,7 +114,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
         var path = source.Layout.SeedFile;
         if (!File.Exists(path)) return null;
         var seed = MigrationFile.Load(path, source.Layout.Display(path), requireVersionedName: false);
-        return await WithLockAsync(connection => ApplyAsync(connection, seed, "seeded",
+        return await WithLockAsync(connection => ApplyAsync(connection, seed, MigrationAction.Seeded,
             (c, f, t) => MigrationJournal.RecordSeedAsync(c, source.Layout.Display(path), f.Sha256, t), ct), ct);
     }
 
@@ -119,7 +131,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
         finally
         {
             if (connection.State == System.Data.ConnectionState.Open)
-                await ExecuteAsync(connection, Unlock, CancellationToken.None, AdvisoryLockKey);
+                await SqlCommands.ExecuteAsync(connection, Unlock, CancellationToken.None, AdvisoryLockKey);
         }
     }
 
@@ -129,20 +141,12 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
         var reported = false;
         while (true)
         {
-            await using (var command = new NpgsqlCommand(TryLock, connection))
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = AdvisoryLockKey });
-                if ((bool)(await command.ExecuteScalarAsync(ct))!) return;
-            }
-            int? holder;
-            await using (var command = new NpgsqlCommand(LockHolder, connection))
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = AdvisoryLockKey });
-                holder = await command.ExecuteScalarAsync(ct) as int?;
-            }
+            if (await SqlCommands.ScalarAsync<bool>(connection, TryLock, ct, AdvisoryLockKey)) return;
+            var holder = await SqlCommands.ScalarAsync<int?>(connection, LockHolder, ct, AdvisoryLockKey);
             if (waited.Elapsed >= _options.LockWait) throw new MigrationLockTimeoutException(waited.Elapsed, holder);
             if (!reported)
             {
+                _log.WaitingForLock(holder);
                 progress?.Report($"waiting for another migration runner (server pid {holder?.ToString(CultureInfo.InvariantCulture) ?? "?"}) to finish…");
                 reported = true;
             }
@@ -153,17 +157,32 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
     /// <summary>Undo whatever SET a previous file left on the session, then apply our own settings.</summary>
     private async Task ResetSessionAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await ExecuteAsync(connection, "reset all", ct);
-        await ExecuteAsync(connection, $"set lock_timeout = {(long)_options.LockTimeout.TotalMilliseconds}", ct);
-        await ExecuteAsync(connection, "set statement_timeout = 0", ct);
+        await SqlCommands.ExecuteAsync(connection, "reset all", ct);
+        await SqlCommands.ExecuteAsync(connection, $"set lock_timeout = {(long)_options.LockTimeout.TotalMilliseconds}", ct);
+        await SqlCommands.ExecuteAsync(connection, "set statement_timeout = 0", ct);
     }
 
     private delegate Task JournalStep(NpgsqlConnection connection, MigrationFile file, CancellationToken ct);
 
-    private async Task<MigrationResult> ApplyAsync(NpgsqlConnection connection, MigrationFile file, string action, JournalStep journal, CancellationToken ct)
+    private async Task<MigrationResult> ApplyAsync(NpgsqlConnection connection, MigrationFile file, MigrationAction action, JournalStep journal, CancellationToken ct)
     {
         progress?.Report($"{Ongoing(action)} {file.DisplayPath}…");
         var clock = Stopwatch.StartNew();
+        try
+        {
+            return await ApplyTimedAsync(connection, file, action, journal, clock, ct);
+        }
+        catch (MigrationFailedException e)
+        {
+            _log.FileFailed(file.Version, file.Name, action, e.Statement.Number, e.Line, e.SqlState, e.ServerMessage,
+                clock.Elapsed.TotalMilliseconds, e.RolledBack);
+            throw;
+        }
+    }
+
+    private async Task<MigrationResult> ApplyTimedAsync(NpgsqlConnection connection, MigrationFile file, MigrationAction action, JournalStep journal,
+        Stopwatch clock, CancellationToken ct)
+    {
         string? note = null;
         if (file.IsNonTransactional)
         {
@@ -178,7 +197,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
                 try
                 {
                     if (_options.Observer is { } observer) await observer.BeforeStatementAsync(connection, file, statement, ct);
-                    await ExecuteAsync(connection, statement.Text, ct);
+                    await SqlCommands.ExecuteAsync(connection, statement.Text, ct);
                     if (_options.Observer is { } after) await after.AfterStatementAsync(connection, file, statement, ct);
                 }
                 catch (PostgresException e)
@@ -192,6 +211,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
         }
         if (_options.Observer is { } committed) await committed.FileCommittedAsync(connection, file, ct);
         await ResetSessionAsync(connection, ct);
+        _log.FileDone(file.Version, file.Name, action, file.Statements.Count, clock.Elapsed.TotalMilliseconds);
         return new MigrationResult(file.Version, file.Name, action, file.Statements.Count, clock.Elapsed, note);
     }
 
@@ -208,12 +228,13 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
         {
             if (index is not null && await IndexIsValidAsync(connection, index, ct) == false)
             {
+                _log.RebuildingInvalidIndex(index);
                 progress?.Report($"index {index} was left INVALID by an earlier failed build; dropping it concurrently to rebuild…");
-                await ExecuteAsync(connection, $"drop index concurrently if exists {index}", ct);
+                await SqlCommands.ExecuteAsync(connection, $"drop index concurrently if exists {index}", ct);
                 note = $"rebuilt invalid index {index}";
             }
             if (_options.Observer is { } observer) await observer.BeforeStatementAsync(connection, file, statement, ct);
-            await ExecuteAsync(connection, statement.Text, ct);
+            await SqlCommands.ExecuteAsync(connection, statement.Text, ct);
             if (_options.Observer is { } after) await after.AfterStatementAsync(connection, file, statement, ct);
         }
         catch (PostgresException e)
@@ -226,19 +247,17 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
         return note;
     }
 
-    private static string Ongoing(string action) => action switch
+    private static string Ongoing(MigrationAction action) => action switch
     {
-        "applied" => "applying",
-        "reverted" => "reverting",
-        "seeded" => "seeding",
-        _ => action,
+        MigrationAction.Applied => "applying",
+        MigrationAction.Reverted => "reverting",
+        MigrationAction.Seeded => "seeding",
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 
     private static async Task<bool?> IndexIsValidAsync(NpgsqlConnection connection, string index, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(IndexValidity, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = index });
-        return await command.ExecuteScalarAsync(ct) as bool?;
+        return await SqlCommands.ScalarAsync<bool?>(connection, IndexValidity, ct, index);
     }
 
     private static MigrationFailedException Failure(MigrationFile file, SqlStatement statement, PostgresException e, bool rolledBack)
@@ -250,10 +269,4 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
         return new MigrationFailedException(file.DisplayPath, statement, line, e.SqlState, e.MessageText, hint, rolledBack, e);
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params object[] values)
-    {
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-        await command.ExecuteNonQueryAsync(ct);
-    }
 }

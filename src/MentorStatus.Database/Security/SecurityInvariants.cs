@@ -28,8 +28,7 @@ public static partial class SecurityInvariants
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Deterministic names in the output, whatever the connection's search_path; read only.
-        await using (var setup = new NpgsqlCommand("set local search_path = pg_catalog; set local transaction read only", connection))
-            await setup.ExecuteNonQueryAsync(ct);
+        await SqlCommands.ExecuteAsync(connection, "set local search_path = pg_catalog; set local transaction read only", ct);
 
         var findings = new List<SecurityFinding>();
         foreach (var rule in rules)
