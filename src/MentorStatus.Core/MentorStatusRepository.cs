@@ -224,16 +224,29 @@ internal static class TimelineCursor
     public static string Encode(DateTimeOffset changedAt, Guid id) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{changedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{id:N}"));
 
+    /// <summary>The position a cursor names; anything not made by <see cref="Encode"/> is an ArgumentException naming the cursor.</summary>
     public static (DateTimeOffset ChangedAt, Guid Id) Decode(string cursor)
     {
+        byte[] bytes;
         try
         {
-            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
-            return (new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero), Guid.ParseExact(parts[1], "N"));
+            bytes = Base64Url.DecodeFromChars(cursor);
         }
-        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)
+        catch (FormatException e)
         {
-            throw new ArgumentException($"cursor \"{cursor}\" is not one this program handed out; start again without --cursor.", nameof(cursor), e);
+            throw NotOurs(cursor, e);
         }
+        // TryParse throughout: an overflowing tick count or a bad id is the same bad cursor, never an OverflowException.
+        var parts = Encoding.UTF8.GetString(bytes).Split(':');
+        if (parts.Length == 2
+            && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            && Guid.TryParseExact(parts[1], "N", out var id))
+            return (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+        throw NotOurs(cursor, null);
     }
+
+    private static ArgumentException NotOurs(string cursor, Exception? inner) =>
+        new($"cursor \"{(cursor.Length > 60 ? cursor[..60] + "…" : cursor)}\" is not one this program handed out; start again without a cursor.",
+            nameof(cursor), inner);
 }
