@@ -17,7 +17,9 @@
 --     caller's own mentor row or a mentor of a chapter they actively coordinate, never a soft-deleted
 --     one: a handful of index probes, the same for 1 or 50 chapters), then the keyset page read as the
 --     owner (security definer, search_path pinned). A mentor the caller may not see has an empty
---     timeline, exactly like one that does not exist, at the same cost;
+--     timeline, exactly like one that does not exist. Not the same cost to the buffer, unlike
+--     change_mentor_status: an existing mentor the caller may not see costs the membership probe (and
+--     its assignment probe) more than a missing id, a few buffers; ids are random UUIDs;
 --   * public.mentor_timeline(...)                      the rpc for PostgREST clients: security invoker
 --     over the private helper (Supabase's pattern, as public.change_mentor_status).
 -- The table's own policy stays as it is (index-bound, an InitPlan): direct reads of the history through
@@ -59,7 +61,7 @@ begin
     end if;
     -- One statement. The EXISTS names no column of the history, so the planner runs it once, before the
     -- scan, as a one-time filter: a mentor the caller may not see (or that does not exist) reads no
-    -- history row and costs the same few index probes.
+    -- history row, only the check's few index probes.
     return query
         select h.*
         from public.peer_mentor_status_history h
