@@ -27,6 +27,8 @@ public sealed record BenchSize(
 
     public int Chapters => Math.Max(ChaptersPerOrganisation, (Mentors + MentorsPerChapter - 1) / MentorsPerChapter / ChaptersPerOrganisation * ChaptersPerOrganisation);
     public int Organisations => Chapters / ChaptersPerOrganisation;
+    /// <summary>Chapters of the many-chapter coordinator (<see cref="Ids.ManyChapterCoordinator"/>): the first 50, or all at a smaller size.</summary>
+    public int ManyChapters => Math.Min(50, Chapters);
     /// <summary>Mentors that the status-change clients take turns on (disjoint per client).</summary>
     public int StatusPool => Math.Min(Mentors, 8_000);
 

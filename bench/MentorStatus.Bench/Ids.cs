@@ -12,12 +12,17 @@ public static class Ids
     public const string MentorUserPrefix = "00000000-0000-4000-b003-";
     public const string MentorPrefix = "00000000-0000-4000-b004-";
     public const string CoordinatorPrefix = "00000000-0000-4000-b005-";
+    public const string ReaderPrefix = "00000000-0000-4000-b006-";
 
     public static Guid Organisation(long n) => Make(OrganisationPrefix, n);
     public static Guid Chapter(long n) => Make(ChapterPrefix, n);
     public static Guid MentorUser(long n) => Make(MentorUserPrefix, n);
     public static Guid Mentor(long n) => Make(MentorPrefix, n);
     public static Guid Coordinator(long n) => Make(CoordinatorPrefix, n);
+    /// <summary>A signed-in user who coordinates the first <see cref="BenchSize.ManyChapters"/> chapters (their own coordinators stay too).</summary>
+    public static Guid ManyChapterCoordinator => Make(ReaderPrefix, 1);
+    /// <summary>A signed-in user who is no mentor and coordinates nothing: sees no mentor and no history.</summary>
+    public static Guid Stranger => Make(ReaderPrefix, 2);
 
     private static Guid Make(string prefix, long n) => Guid.Parse(prefix + n.ToString("x12", CultureInfo.InvariantCulture));
 

@@ -131,6 +131,12 @@ public sealed class DataLoader(BenchSize size, NpgsqlDataSource dataSource, IAns
                 w.Write(Ids.Coordinator(c), NpgsqlDbType.Uuid);
                 w.Write($"coordinator{c}@bench.example.org", NpgsqlDbType.Text);
             }
+            foreach (var (reader, email) in new[] { (Ids.ManyChapterCoordinator, "many-chapters@bench.example.org"), (Ids.Stranger, "stranger@bench.example.org") })
+            {
+                w.StartRow();
+                w.Write(reader, NpgsqlDbType.Uuid);
+                w.Write(email, NpgsqlDbType.Text);
+            }
             w.Complete();
         }
         using (var w = connection.BeginBinaryImport("copy public.coordinator_assignments (user_id, chapter_id) from stdin (format binary)"))
@@ -139,6 +145,13 @@ public sealed class DataLoader(BenchSize size, NpgsqlDataSource dataSource, IAns
             {
                 w.StartRow();
                 w.Write(Ids.Coordinator(c), NpgsqlDbType.Uuid);
+                w.Write(Ids.Chapter(c), NpgsqlDbType.Uuid);
+            }
+            // the timeline case's coordinator of many chapters (the stranger gets no assignment)
+            for (var c = 1; c <= size.ManyChapters; c++)
+            {
+                w.StartRow();
+                w.Write(Ids.ManyChapterCoordinator, NpgsqlDbType.Uuid);
                 w.Write(Ids.Chapter(c), NpgsqlDbType.Uuid);
             }
             w.Complete();

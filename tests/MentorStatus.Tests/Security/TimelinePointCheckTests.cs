@@ -1,0 +1,253 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MentorStatus.Tests.Infrastructure;
+using Npgsql;
+
+namespace MentorStatus.Tests.Security;
+
+/// <summary>
+/// Issue 13 item 1: the timeline's read path (migration 20261127120200). A signed-in user's timeline goes through
+/// mentor_status_private.mentor_timeline (the public.mentor_timeline rpc for PostgREST): the history policy's rule
+/// checked for the ONE mentor asked for, then the index read. These tests hold it to two things:
+/// it gives every caller exactly the rows the table's policy gives them (seeded fixture, soft delete, revocation,
+/// keyset paging), and its cost does not grow with the chapters the caller coordinates (plan shape and buffers
+/// from EXPLAIN and auto_explain, never time).
+/// </summary>
+public sealed class TimelinePointCheckTests
+{
+    private static readonly Guid Stranger = Guid.Parse("00000000-0000-4000-c013-000000000001");
+
+    private const string ThroughPolicy = """
+        select id from public.peer_mentor_status_history
+        where mentor_id = $1
+        order by changed_at desc, id desc
+        """;
+
+    private const string ThroughRpc = "select id from public.mentor_timeline($1, null, null, 1000)";
+
+    /// <summary>What changes in the seeded database before the comparison (as the owner, in the test's transaction).</summary>
+    public static TheoryData<string> Scenarios => new() { "as seeded", "Bo soft-deleted", "Nora's assignment revoked" };
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public async Task EveryCallerGetsExactlyThePolicysRows(string scenario)
+    {
+        await using var dataSource = (await TestDatabases.SeededAsync("timelinepoint")).CreateDataSource();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.RunAsync($"insert into auth.users (id) values ('{Stranger}')");
+        // more history for Alva, three records sharing one changed_at, so that paging and its tie-break have work
+        await connection.RunAsync("""
+            insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, reason, changed_at)
+            select '00000000-0000-4000-a004-000000000001', 'active', 'paused', 'certification_expired',
+                   timestamptz '2026-01-01 12:00' - (g / 3) * interval '1 hour'
+            from generate_series(1, 12) g
+            """);
+        switch (scenario)
+        {
+            case "Bo soft-deleted":
+                await connection.RunAsync("update public.peer_mentors set deleted_at = now() where id = $1", Seed.Mentors.Bo);
+                break;
+            case "Nora's assignment revoked":
+                await connection.RunAsync("update public.coordinator_assignments set revoked_at = now() where user_id = $1", Seed.Users.Nora);
+                break;
+        }
+
+        var users = Seed.Actors.Values.Where(a => a.UserId is not null).Append(Actor.User("stranger", Stranger)).ToList();
+        int visible = 0, hidden = 0;
+        foreach (var actor in users)
+        foreach (var (name, mentor) in Seed.Mentors.ByName)
+        {
+            await connection.ActAsAsync(actor);
+            var expected = await IdsAsync(connection, ThroughPolicy, mentor);
+            var actual = await IdsAsync(connection, ThroughRpc, mentor);
+            var paged = await PagesAsync(connection, mentor, pageSize: 5);
+            await connection.ResetRoleAsync();
+            Assert.True(expected.SequenceEqual(actual),
+                $"{scenario}: {actor} reading {name}'s timeline: the policy gives {expected.Count} rows, the rpc {actual.Count}");
+            Assert.True(expected.SequenceEqual(paged),
+                $"{scenario}: {actor} paging {name}'s timeline 5 by 5: {paged.Count} rows against the policy's {expected.Count}");
+            if (expected.Count > 0) visible++; else hidden++;
+        }
+        // the comparison must cover both outcomes, or it proves nothing
+        Assert.True(visible >= 4 && hidden >= 20, $"{scenario}: {visible} visible and {hidden} hidden timelines");
+
+        await connection.ActAsAsync(Seed.Actors["nora"]);
+        var noraSeesAlva = (await IdsAsync(connection, ThroughRpc, Seed.Mentors.Alva)).Count;
+        await connection.ResetRoleAsync();
+        if (scenario == "Nora's assignment revoked") Assert.Equal(0, noraSeesAlva);
+        else Assert.True(noraSeesAlva >= 13, $"Nora coordinates Alva's chapter and sees {noraSeesAlva} records");
+        if (scenario == "Bo soft-deleted")
+            foreach (var who in new[] { "bo", "nora", "rami" })
+            {
+                await connection.ActAsAsync(Seed.Actors[who]);
+                Assert.Empty(await IdsAsync(connection, ThroughRpc, Seed.Mentors.Bo));
+                await connection.ResetRoleAsync();
+            }
+    }
+
+    [Fact]
+    public async Task AnonMayNotCallTheTimeline()
+    {
+        await using var dataSource = (await TestDatabases.SeededAsync("timelineanon")).CreateDataSource();
+        foreach (var sql in new[] { ThroughRpc, "select id from mentor_status_private.mentor_timeline($1, null, null, 10)" })
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await connection.ActAsAsync(Actor.Anon);
+            var e = await Assert.ThrowsAsync<PostgresException>(() => IdsAsync(connection, sql, Seed.Mentors.Alva));
+            Assert.Equal("42501", e.SqlState);
+        }
+    }
+
+    // Cost ---------------------------------------------------------------------------------------------------
+
+    private const int Chapters = 100;
+    private const int Mentors = 2_000;         // 20 per chapter
+    private const int HistoryRows = 60_000;    // 30 per mentor, interleaved: one mentor's rows lie on 30 heap pages
+    private static readonly Guid OneChapter = Guid.Parse("00000000-0000-4000-c013-000000000002");
+    private static readonly Guid AllChapters = Guid.Parse("00000000-0000-4000-c013-000000000003");
+    private static readonly Guid Mentor = Guid.Parse("00000000-0000-4000-b004-000000000100"); // chapter 1 (100 % 100 + 1)
+
+    private static readonly Lazy<Task<MentorStatus.Database.DatabaseTarget>> CostDatabase = new(LoadAsync);
+
+    private static async Task<MentorStatus.Database.DatabaseTarget> LoadAsync()
+    {
+        var target = await TestDatabases.MigratedAsync("timelinecost");
+        await using var dataSource = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(target.ConnectionString) { CommandTimeout = 600 }.ConnectionString);
+        await dataSource.ExecuteAsync($"""
+            insert into public.organisations (id, name) values ('00000000-0000-4000-b001-000000000001', 'Load');
+            insert into public.chapters (id, organisation_id, name)
+            select ('00000000-0000-4000-b002-' || lpad(g::text, 12, '0'))::uuid, '00000000-0000-4000-b001-000000000001', 'c' || g
+            from generate_series(1, {Chapters}) g;
+            insert into auth.users (id) values ('{OneChapter}'), ('{AllChapters}'), ('{Stranger}');
+            insert into public.peer_mentors (id, organisation_id, display_name)
+            select ('00000000-0000-4000-b004-' || lpad(g::text, 12, '0'))::uuid, '00000000-0000-4000-b001-000000000001', 'm' || g
+            from generate_series(1, {Mentors}) g;
+            insert into public.chapter_memberships (mentor_id, chapter_id)
+            select ('00000000-0000-4000-b004-' || lpad(g::text, 12, '0'))::uuid,
+                   ('00000000-0000-4000-b002-' || lpad((1 + g % {Chapters})::text, 12, '0'))::uuid
+            from generate_series(1, {Mentors}) g;
+            insert into public.coordinator_assignments (user_id, chapter_id)
+            values ('{OneChapter}', '00000000-0000-4000-b002-000000000001');
+            insert into public.coordinator_assignments (user_id, chapter_id)
+            select '{AllChapters}', ('00000000-0000-4000-b002-' || lpad(g::text, 12, '0'))::uuid from generate_series(1, {Chapters}) g;
+            insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, reason, changed_at)
+            select ('00000000-0000-4000-b004-' || lpad((1 + g % {Mentors})::text, 12, '0'))::uuid, 'active', 'paused',
+                   'certification_expired', now() - g * interval '1 minute'
+            from generate_series(1, {HistoryRows}) g;
+            """);
+        await dataSource.ExecuteAsync("vacuum analyze"); // alone: VACUUM cannot run in a multi-statement pipeline
+        return target;
+    }
+
+    private sealed record Read(long Buffers, long Rows, string Plan, string InnerPlans)
+    {
+        /// <summary>
+        /// Buffers of the timeline statement inside mentor_timeline (its top plan node, from auto_explain); for the
+        /// table read, the statement's own. A Function Scan's count also holds the catalog lookups of the call.
+        /// </summary>
+        public long StatementBuffers
+        {
+            get
+            {
+                var inner = Regex.Match(InnerPlans, @"from public\.peer_mentor_status_history h[\s\S]*?Buffers: shared hit=(\d+)(?: read=(\d+))?");
+                return inner.Success ? long.Parse(inner.Groups[1].Value, CultureInfo.InvariantCulture) +
+                                       (inner.Groups[2].Success ? long.Parse(inner.Groups[2].Value, CultureInfo.InvariantCulture) : 0)
+                                     : Buffers;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first page of the mentor's timeline as <paramref name="actor"/>: EXPLAIN (ANALYZE, BUFFERS) of the statement
+    /// (a Function Scan's buffers include the function's own reads) and, through auto_explain, the plans of the
+    /// statements inside the function. Run twice first, so that PL/pgSQL has settled on its cached plan.
+    /// </summary>
+    private static async Task<Read> ReadAsync(Actor actor, string sql)
+    {
+        await using var dataSource = (await CostDatabase.Value).CreateDataSource();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var notices = new List<string>();
+        connection.Notice += (_, e) => notices.Add(e.Notice.MessageText);
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ActAsAsync(actor);
+        for (var i = 0; i < 7; i++) await IdsAsync(connection, sql, Mentor); // past PL/pgSQL's five custom plans
+        await connection.ResetRoleAsync();
+        await connection.RunAsync("load 'auto_explain'");
+        foreach (var setting in new[] { "log_min_duration = 0", "log_nested_statements = on", "log_analyze = on", "log_buffers = on", "log_timing = off", "log_level = notice" })
+            await connection.RunAsync($"set local auto_explain.{setting}");
+        await connection.ActAsAsync(actor);
+        var json = await connection.ValueAsync<string>($"explain (analyze, buffers, format json) {sql}", Mentor);
+        var plan = JsonDocument.Parse(json).RootElement[0].GetProperty("Plan");
+        var buffers = plan.GetProperty("Shared Hit Blocks").GetInt64() + plan.GetProperty("Shared Read Blocks").GetInt64();
+        return new Read(buffers, plan.GetProperty("Actual Rows").GetInt64(), json, string.Join("\n---\n", notices));
+    }
+
+    /// <summary>The point check's probes (peer_mentors, chapter_memberships, coordinator_assignments: root, leaf, heap).</summary>
+    private const int PointCheckBuffers = 12;
+
+    private const string PrivatePath = "select id from mentor_status_private.mentor_timeline($1, null, null, 51)";
+    private const string TablePath = "select id from public.peer_mentor_status_history where mentor_id = $1 order by changed_at desc, id desc limit 51";
+
+    [Fact]
+    public async Task ACoordinatorOfEveryChapterPaysTheSamePointCheckAsACoordinatorOfOne()
+    {
+        var floor = await ReadAsync(Actor.ServiceRole, TablePath);
+        var one = await ReadAsync(Actor.User("one", OneChapter), PrivatePath);
+        var all = await ReadAsync(Actor.User("all", AllChapters), PrivatePath);
+        var allThroughPolicy = await ReadAsync(Actor.User("all", AllChapters), TablePath);
+
+        const int rows = HistoryRows / Mentors + 1; // + the initial_status record the insert of the mentor wrote
+        Assert.Equal(rows, floor.Rows);
+        Assert.Equal(rows, one.Rows);
+        Assert.Equal(rows, all.Rows);
+        // the point check is a handful of index probes, the same whether the caller coordinates 1 chapter or 100
+        Assert.True(one.StatementBuffers <= floor.StatementBuffers + PointCheckBuffers,
+            $"one chapter: {one.StatementBuffers} buffers against service_role's {floor.StatementBuffers}:\n{one.InnerPlans}");
+        Assert.True(all.StatementBuffers <= floor.StatementBuffers + PointCheckBuffers,
+            $"every chapter: {all.StatementBuffers} buffers against service_role's {floor.StatementBuffers}:\n{all.InnerPlans}");
+        Assert.True(Math.Abs(all.StatementBuffers - one.StatementBuffers) <= 2,
+            $"1 chapter {one.StatementBuffers} buffers, {Chapters} chapters {all.StatementBuffers}");
+        // shape inside the function: the check is a one-time filter, the scan's only index condition is the mentor
+        Assert.Contains("One-Time Filter", all.InnerPlans, StringComparison.Ordinal);
+        Assert.Contains("Index Scan using peer_mentor_status_history_mentor_id_changed_at_idx", all.InnerPlans, StringComparison.Ordinal);
+        Assert.DoesNotContain("ANY", all.InnerPlans, StringComparison.Ordinal);
+        // what the table's policy costs the same caller (its InitPlan reads all 2 000 mentors): for the report
+        Assert.True(allThroughPolicy.StatementBuffers > all.StatementBuffers + PointCheckBuffers,
+            $"through the policy {allThroughPolicy.StatementBuffers} buffers, through the point check {all.StatementBuffers}");
+    }
+
+    [Fact]
+    public async Task AStrangersTimelineReadsNoHistoryRow()
+    {
+        var stranger = await ReadAsync(Actor.User("stranger", Stranger), PrivatePath);
+        Assert.Equal(0, stranger.Rows);
+        Assert.Contains("One-Time Filter", stranger.InnerPlans, StringComparison.Ordinal);
+        Assert.Matches(@"Index Scan using peer_mentor_status_history_mentor_id_changed_at_idx on peer_mentor_status_history h\s+\(cost=[^)]*\) \(never executed\)",
+            stranger.InnerPlans);
+        // the point check alone: the mentor's 31 records lie on 31 heap pages, which it does not read
+        Assert.True(stranger.StatementBuffers <= PointCheckBuffers, $"a stranger's timeline touched {stranger.StatementBuffers} buffers:\n{stranger.InnerPlans}");
+    }
+
+    private static async Task<List<Guid>> IdsAsync(NpgsqlConnection connection, string sql, Guid mentor) =>
+        (await connection.RowsAsync(sql, mentor)).Select(r => (Guid)r["id"]!).ToList();
+
+    /// <summary>The whole timeline through the rpc, <paramref name="pageSize"/> at a time, following the keyset cursor.</summary>
+    private static async Task<List<Guid>> PagesAsync(NpgsqlConnection connection, Guid mentor, int pageSize)
+    {
+        var all = new List<Guid>();
+        (DateTimeOffset At, Guid Id)? cursor = null;
+        while (true)
+        {
+            var rows = await connection.RowsAsync("select id, changed_at from public.mentor_timeline($1, $2, $3, $4)",
+                mentor, cursor?.At, cursor?.Id, pageSize);
+            all.AddRange(rows.Select(r => (Guid)r["id"]!));
+            if (rows.Count < pageSize) return all;
+            var last = rows[^1];
+            cursor = (new DateTimeOffset((DateTime)last["changed_at"]!), (Guid)last["id"]!);
+        }
+    }
+}
