@@ -75,7 +75,8 @@ namespace MentorStatus.Bench
     internal static class CaseOrder
     {
         public static readonly string[] All =
-            [ResetCase.Id, LintCase.Id, IndexBuildCase.Id, GrowthCase.Id, TimelineCase.Id, StatusChangeCase.Id, ExpiryJobCase.Id, WebhookDispatchCase.Id, RehearseCopyCase.Id];
+            [ResetCase.Id, LintCase.Id, IndexBuildCase.Id, GrowthCase.Id, TimelineCase.Id, StatusChangeCase.Id, ExpiryJobCase.Id, WebhookDispatchCase.Id, RehearseCopyCase.Id,
+             ReadScaleOutCase.Id, PoolerCase.Id];
 
         public static IReadOnlySet<string> Select(string? list)
         {
@@ -136,6 +137,8 @@ namespace MentorStatus.Bench
                             ExpiryJobCase.Id => () => ExpiryJobCase.RunAsync(ctx, ct),
                             WebhookDispatchCase.Id => () => WebhookDispatchCase.RunAsync(ctx, ct),
                             RehearseCopyCase.Id => () => RehearseCopyCase.RunAsync(ctx, ct),
+                            ReadScaleOutCase.Id => () => ReadScaleOutCase.RunAsync(ctx, ct),
+                            PoolerCase.Id => () => PoolerCase.RunAsync(ctx, ct),
                             _ => throw new InvalidOperationException(id),
                         }, err));
                     }

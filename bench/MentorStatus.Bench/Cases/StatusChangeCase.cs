@@ -184,7 +184,7 @@ public static class StatusChangeCase
         return builder.Build();
     }
 
-    private static string PoolConnectionString(BenchContext ctx) =>
+    internal static string PoolConnectionString(BenchContext ctx) =>
         new Npgsql.NpgsqlConnectionStringBuilder(ctx.Cluster.Target(BenchContext.Database).ConnectionString)
         {
             MaxPoolSize = 16, ApplicationName = "mentorstatus-bench",
@@ -194,7 +194,7 @@ public static class StatusChangeCase
     /// Makes every mentor of the pool active again (a run cut short might leave one paused): with a history record in the
     /// same statement, as every status change needs since issue 10.
     /// </summary>
-    private static Task ResetPoolAsync(BenchContext ctx, CancellationToken ct) =>
+    internal static Task ResetPoolAsync(BenchContext ctx, CancellationToken ct) =>
         ctx.ExecAsync($"""
             with reset as (
                 update public.peer_mentors m set status = 'active', status_changed_at = clock_timestamp()
@@ -210,11 +210,11 @@ public static class StatusChangeCase
     /// The bench pauses and resumes each mentor many times a run: lift the self-change rate limit of issue 10 (10 a day)
     /// on the bench database. The rpc still counts the mentor's recent changes, as it does in production.
     /// </summary>
-    private static Task LiftRateLimitAsync(BenchContext ctx, CancellationToken ct) =>
+    internal static Task LiftRateLimitAsync(BenchContext ctx, CancellationToken ct) =>
         ctx.ExecAsync("update public.mentor_status_settings set self_change_limit = 1000000, updated_at = now()", ct);
 
     /// <summary>Runs the clients for <paramref name="duration"/>; returns status changes per second.</summary>
-    private static async Task<(double Tps, double CpuMsPerChange)> RunClientsAsync(IStatusChangePath path, int clients, int per, TimeSpan duration,
+    internal static async Task<(double Tps, double CpuMsPerChange)> RunClientsAsync(IStatusChangePath path, int clients, int per, TimeSpan duration,
         ConcurrentBag<double> latencies, CancellationToken ct)
     {
         var count = 0L;
