@@ -89,6 +89,8 @@ public static class StatusChangeCase
             var csharp = new List<double>();
             var csharpResetting = new List<double>();
             var csharpCpu = new List<double>();
+            var csharpBytes = new List<double>();
+            var csharpWorkItems = new List<double>();
             var pgbenchCpu = new List<double>();
             var custom = new List<double>();
             var simple = new List<double>();
@@ -97,9 +99,11 @@ public static class StatusChangeCase
             {
                 ctx.Say($"status change, {clients} clients, run {run}/{size.Runs}: C#, pgbench script, pgbench -N ({seconds} s each)…");
                 await ResetPoolAsync(ctx, ct);
-                var (tps, cpuPerChange) = await RunClientsAsync(path, clients, per, size.StatusRunDuration, latencies, ct);
-                csharp.Add(tps);
-                csharpCpu.Add(cpuPerChange);
+                var run1 = await RunClientsAsync(path, clients, per, size.StatusRunDuration, latencies, ct);
+                csharp.Add(run1.Tps);
+                csharpCpu.Add(run1.CpuMsPerChange);
+                csharpBytes.Add(run1.BytesPerChange);
+                csharpWorkItems.Add(run1.WorkItemsPerChange);
                 await ResetPoolAsync(ctx, ct);
                 csharpResetting.Add((await RunClientsAsync(resetting, clients, per, size.StatusRunDuration, [], ct)).Tps);
                 await ResetPoolAsync(ctx, ct);
@@ -127,6 +131,9 @@ public static class StatusChangeCase
             result.Figures.Add(Figures.Compare(Id, $"client CPU per status change, {clients} clients, C# path", "ms", csharpCpu,
                 "pgbench client CPU per status change", pgbenchCpu, "— (diagnostic)", (_, _, _) => null,
                 (_, _, r) => $"{r:F1}× pgbench's client CPU, on the 2 cores the server also needs"));
+            result.Figures.Add(Figures.Compare(Id, $"client bytes allocated per status change, {clients} clients, C# path", "bytes", csharpBytes,
+                null, null, "— (diagnostic)", (_, _, _) => null,
+                (v, _, _) => $"{Figures.F(v)} bytes and {Figures.F(Stats.Median(csharpWorkItems))} thread-pool work items per change (whole process)"));
             result.Latencies.Add(LatencySummary.Of($"status change, C#, {clients} clients", latencies.ToArray()));
         }
         await CountRoundTripsAsync(ctx, scriptFile, result, ct);
@@ -213,12 +220,20 @@ public static class StatusChangeCase
     internal static Task LiftRateLimitAsync(BenchContext ctx, CancellationToken ct) =>
         ctx.ExecAsync("update public.mentor_status_settings set self_change_limit = 1000000, updated_at = now()", ct);
 
-    /// <summary>Runs the clients for <paramref name="duration"/>; returns status changes per second.</summary>
-    internal static async Task<(double Tps, double CpuMsPerChange)> RunClientsAsync(IStatusChangePath path, int clients, int per, TimeSpan duration,
+    /// <summary>What a client run measured: status changes per second and, per change, the load generator's costs.</summary>
+    /// <param name="CpuMsPerChange">user + system CPU of the whole bench process</param>
+    /// <param name="BytesPerChange">bytes allocated by the process (every thread: Npgsql's I/O completions included)</param>
+    /// <param name="WorkItemsPerChange">thread-pool work items completed (continuations, I/O callbacks): the thread hops</param>
+    internal sealed record ClientRun(double Tps, double CpuMsPerChange, double BytesPerChange, double WorkItemsPerChange);
+
+    /// <summary>Runs the clients for <paramref name="duration"/>; returns status changes per second and the client's costs per change.</summary>
+    internal static async Task<ClientRun> RunClientsAsync(IStatusChangePath path, int clients, int per, TimeSpan duration,
         ConcurrentBag<double> latencies, CancellationToken ct)
     {
         var count = 0L;
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
+        var items0 = ThreadPool.CompletedWorkItemCount;
         var clock = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
@@ -245,6 +260,10 @@ public static class StatusChangeCase
         await Task.WhenAll(tasks);
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
-        return (count / elapsed, count == 0 ? double.NaN : cpu / count);
+        var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes0;
+        var items = ThreadPool.CompletedWorkItemCount - items0;
+        return count == 0
+            ? new ClientRun(0, double.NaN, double.NaN, double.NaN)
+            : new ClientRun(count / elapsed, cpu / count, (double)bytes / count, (double)items / count);
     }
 }
