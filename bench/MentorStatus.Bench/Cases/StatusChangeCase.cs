@@ -57,6 +57,11 @@ public static class StatusChangeCase
         // data source turns that reset off; pgbench keeps one session per client.
         await using var resettingSource = ResettingDataSource(ctx);
         IStatusChangePath resetting = new RepositoryStatusChangePath(resettingSource, "Npgsql's default pool (DISCARD ALL on reuse)");
+        // Diagnostic: the library's data source with Npgsql multiplexing (many callers' batches share connections and
+        // writes). Each repository call is one batch with one Sync (an implicit transaction), which multiplexing allows.
+        await using var multiplexingSource = MentorStatusDataSource.Create(
+            new Npgsql.NpgsqlConnectionStringBuilder(PoolConnectionString(ctx)) { Multiplexing = true }.ConnectionString);
+        IStatusChangePath multiplexing = new RepositoryStatusChangePath(multiplexingSource, "Multiplexing=true");
         result.Notes.Add($"C# path: {path.Name}; a connection from the pool per status change, as the repository does.");
         var seconds = (int)Math.Max(1, size.StatusRunDuration.TotalSeconds);
 
@@ -81,6 +86,7 @@ public static class StatusChangeCase
                 await ResetPoolAsync(ctx, ct);
                 await RunClientsAsync(path, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
                 await RunClientsAsync(resetting, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
+                await RunClientsAsync(multiplexing, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
                 await ResetPoolAsync(ctx, ct);
                 // a warm-up's figures are not used: on a busy machine a 1 s run may finish no transaction and print no tps
                 await ctx.Pgbench.ExecAsync(BenchContext.Database, PgbenchArgs(size.WarmupSeconds), ct);
@@ -88,6 +94,7 @@ public static class StatusChangeCase
 
             var csharp = new List<double>();
             var csharpResetting = new List<double>();
+            var csharpMultiplexing = new List<double>();
             var csharpCpu = new List<double>();
             var csharpBytes = new List<double>();
             var csharpWorkItems = new List<double>();
@@ -107,6 +114,8 @@ public static class StatusChangeCase
                 await ResetPoolAsync(ctx, ct);
                 csharpResetting.Add((await RunClientsAsync(resetting, clients, per, size.StatusRunDuration, [], ct)).Tps);
                 await ResetPoolAsync(ctx, ct);
+                csharpMultiplexing.Add((await RunClientsAsync(multiplexing, clients, per, size.StatusRunDuration, [], ct)).Tps);
+                await ResetPoolAsync(ctx, ct);
                 var script = await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(seconds), ct);
                 custom.Add(script.Tps * 2);
                 if (script.Transactions > 0) pgbenchCpu.Add(script.CpuSeconds * 1000 / (script.Transactions * 2));
@@ -122,6 +131,9 @@ public static class StatusChangeCase
             result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path on Npgsql's default resetting pool (diagnostic)", "tx/s", csharpResetting,
                 "pgbench, same SQL (custom script)", custom, "— (diagnostic)", (_, _, _) => null,
                 (_, _, r) => $"{r:F2}× the script"));
+            result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path with Multiplexing=true (diagnostic)", "tx/s", csharpMultiplexing,
+                "C# path, the library's data source", csharp, "— (diagnostic)", (_, _, _) => null,
+                (_, _, r) => $"{r:F2}× the library's data source without multiplexing"));
             result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path", "tx/s", csharp,
                 "pgbench -N (built-in simple update)", simple, "— (reference)", (_, _, _) => null,
                 (_, _, r) => $"{r:F2}× pgbench -N"));
