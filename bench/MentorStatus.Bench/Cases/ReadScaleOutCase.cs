@@ -12,7 +12,8 @@ namespace MentorStatus.Bench.Cases;
 /// between primary and standby (half through a <see cref="ReadReplica"/>) vs primary only, alternated in the same run;
 /// the standby's replay lag meanwhile (a writer keeps changing statuses on the primary); and the cost of
 /// read-your-writes: a status change followed by a read of the writer's own timeline that must show it, through the
-/// standby (wait for the change's LSN to be replayed, else the primary) vs straight from the primary.
+/// standby waiting for the change's LSN to be replayed, through the standby only if it has already replayed it (else
+/// the primary at once), and on the primary alone.
 /// </summary>
 public static class ReadScaleOutCase
 {
@@ -127,7 +128,7 @@ public static class ReadScaleOutCase
             result.Latencies.Add(LatencySummary.Of($"timeline read, {Readers} readers, primary only", primaryLatencies.ToArray()));
             result.Latencies.Add(LatencySummary.Of($"timeline read, {Readers} readers, split primary + standby", splitLatencies.ToArray()));
 
-            await ReadYourWritesAsync(ctx, primaryOnly, withReplica, replica, result, ct);
+            await ReadYourWritesAsync(ctx, primaryOnly, primarySource, standbySource, result, ct);
 
             result.Notes.Add($"Readers: {Readers} tasks, each a coordinator of a random mentor's chapter calling MentorStatusRepository.GetTimelineAsync " +
                              "(first page of 50, RLS) back to back. Split: each reader alternates a read through ReadReplica (standby) and one on the primary; " +
@@ -150,19 +151,27 @@ public static class ReadScaleOutCase
     }
 
     /// <summary>
-    /// A status change followed by the writer's own timeline read, which must show it: through the standby
-    /// (ReadReplica waits for the standby to replay the change's LSN, else reads the primary) vs on the primary.
-    /// Alternated per pair, a writer keeping the standby busy.
+    /// A status change followed by the writer's own timeline read, which must show it, three ways: through a
+    /// ReadReplica that waits for the standby to replay the change's LSN (the default, up to 500 ms), through one that
+    /// does not wait (one look at the standby's replay position, else straight to the primary: primary fallback), and
+    /// on the primary alone (no replica). Rotated per pair, a writer keeping the standby busy.
     /// </summary>
-    private static async Task ReadYourWritesAsync(BenchContext ctx, MentorStatusRepository primaryOnly, MentorStatusRepository withReplica,
-        ReadReplica replica, CaseResult result, CancellationToken ct)
+    private static async Task ReadYourWritesAsync(BenchContext ctx, MentorStatusRepository primaryOnly, NpgsqlDataSource primarySource,
+        NpgsqlDataSource standbySource, CaseResult result, CancellationToken ct)
     {
         var pairs = ctx.Size.Name == "ci" ? 20 : 200;
-        var viaStandby = new List<double>(); var viaPrimary = new List<double>();
-        var readStandby = new List<double>(); var readPrimary = new List<double>();
+        var waiting = new ReadReplica(standbySource);
+        var noWait = new ReadReplica(standbySource, new ReadReplicaOptions { ReplayWait = TimeSpan.Zero });
+        var modes = new (string Name, MentorStatusRepository Repository, ReadReplica? Replica)[]
+        {
+            ("through the standby, waiting for replay", new MentorStatusRepository(primarySource, replica: waiting), waiting),
+            ("primary fallback (no wait: standby only if already replayed)", new MentorStatusRepository(primarySource, replica: noWait), noWait),
+            ("primary only", primaryOnly, null),
+        };
+        var pair = modes.Select(_ => new List<double>()).ToArray();
+        var read = modes.Select(_ => new List<double>()).ToArray();
         var misses = 0;
-        var before = replica.Counts;
-        ctx.Say($"read-your-writes: {pairs} status changes each followed by the writer's timeline read, via standby and via primary…");
+        ctx.Say($"read-your-writes: {pairs} status changes each followed by the writer's timeline read, three ways…");
         await using (new BackgroundWriter(primaryOnly, ct))
         {
             for (var i = 0; i < pairs; i++)
@@ -170,38 +179,42 @@ public static class ReadScaleOutCase
                 var n = ProbeMentorsFrom + i % 100;
                 var self = Caller.User(Ids.MentorUser(n));
                 var mentor = Ids.Mentor(n);
-                foreach (var throughStandby in i % 2 == 0 ? new[] { true, false } : [false, true])
+                foreach (var m in Enumerable.Range(0, modes.Length).Select(k => (k + i) % modes.Length))
                 {
-                    var repository = throughStandby ? withReplica : primaryOnly;
+                    var repository = modes[m].Repository;
                     var t0 = Stopwatch.GetTimestamp();
                     var change = await repository.ChangeStatusAsync(self, mentor, MentorState.Paused, ReasonCodes.SelfPause, ct);
                     var t1 = Stopwatch.GetTimestamp();
                     var page = await repository.GetTimelineAsync(self, mentor, 10, null, ct);
                     var t2 = Stopwatch.GetTimestamp();
                     if (page.Items.Count == 0 || page.Items[0].Id != change.Id) misses++;
-                    (throughStandby ? viaStandby : viaPrimary).Add(Stopwatch.GetElapsedTime(t0, t2).TotalMilliseconds);
-                    (throughStandby ? readStandby : readPrimary).Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
+                    pair[m].Add(Stopwatch.GetElapsedTime(t0, t2).TotalMilliseconds);
+                    read[m].Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
                     // resume (not timed), so the next pair can pause again
                     await primaryOnly.ChangeStatusAsync(self, mentor, MentorState.Active, ReasonCodes.SelfResume, ct);
                 }
             }
         }
-        var after = replica.Counts;
-        var waited = after.WaitedForReplay - before.WaitedForReplay;
-        var fellBack = after.OnPrimaryAfterLag - before.OnPrimaryAfterLag;
-        var down = after.OnPrimaryStandbyDown - before.OnPrimaryStandbyDown;
-        result.Figures.Add(Figures.Compare(Id, "read-your-writes: status change + own timeline read through the standby (wait for replay), p50", "ms",
-            [Stats.Percentile(viaStandby, 50)], "same pair on the primary", [Stats.Percentile(viaPrimary, 50)], "— (cost of read-your-writes)",
-            (_, _, _) => null,
-            (_, _, r) => $"{r:F2}× the primary; the read alone p50 {Figures.F(Stats.Percentile(readStandby, 50))} ms vs " +
-                         $"{Figures.F(Stats.Percentile(readPrimary, 50))} ms, p99 {Figures.F(Stats.Percentile(readStandby, 99))} vs " +
-                         $"{Figures.F(Stats.Percentile(readPrimary, 99))} ms; {waited} of {pairs} reads waited for replay, {fellBack} fell back " +
-                         $"to the primary after the 500 ms wait, {down} found the standby down"));
+        for (var m = 0; m < modes.Length - 1; m++)
+        {
+            var c = modes[m].Replica!.Counts;
+            var readP50 = Stats.Percentile(read[m], 50);
+            var readP99 = Stats.Percentile(read[m], 99);
+            var last = modes.Length - 1;
+            result.Figures.Add(Figures.Compare(Id, $"read-your-writes: status change + own timeline read, {modes[m].Name}, p50", "ms",
+                [Stats.Percentile(pair[m], 50)], "same pair, primary only", [Stats.Percentile(pair[last], 50)], "— (cost of read-your-writes)",
+                (_, _, _) => null,
+                (_, _, r) => $"{r:F2}× primary only; the read alone p50 {Figures.F(readP50)} ms vs {Figures.F(Stats.Percentile(read[last], 50))} ms, " +
+                             $"p99 {Figures.F(readP99)} vs {Figures.F(Stats.Percentile(read[last], 99))} ms; of {pairs} reads {c.OnStandby} on the standby " +
+                             $"({c.WaitedForReplay} checked its replay position), {c.OnPrimaryAfterLag} on the primary because it had not replayed, " +
+                             $"{c.OnPrimaryStandbyDown} because it was down"));
+            result.Latencies.Add(LatencySummary.Of($"read-your-writes read, {modes[m].Name}", read[m].ToArray()));
+        }
+        result.Latencies.Add(LatencySummary.Of("read-your-writes read, primary only", read[^1].ToArray()));
+        var total = pairs * modes.Length;
         result.Figures.Add(new Figure(Id, "read-your-writes: reads that missed the writer's own change", misses, "reads", null, null, null,
-            "0", misses == 0, misses == 0 ? $"met: all {2 * pairs} reads showed the change just made" : $"missed: {misses} of {2 * pairs} reads did not show it",
+            "0", misses == 0, misses == 0 ? $"met: all {total} reads showed the change just made" : $"missed: {misses} of {total} reads did not show it",
             [misses], []));
-        result.Latencies.Add(LatencySummary.Of("read-your-writes read, through the standby", readStandby.ToArray()));
-        result.Latencies.Add(LatencySummary.Of("read-your-writes read, on the primary", readPrimary.ToArray()));
     }
 
     /// <summary>Keeps the standby replaying: status changes (pause, resume) on the primary, one at a time, 10 ms apart.</summary>
