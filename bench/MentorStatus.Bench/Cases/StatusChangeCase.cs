@@ -57,6 +57,11 @@ public static class StatusChangeCase
         // data source turns that reset off; pgbench keeps one session per client.
         await using var resettingSource = ResettingDataSource(ctx);
         IStatusChangePath resetting = new RepositoryStatusChangePath(resettingSource, "Npgsql's default pool (DISCARD ALL on reuse)");
+        // Diagnostic: the library's data source with Npgsql multiplexing (many callers' batches share connections and
+        // writes). Each repository call is one batch with one Sync (an implicit transaction), which multiplexing allows.
+        await using var multiplexingSource = MentorStatusDataSource.Create(
+            new Npgsql.NpgsqlConnectionStringBuilder(PoolConnectionString(ctx)) { Multiplexing = true }.ConnectionString);
+        IStatusChangePath multiplexing = new RepositoryStatusChangePath(multiplexingSource, "Multiplexing=true");
         result.Notes.Add($"C# path: {path.Name}; a connection from the pool per status change, as the repository does.");
         var seconds = (int)Math.Max(1, size.StatusRunDuration.TotalSeconds);
 
@@ -81,6 +86,7 @@ public static class StatusChangeCase
                 await ResetPoolAsync(ctx, ct);
                 await RunClientsAsync(path, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
                 await RunClientsAsync(resetting, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
+                await RunClientsAsync(multiplexing, clients, per, TimeSpan.FromSeconds(size.WarmupSeconds), [], ct);
                 await ResetPoolAsync(ctx, ct);
                 // a warm-up's figures are not used: on a busy machine a 1 s run may finish no transaction and print no tps
                 await ctx.Pgbench.ExecAsync(BenchContext.Database, PgbenchArgs(size.WarmupSeconds), ct);
@@ -88,7 +94,10 @@ public static class StatusChangeCase
 
             var csharp = new List<double>();
             var csharpResetting = new List<double>();
+            var csharpMultiplexing = new List<double>();
             var csharpCpu = new List<double>();
+            var csharpBytes = new List<double>();
+            var csharpWorkItems = new List<double>();
             var pgbenchCpu = new List<double>();
             var custom = new List<double>();
             var simple = new List<double>();
@@ -97,11 +106,15 @@ public static class StatusChangeCase
             {
                 ctx.Say($"status change, {clients} clients, run {run}/{size.Runs}: C#, pgbench script, pgbench -N ({seconds} s each)…");
                 await ResetPoolAsync(ctx, ct);
-                var (tps, cpuPerChange) = await RunClientsAsync(path, clients, per, size.StatusRunDuration, latencies, ct);
-                csharp.Add(tps);
-                csharpCpu.Add(cpuPerChange);
+                var run1 = await RunClientsAsync(path, clients, per, size.StatusRunDuration, latencies, ct);
+                csharp.Add(run1.Tps);
+                csharpCpu.Add(run1.CpuMsPerChange);
+                csharpBytes.Add(run1.BytesPerChange);
+                csharpWorkItems.Add(run1.WorkItemsPerChange);
                 await ResetPoolAsync(ctx, ct);
                 csharpResetting.Add((await RunClientsAsync(resetting, clients, per, size.StatusRunDuration, [], ct)).Tps);
+                await ResetPoolAsync(ctx, ct);
+                csharpMultiplexing.Add((await RunClientsAsync(multiplexing, clients, per, size.StatusRunDuration, [], ct)).Tps);
                 await ResetPoolAsync(ctx, ct);
                 var script = await ctx.Pgbench.RunAsync(BenchContext.Database, PgbenchArgs(seconds), ct);
                 custom.Add(script.Tps * 2);
@@ -118,6 +131,9 @@ public static class StatusChangeCase
             result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path on Npgsql's default resetting pool (diagnostic)", "tx/s", csharpResetting,
                 "pgbench, same SQL (custom script)", custom, "— (diagnostic)", (_, _, _) => null,
                 (_, _, r) => $"{r:F2}× the script"));
+            result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path with Multiplexing=true (diagnostic)", "tx/s", csharpMultiplexing,
+                "C# path, the library's data source", csharp, "— (diagnostic)", (_, _, _) => null,
+                (_, _, r) => $"{r:F2}× the library's data source without multiplexing"));
             result.Figures.Add(Figures.Compare(Id, $"status changes/s, {clients} clients, C# path", "tx/s", csharp,
                 "pgbench -N (built-in simple update)", simple, "— (reference)", (_, _, _) => null,
                 (_, _, r) => $"{r:F2}× pgbench -N"));
@@ -127,6 +143,9 @@ public static class StatusChangeCase
             result.Figures.Add(Figures.Compare(Id, $"client CPU per status change, {clients} clients, C# path", "ms", csharpCpu,
                 "pgbench client CPU per status change", pgbenchCpu, "— (diagnostic)", (_, _, _) => null,
                 (_, _, r) => $"{r:F1}× pgbench's client CPU, on the 2 cores the server also needs"));
+            result.Figures.Add(Figures.Compare(Id, $"client bytes allocated per status change, {clients} clients, C# path", "bytes", csharpBytes,
+                null, null, "— (diagnostic)", (_, _, _) => null,
+                (v, _, _) => $"{Figures.F(v)} bytes and {Figures.F(Stats.Median(csharpWorkItems))} thread-pool work items per change (whole process)"));
             result.Latencies.Add(LatencySummary.Of($"status change, C#, {clients} clients", latencies.ToArray()));
         }
         await CountRoundTripsAsync(ctx, scriptFile, result, ct);
@@ -184,7 +203,7 @@ public static class StatusChangeCase
         return builder.Build();
     }
 
-    private static string PoolConnectionString(BenchContext ctx) =>
+    internal static string PoolConnectionString(BenchContext ctx) =>
         new Npgsql.NpgsqlConnectionStringBuilder(ctx.Cluster.Target(BenchContext.Database).ConnectionString)
         {
             MaxPoolSize = 16, ApplicationName = "mentorstatus-bench",
@@ -194,7 +213,7 @@ public static class StatusChangeCase
     /// Makes every mentor of the pool active again (a run cut short might leave one paused): with a history record in the
     /// same statement, as every status change needs since issue 10.
     /// </summary>
-    private static Task ResetPoolAsync(BenchContext ctx, CancellationToken ct) =>
+    internal static Task ResetPoolAsync(BenchContext ctx, CancellationToken ct) =>
         ctx.ExecAsync($"""
             with reset as (
                 update public.peer_mentors m set status = 'active', status_changed_at = clock_timestamp()
@@ -210,15 +229,23 @@ public static class StatusChangeCase
     /// The bench pauses and resumes each mentor many times a run: lift the self-change rate limit of issue 10 (10 a day)
     /// on the bench database. The rpc still counts the mentor's recent changes, as it does in production.
     /// </summary>
-    private static Task LiftRateLimitAsync(BenchContext ctx, CancellationToken ct) =>
+    internal static Task LiftRateLimitAsync(BenchContext ctx, CancellationToken ct) =>
         ctx.ExecAsync("update public.mentor_status_settings set self_change_limit = 1000000, updated_at = now()", ct);
 
-    /// <summary>Runs the clients for <paramref name="duration"/>; returns status changes per second.</summary>
-    private static async Task<(double Tps, double CpuMsPerChange)> RunClientsAsync(IStatusChangePath path, int clients, int per, TimeSpan duration,
+    /// <summary>What a client run measured: status changes per second and, per change, the load generator's costs.</summary>
+    /// <param name="CpuMsPerChange">user + system CPU of the whole bench process</param>
+    /// <param name="BytesPerChange">bytes allocated by the process (every thread: Npgsql's I/O completions included)</param>
+    /// <param name="WorkItemsPerChange">thread-pool work items completed (continuations, I/O callbacks): the thread hops</param>
+    internal sealed record ClientRun(double Tps, double CpuMsPerChange, double BytesPerChange, double WorkItemsPerChange);
+
+    /// <summary>Runs the clients for <paramref name="duration"/>; returns status changes per second and the client's costs per change.</summary>
+    internal static async Task<ClientRun> RunClientsAsync(IStatusChangePath path, int clients, int per, TimeSpan duration,
         ConcurrentBag<double> latencies, CancellationToken ct)
     {
         var count = 0L;
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
+        var items0 = ThreadPool.CompletedWorkItemCount;
         var clock = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
@@ -245,6 +272,10 @@ public static class StatusChangeCase
         await Task.WhenAll(tasks);
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
-        return (count / elapsed, count == 0 ? double.NaN : cpu / count);
+        var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes0;
+        var items = ThreadPool.CompletedWorkItemCount - items0;
+        return count == 0
+            ? new ClientRun(0, double.NaN, double.NaN, double.NaN)
+            : new ClientRun(count / elapsed, cpu / count, (double)bytes / count, (double)items / count);
     }
 }
