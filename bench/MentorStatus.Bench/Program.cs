@@ -125,8 +125,10 @@ namespace MentorStatus.Bench
                         new Pgbench(cluster.Cluster.Installation.BinDirectory, cluster.Cluster.Port, Database.Local.LocalCluster.Password), err, work);
                     foreach (var id in CaseOrder.All.Where(selected.Contains).Where(id => id != ResetCase.Id && id != LintCase.Id))
                     {
-                        // the timeline case needs the index the index-build case leaves behind
-                        if (id == TimelineCase.Id && !selected.Contains(IndexBuildCase.Id)) await EnsureTimelineIndexAsync(ctx, ct);
+                        // the timeline case needs the index the index-build case leaves behind, and so does the
+                        // expiry job (its MS101 trigger reads each paused mentor's newest history row by it;
+                        // without it every batch scans the history once per mentor)
+                        if (id is TimelineCase.Id or ExpiryJobCase.Id && !selected.Contains(IndexBuildCase.Id)) await EnsureTimelineIndexAsync(ctx, ct);
                         cases.Add(await Guard(id, id switch
                         {
                             IndexBuildCase.Id => () => IndexBuildCase.RunAsync(ctx, ct),
