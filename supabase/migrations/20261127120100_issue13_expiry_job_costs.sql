@@ -8,10 +8,13 @@
 --    pairs, and since a good statement has no offending row the LIMIT never stopped anything.
 --    Measured (EXPLAIN ANALYZE, bench cluster at small size): a 2,000-mentor batch spent 943 ms in
 --    the trigger (3,998,000 rows removed by the join filter), 10,000 mentors in one statement 12 s,
---    against ~35 ms for the whole run now. The changed rows are now joined in a MATERIALIZED CTE,
---    which PostgreSQL plans for all of its rows (a hash join, linear), and only the newest-history
---    probe per changed mentor remains under the LIMIT. The check itself is unchanged: same rule,
---    same SQLSTATE, message, detail and hint.
+--    against ~35 ms for the whole run now. The plan could not simply be fixed by a better join order:
+--    PL/pgSQL caches a query's plan for the session, planned with the transition tables' sizes of the
+--    first call (a user's one-row change, on a pooled connection), so any nested loop chosen then would be
+--    reused for a 10,000-row batch later. The old and new rows are now paired by a GROUP BY over their
+--    union (hash or sort: never worse than n log n, whatever the estimates), and only the newest-history
+--    probe per changed mentor (an index lookup each) remains under the LIMIT. The check itself is
+--    unchanged: same rule, same SQLSTATE, message, detail and hint.
 --
 -- 2. notification_recipients probed peer_mentors (primary key) for EVERY mentor to find the ones
 --    none of whose chapters has an active coordinator — normally none. It now takes the mentors
@@ -33,12 +36,18 @@ declare
     v_recorded public.mentor_status;
 begin
     -- security definer: reads every history record whoever updates (row-level security aside).
-    -- MATERIALIZED: planned for all its rows (hash join), not for the outer LIMIT's first row (see above).
-    with changed as materialized (
-        select n.id, o.status as from_status, n.status as to_status
-        from new_mentors n
-        join old_mentors o on o.id = n.id
-        where n.status is distinct from o.status
+    -- Old and new rows paired by grouping, not by a join: linear whatever the cached plan's estimates.
+    with changed as (
+        select s.id,
+               max(s.status) filter (where not s.is_new) as from_status,
+               max(s.status) filter (where s.is_new) as to_status
+        from (
+            select o.id, o.status, false as is_new from old_mentors o
+            union all
+            select n.id, n.status, true from new_mentors n
+        ) s
+        group by s.id
+        having max(s.status) filter (where s.is_new) is distinct from max(s.status) filter (where not s.is_new)
     )
     select c.id, c.from_status, c.to_status, h.new_status
       into v_mentor_id, v_from, v_to, v_recorded

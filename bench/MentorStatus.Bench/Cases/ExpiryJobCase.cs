@@ -24,6 +24,8 @@ public static class ExpiryJobCase
         IExpiryJobPath perMentor = new RowByRowExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, transactionPerMentor: true, limit: sample);
         IExpiryJobPath perBatch = new RowByRowExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, transactionPerMentor: false);
         IExpiryJobPath floor = new PlainSqlFloorPath(ctx.Data);
+        // diagnostic: what the asynchronous batch commit is worth (same job, each batch waits for its WAL flush)
+        IExpiryJobPath synchronous = new LibraryExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, asynchronousCommit: false);
         // the batch-size curve: each size timed while a concurrent "status change" locks random cohort mentors
         int[] curve = [500, 2_000, 5_000, 10_000, size.ExpiredMentors];
         curve = [.. curve.Where(b => b <= size.ExpiredMentors).Distinct()];
@@ -35,6 +37,7 @@ public static class ExpiryJobCase
         result.Notes.Add($"Second baseline (the target's floor): {floor.Name}, on all mentors; its history rows are the same.");
         result.Notes.Add($"Third baseline (diagnostic): {perBatch.Name}, on all mentors: the same transactions as the set-based job, " +
                          "so only the statement granularity differs.");
+        result.Notes.Add($"Fourth baseline (diagnostic): {synchronous.Name}: what the asynchronous batch commit is worth.");
         result.Notes.Add($"Batch-size curve: the library job with batches of {string.Join(", ", curve.Select(b => b.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} " +
                          "while one connection locks random mentors of the cohort as a status change does (select … for update, own transaction, every 2 ms); " +
                          "the longest of those waits is the lock time a user's status change could see.");
@@ -42,6 +45,7 @@ public static class ExpiryJobCase
         var setTimes = new List<double>();
         var perMentorTimes = new List<double>();
         var perBatchTimes = new List<double>();
+        var synchronousTimes = new List<double>();
         var written = new List<double>();
         var floorTimes = new List<double>();
         var curveTimes = curve.ToDictionary(b => b, _ => new List<double>());
@@ -64,7 +68,7 @@ public static class ExpiryJobCase
                 curveWaits[batchSize].Add(probe.LongestWaitMs);
                 await RestoreAsync(ctx, runId, ct);
             }
-            foreach (var path in new[] { setBased, floor, perMentor, perBatch })
+            foreach (var path in new[] { setBased, floor, synchronous, perMentor, perBatch })
             {
                 ctx.Say($"certification expiry, run {run}/{size.Runs}: {path.Name}…");
                 var expected = path == perMentor ? sample : size.ExpiredMentors;
@@ -80,6 +84,7 @@ public static class ExpiryJobCase
                 if (path == setBased) { setTimes.Add(seconds); written.Add(rows); }
                 else if (path == perMentor) perMentorTimes.Add(seconds * size.ExpiredMentors / sample);
                 else if (path == floor) floorTimes.Add(seconds);
+                else if (path == synchronous) synchronousTimes.Add(seconds);
                 else perBatchTimes.Add(seconds);
                 await RestoreAsync(ctx, runId, ct);
             }
@@ -101,6 +106,9 @@ public static class ExpiryJobCase
             result.Figures.Add(Figures.Compare(Id, $"longest wait of a concurrent status-change lock, batches of {batchSize:N0}", "ms", curveWaits[batchSize],
                 null, null, "— (report: bounded by one batch)", (_, _, _) => null, (v, _, _) => $"{Figures.F(v)} ms"));
         }
+        result.Figures.Add(Figures.Compare(Id, "wall time, set-based job vs the same with synchronous batch commits", "s", setTimes,
+            "the job with synchronous_commit on for every batch", synchronousTimes, "— (diagnostic)", (_, _, _) => null,
+            (_, _, q) => $"{q:F2}× the synchronous job"));
         result.Figures.Add(Figures.Compare(Id, "wall time, set-based job vs row-at-a-time in the same batches", "s", setTimes,
             $"loop, a transaction per {BenchSize.ExpiryBatchSize:N0} mentors", perBatchTimes, "— (diagnostic)", (_, _, _) => null,
             (_, _, q) => $"{1 / (q ?? double.NaN):F1}× faster"));
