@@ -11,9 +11,10 @@ public sealed record CertificationExpiryJobOptions
 {
     /// <summary>Most mentors paused per batch (one statement, one transaction).</summary>
     /// <remarks>
-    /// 2,000 by measurement (BENCHMARKS.md, issue 13 curve): 1.7× the plain-SQL floor against 2.85× for 500,
-    /// with the longest concurrent lock wait about the same (~1 s on a loaded machine); all at once was 1.08×
-    /// the floor but held every row lock for the whole run (2.2 s).
+    /// 5,000 by measurement (BENCHMARKS.md, "Issue 13 item 3", 10,000 expired mentors, two loaded runs): batches
+    /// of 500 / 2,000 / 5,000 / 10,000 took 2.7–3.0× / 1.2–2.1× / 0.9–1.4× / 1.3–1.5× the plain-SQL floor, while
+    /// the longest wait of a concurrent status change grew with the batch (about 110 / 340 / 500 / 1,050 ms):
+    /// 5,000 is where the per-batch costs stop paying back and one batch's lock time is still half a second.
     /// </remarks>
     public int BatchSize { get; init; } = DefaultBatchSize;
 
