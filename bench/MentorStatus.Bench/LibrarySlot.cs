@@ -32,13 +32,15 @@ public sealed class RepositoryStatusChangePath(NpgsqlDataSource dataSource, stri
 }
 
 /// <summary>The library's CertificationExpiryJob: set-based batches (pause, history, notifications in one statement each).</summary>
-public sealed class LibraryExpiryJobPath(NpgsqlDataSource dataSource, int batchSize) : IExpiryJobPath
+public sealed class LibraryExpiryJobPath(NpgsqlDataSource dataSource, int batchSize, bool asynchronousCommit = true) : IExpiryJobPath
 {
-    public string Name => $"CertificationExpiryJob.RunAsync (set-based, batches of {batchSize:N0}, with its coordinator notifications)";
+    public string Name => $"CertificationExpiryJob.RunAsync (set-based, batches of {batchSize:N0}, with its coordinator notifications" +
+                           (asynchronousCommit ? ")" : ", synchronous batch commits)");
 
     public async Task<(int Paused, Guid RunId)> RunAsync(DateTimeOffset asOf, CancellationToken ct)
     {
-        var run = await new CertificationExpiryJob(dataSource, options: new CertificationExpiryJobOptions { BatchSize = batchSize }).RunAsync(asOf, null, ct);
+        var options = new CertificationExpiryJobOptions { BatchSize = batchSize, AsynchronousCommit = asynchronousCommit };
+        var run = await new CertificationExpiryJob(dataSource, options: options).RunAsync(asOf, null, ct);
         return (run.MentorsPaused, run.RunId);
     }
 }

@@ -11,14 +11,29 @@ public sealed record CertificationExpiryJobOptions
 {
     /// <summary>Most mentors paused per batch (one statement, one transaction).</summary>
     /// <remarks>
-    /// 2,000 by measurement (BENCHMARKS.md, issue 13 curve): 1.7× the plain-SQL floor against 2.85× for 500,
-    /// with the longest concurrent lock wait about the same (~1 s on a loaded machine); all at once was 1.08×
-    /// the floor but held every row lock for the whole run (2.2 s).
+    /// 5,000 by measurement (BENCHMARKS.md, "Issue 13 item 3", 10,000 expired mentors, two loaded runs): batches
+    /// of 500 / 2,000 / 5,000 / 10,000 took 2.7–3.0× / 1.2–2.1× / 0.9–1.4× / 1.3–1.5× the plain-SQL floor, while
+    /// the longest wait of a concurrent status change grew with the batch (about 110 / 340 / 500 / 1,050 ms):
+    /// 5,000 is where the per-batch costs stop paying back and one batch's lock time is still half a second.
     /// </remarks>
     public int BatchSize { get; init; } = DefaultBatchSize;
 
     /// <summary>The default <see cref="BatchSize"/>.</summary>
-    public const int DefaultBatchSize = 2_000;
+    public const int DefaultBatchSize = 5_000;
+    /// <summary>Batches commit with synchronous_commit = off (default true): no WAL flush wait per batch.</summary>
+    /// <remarks>
+    /// Safe for this job, and why: an asynchronous commit can be lost only as a whole transaction, and only
+    /// by a server crash within a few hundred milliseconds (wal_writer_delay × 3) of it; WAL is replayed in
+    /// order, so what survives is a prefix of the committed batches, each complete (pauses, history rows,
+    /// notifications, run counters together). The run's last step (succeeded or failed) commits
+    /// synchronously, and flushing its commit record flushes every batch before it: a run that says it
+    /// finished lost nothing, and the dispatcher sends only notifications of finished runs. A crash before
+    /// that leaves the run 'running'; the next run marks it abandoned, and re-pauses the mentors of any lost
+    /// batch (they are still active with an expired certification) with their history and notifications:
+    /// every mentor paused once, every notification written once. A user's status change on a mentor a batch
+    /// touched commits after that batch, so its own synchronous flush covers the batch too.
+    /// </remarks>
+    public bool AsynchronousCommit { get; init; } = true;
     /// <summary>A running run whose last batch is older than this was killed: the next run marks it failed.</summary>
     public TimeSpan AbandonAfter { get; init; } = TimeSpan.FromHours(1);
     /// <summary>Retries of the job's transactions.</summary>
@@ -160,14 +175,19 @@ public sealed class CertificationExpiryJob(
                 using var batchActivity = MentorStatusTelemetry.Source.StartActivity(MentorStatusTelemetry.Spans.JobBatch)?
                     .SetTag("mentorstatus.job.run_id", runId).SetTag("mentorstatus.job.batch", batches + 1);
                 var batchStarted = Stopwatch.GetTimestamp();
-                var (count, written, ids) = await Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
-                {
-                    await using var command = new NpgsqlCommand(BatchSql, c)
-                        { Parameters = { new() { Value = runId }, new() { Value = instant }, new() { Value = _options.BatchSize } } };
-                    await using var reader = await command.ExecuteReaderAsync(token);
-                    if (!await reader.ReadAsync(token)) throw new InvalidOperationException($"job run {runId} disappeared while it was running.");
-                    return (reader.GetInt32(0), reader.GetInt32(1), reader.GetFieldValue<Guid[]>(2));
-                }, ct);
+                // one round trip per batch: settings and the batch in one implicit transaction, committed at its Sync
+                var (count, written, ids) = await Transactions.RunOneTripAsync(dataSource, null, _options.Retry, BatchSql,
+                    p =>
+                    {
+                        p.Add(new() { Value = runId });
+                        p.Add(new() { Value = instant });
+                        p.Add(new() { Value = _options.BatchSize });
+                    },
+                    async (reader, token) =>
+                    {
+                        if (!await reader.ReadAsync(token)) throw new InvalidOperationException($"job run {runId} disappeared while it was running.");
+                        return (reader.GetInt32(0), reader.GetInt32(1), reader.GetFieldValue<Guid[]>(2));
+                    }, ct, asynchronousCommit: _options.AsynchronousCommit);
                 batchActivity?.SetTag("mentorstatus.job.mentors_paused", count);
                 if (count == 0) break; // nothing left that this run may take
                 var batchElapsed = Stopwatch.GetElapsedTime(batchStarted);

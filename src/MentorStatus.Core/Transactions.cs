@@ -48,6 +48,10 @@ internal static class Transactions
     // commit or rollback, so a pooled connection, or a transaction pooler's server connection, never
     // keeps a role or claims). set_config('role', …, true) is what SET LOCAL ROLE does.
     private const string AsOwnerSql = "select pg_catalog.set_config('lock_timeout', $1, true)";
+    // The expiry job's batches: the owner, and a commit that does not wait for its WAL flush (see
+    // CertificationExpiryJobOptions.AsynchronousCommit for why that is safe for them, and only for them).
+    private const string AsOwnerAsynchronousCommitSql =
+        "select pg_catalog.set_config('lock_timeout', $1, true), pg_catalog.set_config('synchronous_commit', 'off', true)";
     private const string AsServiceRoleSql =
         "select pg_catalog.set_config('lock_timeout', $1, true), pg_catalog.set_config('role', 'service_role', true)";
     private const string AsAuthenticatedSql =
@@ -70,8 +74,10 @@ internal static class Transactions
     public static async Task<T> RunOneTripAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
         string sql, Action<NpgsqlParameterCollection> bind, Func<NpgsqlDataReader, CancellationToken, Task<T>> read,
         CancellationToken ct, Guid? mentorId = null, string? reason = null, Action<NpgsqlLogSequenceNumber>? afterCommit = null,
-        ILogger? logger = null)
+        ILogger? logger = null, bool asynchronousCommit = false)
     {
+        if (asynchronousCommit && caller is not null)
+            throw new ArgumentException("an asynchronous commit is for the owner's idempotent job batches only, never for a caller's change.", nameof(asynchronousCommit));
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -79,7 +85,9 @@ internal static class Transactions
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
                 await using var batch = new NpgsqlBatch(connection);
                 if (afterCommit is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand(BeginSql));
-                batch.BatchCommands.Add(SettingsCommand(caller, retry));
+                batch.BatchCommands.Add(asynchronousCommit
+                    ? new NpgsqlBatchCommand(AsOwnerAsynchronousCommitSql) { Parameters = { new() { Value = retry.LockTimeoutSetting } } }
+                    : SettingsCommand(caller, retry));
                 var work = new NpgsqlBatchCommand(sql);
                 bind(work.Parameters);
                 batch.BatchCommands.Add(work);

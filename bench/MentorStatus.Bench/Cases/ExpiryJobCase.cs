@@ -24,8 +24,10 @@ public static class ExpiryJobCase
         var perMentor = new RowByRowExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, transactionPerMentor: true, limit: sample);
         var perBatch = new RowByRowExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, transactionPerMentor: false);
         var floor = new PlainSqlFloorPath(ctx.Data);
+        // diagnostic: what the asynchronous batch commit is worth (same job, each batch waits for its WAL flush)
+        var synchronous = new LibraryExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, asynchronousCommit: false);
         // the batch-size curve: each size timed while a concurrent "status change" locks random cohort mentors
-        int[] curve = [500, 2_000, 10_000, size.ExpiredMentors];
+        int[] curve = [500, 2_000, 5_000, 10_000, size.ExpiredMentors];
         curve = [.. curve.Where(b => b <= size.ExpiredMentors).Distinct()];
         result.Notes.Add($"Job: {setBased.Name}, batches of {BenchSize.ExpiryBatchSize:N0} mentors, one transaction each.");
         result.Notes.Add($"Baseline (the target's): {perMentor.Name}" + (sample < size.ExpiredMentors
@@ -35,6 +37,7 @@ public static class ExpiryJobCase
         result.Notes.Add($"Second baseline (the target's floor): {floor.Name}, on all mentors; its history rows are the same.");
         result.Notes.Add($"Third baseline (diagnostic): {perBatch.Name}, on all mentors: the same transactions as the set-based job, " +
                          "so only the statement granularity differs.");
+        result.Notes.Add($"Fourth baseline (diagnostic): {synchronous.Name}: what the asynchronous batch commit is worth.");
         result.Notes.Add($"Batch-size curve: the library job with batches of {string.Join(", ", curve.Select(b => b.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} " +
                          "while one connection locks random mentors of the cohort as a status change does (select … for update, own transaction, every 2 ms); " +
                          "the longest of those waits is the lock time a user's status change could see.");
@@ -42,10 +45,13 @@ public static class ExpiryJobCase
         var setTimes = new List<double>();
         var perMentorTimes = new List<double>();
         var perBatchTimes = new List<double>();
+        var synchronousTimes = new List<double>();
         var written = new List<double>();
         var floorTimes = new List<double>();
         var curveTimes = curve.ToDictionary(b => b, _ => new List<double>());
         var curveWaits = curve.ToDictionary(b => b, _ => new List<double>());
+        var breakdowns = new Dictionary<IExpiryJobPath, string>();
+        await ctx.ExecAsync("create extension if not exists pg_stat_statements", ct);
         for (var run = 1; run <= size.Runs; run++)
         {
             foreach (var batchSize in curve)
@@ -62,25 +68,30 @@ public static class ExpiryJobCase
                 curveWaits[batchSize].Add(probe.LongestWaitMs);
                 await RestoreAsync(ctx, runId, ct);
             }
-            foreach (var path in new IExpiryJobPath[] { setBased, floor, perMentor, perBatch })
+            foreach (var path in new IExpiryJobPath[] { setBased, floor, synchronous, perMentor, perBatch })
             {
                 ctx.Say($"certification expiry, run {run}/{size.Runs}: {path.Name}…");
                 var expected = path == perMentor ? sample : size.ExpiredMentors;
                 var asOf = DateTimeOffset.UtcNow;
+                if (path == setBased || path == floor) await ctx.ExecAsync("select pg_stat_statements_reset()", ct);
                 var clock = Stopwatch.StartNew();
                 var (paused, runId) = await path.RunAsync(asOf, ct);
                 var seconds = clock.Elapsed.TotalSeconds;
+                if (path == setBased || path == floor) breakdowns[path] = await ServerTimeBreakdownAsync(ctx, seconds, ct);
                 var rows = await ctx.ScalarAsync<long>($"select count(*) from public.peer_mentor_status_history where job_run_id = '{runId}'", ct);
                 if (paused != expected || rows != expected)
                     throw new InvalidOperationException($"{path.Name} paused {paused} mentors and wrote {rows} history rows; expected {expected} of each.");
                 if (path == setBased) { setTimes.Add(seconds); written.Add(rows); }
                 else if (path == perMentor) perMentorTimes.Add(seconds * size.ExpiredMentors / sample);
                 else if (path == floor) floorTimes.Add(seconds);
+                else if (path == synchronous) synchronousTimes.Add(seconds);
                 else perBatchTimes.Add(seconds);
                 await RestoreAsync(ctx, runId, ct);
             }
         }
 
+        foreach (var (path, text) in breakdowns)
+            result.Notes.Add($"Where the time went (pg_stat_statements, last run), {(path == floor ? "the floor" : "the job")}: {text}");
         result.Figures.Add(Figures.Compare(Id, "wall time, set-based job vs the plain-SQL floor", "s", setTimes,
             "plain SQL floor (one UPDATE + one INSERT … SELECT, one transaction)", floorTimes, "≤ 1.25× the floor",
             (_, _, q) => q <= 1.25, (_, _, q) => q <= 1.25 ? $"met: {q:F2}× the floor" : $"missed: {q:F2}× the floor, short by {q - 1.25:F2}×"));
@@ -95,12 +106,55 @@ public static class ExpiryJobCase
             result.Figures.Add(Figures.Compare(Id, $"longest wait of a concurrent status-change lock, batches of {batchSize:N0}", "ms", curveWaits[batchSize],
                 null, null, "— (report: bounded by one batch)", (_, _, _) => null, (v, _, _) => $"{Figures.F(v)} ms"));
         }
+        result.Figures.Add(Figures.Compare(Id, "wall time, set-based job vs the same with synchronous batch commits", "s", setTimes,
+            "the job with synchronous_commit on for every batch", synchronousTimes, "— (diagnostic)", (_, _, _) => null,
+            (_, _, q) => $"{q:F2}× the synchronous job"));
         result.Figures.Add(Figures.Compare(Id, "wall time, set-based job vs row-at-a-time in the same batches", "s", setTimes,
             $"loop, a transaction per {BenchSize.ExpiryBatchSize:N0} mentors", perBatchTimes, "— (diagnostic)", (_, _, _) => null,
             (_, _, q) => $"{1 / (q ?? double.NaN):F1}× faster"));
         result.Figures.Add(Figures.Compare(Id, "history rows written per run, set-based", "rows", written, null, null,
             $"= {size.ExpiredMentors:N0}", (v, _, _) => (long)v == size.ExpiredMentors, (v, _, _) => $"{v:N0}"));
         return result;
+    }
+
+    // What pg_stat_statements (track = all) saw during one run, by part: nested statements (the trigger's
+    // query, the recipients function, the foreign-key checks) are counted inside their caller too.
+    private const string BreakdownSql = """
+        select part, sum(calls)::bigint, sum(total_exec_time), sum(total_plan_time), sum(wal_records)::bigint, sum(wal_bytes)::bigint
+        from (
+            select s.*,
+                   case
+                       when s.query ilike '%pause_expired_certifications(%' then '1 batch call (top level, all of a batch)'
+                       when s.query ilike '%with candidates as%' then '2 its statement: lock, pause, history, notify, count'
+                       when s.query ilike '%FOR KEY SHARE OF%' then '3 foreign-key checks (per row)'
+                       when s.query ilike '%chapter_coordinators%' then '4 notification recipients'
+                       when s.query ilike '%from new_mentors%' then '5 MS101 trigger (status without history)'
+                       when s.query ilike 'update public.peer_mentors%' then '2 UPDATE peer_mentors'
+                       when s.query ilike 'insert into public.peer_mentor_status_history%' then '2 INSERT … SELECT history'
+                       when s.query ilike '%pg_stat_statements%' then null
+                       else '6 other (run row, counts, begin/commit, settings)'
+                   end as part
+            from pg_stat_statements s
+            join pg_database d on d.oid = s.dbid and d.datname = current_database()
+        ) x
+        where part is not null
+        group by part
+        order by part
+        """;
+
+    private static async Task<string> ServerTimeBreakdownAsync(BenchContext ctx, double wallSeconds, CancellationToken ct)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var parts = new List<string>();
+        await using var command = ctx.Data.CreateCommand(BreakdownSql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var ms = reader.GetDouble(2);
+            parts.Add(string.Create(inv, $"{reader.GetString(0)[2..]} {ms:F0} ms ({ms / 10 / wallSeconds:F0}% of the wall time; {reader.GetInt64(1):N0} calls, " +
+                                         $"planning {reader.GetDouble(3):F0} ms, {reader.GetInt64(4):N0} WAL records, {reader.GetInt64(5) / 1e6:F1} MB WAL)"));
+        }
+        return string.Create(inv, $"wall {wallSeconds * 1000:F0} ms; ") + string.Join("; ", parts) + ".";
     }
 
     /// <summary>Back to the start: the cohort active again, this run's history rows gone, statistics fresh.</summary>

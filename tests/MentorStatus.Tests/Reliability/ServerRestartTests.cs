@@ -149,6 +149,96 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.InRange(redeliveries, 0, 1);
     }
 
+    /// <summary>
+    /// The job's batches commit asynchronously (synchronous_commit = off, issue 13): a crash right after a
+    /// batch's commit may lose it. The server is crashed (pg_ctl stop -m immediate: no shutdown checkpoint, no
+    /// WAL flush) right after the second batch, with the WAL writer made lazy so that the batches are likely
+    /// still in the WAL buffers. Whatever survived, it survived whole, and the next run finishes the work:
+    /// every expired mentor paused exactly once with one certification_expired record, every coordinator told
+    /// about each of their mentors in exactly one notification.
+    /// </summary>
+    [Fact]
+    public async Task CrashRightAfterAsynchronousBatchCommits_KeepsWholeBatchesOnly_NextRunPausesAndNotifiesEachOnce()
+    {
+        var target = _cluster.Target("app");
+        await target.RecreateAsync();
+        await using (var owner = target.CreateDataSource())
+        {
+            await SupabasePlatformLayer.EnsureAsync(owner);
+            await new MigrationRunner(owner, new MigrationSource(TestDatabases.Project)).UpAsync();
+            await owner.ExecuteAsync("alter system set wal_writer_delay = '10s'");
+            await owner.ExecuteAsync("select pg_reload_conf()");
+        }
+        await using var data = MentorStatusDataSource.Create(target.ConnectionString);
+        var expected = await FixturesAsync(data);
+
+        var crashed = false;
+        var reportedBeforeCrash = 0;
+        Guid? crashedRun = null;
+        var attempts = 0;
+        var failures = new List<string>();
+        while (true)
+        {
+            attempts++;
+            Assert.True(attempts <= 6, "the job never succeeded after the crash:\n" + string.Join("\n", failures));
+            var job = new CertificationExpiryJob(data, options: new CertificationExpiryJobOptions
+            {
+                BatchSize = 5,
+                AbandonAfter = TimeSpan.FromMilliseconds(1),
+                AfterBatch = async (progress, ct) =>
+                {
+                    if (crashed || progress.Batch != 2) return;
+                    crashed = true;
+                    reportedBeforeCrash = progress.PausedSoFar;
+                    crashedRun = progress.RunId;
+                    var stop = await OsProcess.RunAsync(_cluster.Installation.Tool("pg_ctl"),
+                        ["stop", "-D", _cluster.DataDirectory, "-m", "immediate", "-w", "-t", "60"], true, ct);
+                    Assert.True(stop.ExitCode == 0, stop.Output);
+                    await _cluster.StartAsync(null, ct);
+                    output.WriteLine($"server crashed and restarted after batch 2 ({progress.PausedSoFar} reported paused)");
+                },
+            });
+            try
+            {
+                var result = await job.RunAsync();
+                output.WriteLine($"attempt {attempts}: succeeded, paused {result.MentorsPaused}");
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                failures.Add($"attempt {attempts}: {e.GetType().Name}: {e.Message}");
+                output.WriteLine($"attempt {attempts} failed: {e.GetType().Name}: {e.Message}");
+            }
+        }
+        Assert.True(crashed);
+
+        // What the crashed run kept is whole batches (a multiple of the batch size here, every batch being full),
+        // at most what it reported, and its own counters agree with its history rows.
+        var kept = await data.ScalarAsync<long>("select count(*) from public.peer_mentor_status_history where job_run_id = $1", crashedRun!.Value);
+        output.WriteLine($"the crashed run reported {reportedBeforeCrash} paused; {kept} survived the crash (the rest was an unflushed asynchronous commit)");
+        Assert.InRange(kept, 0, reportedBeforeCrash);
+        Assert.Equal(0, kept % 5);
+        Assert.Equal(kept, (long)await data.ScalarAsync<int>("select mentors_paused from public.status_job_runs where id = $1", crashedRun.Value));
+
+        Assert.Equal(0L, await data.ScalarAsync<long>("select count(*) from public.status_job_runs where outcome = 'running'"));
+        Assert.Equal((long)ExpiredMentors, await data.ScalarAsync<long>("select coalesce(sum(mentors_paused), 0) from public.status_job_runs"));
+        Assert.Equal(expected.Keys.Order().Select(g => g.ToString()), await data.ColumnAsync(
+            "select id::text from public.peer_mentors where status = 'paused' order by id"));
+        Assert.Equal(0L, await data.ScalarAsync<long>("""
+            select count(*) from public.peer_mentors m
+            where (m.status = 'paused') <> ((select count(*) from public.peer_mentor_status_history h
+                                             where h.mentor_id = m.id and h.reason = 'certification_expired') = 1)
+            """));
+        await Faults.AssertHistoryChainsConsistentAsync(data);
+        var told = await data.ColumnAsync("""
+            select n.coordinator_user_id::text || ' ' || m::text
+            from public.coordinator_notifications n, unnest(n.mentor_ids) m
+            order by 1
+            """);
+        var shouldBeTold = expected.SelectMany(kv => kv.Value.Select(c => $"{c} {kv.Key}")).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(shouldBeTold, told.Order(StringComparer.Ordinal).ToList());
+    }
+
     /// <summary>A channel that honours idempotency keys (drops a redelivered key), and restarts the server once mid-send.</summary>
     private sealed class RestartingSender(Func<Task> restart, int restartOnCall) : INotificationSender
     {
