@@ -238,7 +238,7 @@ public static class ReadScaleOutCase
                     Interlocked.Add(ref _changes, 2);
                     try { await Task.Delay(WriterPause, _stop.Token); } catch (OperationCanceledException) { }
                 }
-            });
+            }, CancellationToken.None); // the loop watches _stop itself; a cancelled start would hide a failed change
         }
 
         public async ValueTask DisposeAsync()
