@@ -1,4 +1,4 @@
--- issue 13, item 1: the timeline read path (20261127120200). public.mentor_timeline is a security invoker
+-- issue 13, item 1: the timeline read path (20261127120020). public.mentor_timeline is a security invoker
 -- rpc over the definer helper mentor_status_private.mentor_timeline, which checks the history policy's rule
 -- for the ONE mentor asked for and then reads the page. Shapes and privileges here, the same rows as the
 -- policy and the cost in tests/MentorStatus.Tests/Security/TimelinePointCheckTests.cs.

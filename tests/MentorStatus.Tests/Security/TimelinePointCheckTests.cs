@@ -7,7 +7,7 @@ using Npgsql;
 namespace MentorStatus.Tests.Security;
 
 /// <summary>
-/// Issue 13 item 1: the timeline's read path (migration 20261127120200). A signed-in user's timeline goes through
+/// Issue 13 item 1: the timeline's read path (migration 20261127120020). A signed-in user's timeline goes through
 /// mentor_status_private.mentor_timeline (the public.mentor_timeline rpc for PostgREST): the history policy's rule
 /// checked for the ONE mentor asked for, then the index read. These tests hold it to two things:
 /// it gives every caller exactly the rows the table's policy gives them (seeded fixture, soft delete, revocation,

@@ -1,6 +1,6 @@
 -- requires: 20261127105200
 -- requires: 20261127120000
--- requires: 20261127120100
+-- requires: 20261127120010
 -- issue 13, item 1: the timeline of ONE mentor costs the index read plus one point check, whatever the
 -- number of mentors the caller coordinates.
 --

@@ -1,4 +1,4 @@
--- Rollback of 20261127120200_issue13_timeline_point_check: drops the timeline read path and puts the set
+-- Rollback of 20261127120020_issue13_timeline_point_check: drops the timeline read path and puts the set
 -- helpers' bodies back as 20261127105200 wrote them (their comments were not changed).
 
 set lock_timeout = '5s';
