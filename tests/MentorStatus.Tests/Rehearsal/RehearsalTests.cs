@@ -108,6 +108,9 @@ public sealed class RehearsalTests(RehearsalSource source)
     public async Task CtrlCDeletesTheThrowawayCluster()
     {
         using var project = RehearsalProjects.EveryKind();
+        // A last migration that cannot finish before the SIGINT: without it a fast run could complete (exit 0)
+        // in the moment between "the cluster runs" and the signal, and the test would prove nothing.
+        project.AddMigration("20270101000900", "slow", "select pg_sleep(120);\n", "select 1;\n");
         using var work = new WorkFolder();
         var info = CliRunner.StartInfo(project.Layout.Root, ["db", "rehearse", "--from", source.ReaderUrl, "--load", "2", "--jobs", "1"]);
         info.Environment["TMPDIR"] = work.Path;
