@@ -42,6 +42,8 @@ public static class MentorEndpoints
                 UnknownReasonCodeException => StatusCodes.Status422UnprocessableEntity,
                 ArgumentTooLongException => StatusCodes.Status400BadRequest,
                 StatusChangeRateLimitedException => StatusCodes.Status429TooManyRequests,
+                // the connection broke mid-change: the client reads the timeline before trying again (the message says so)
+                StatusChangeOutcomeUnknownException => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             };
             return Results.Problem(e.Message, statusCode: status);

@@ -44,6 +44,12 @@ public sealed class UnknownReasonCodeException(string reason, string message, Ex
 /// <summary>Serialization failure, deadlock or lock timeout that persisted through every retry.</summary>
 public sealed class ConcurrentStatusChangeException(string message, Exception? inner = null) : MentorStatusException(message, inner);
 
+/// <summary>
+/// The connection was lost during a status change (a server restart or failover): the change may or may not have
+/// been committed, so it is not retried; read the mentor's timeline before trying again.
+/// </summary>
+public sealed class StatusChangeOutcomeUnknownException(string message, Exception? inner = null) : MentorStatusException(message, inner);
+
 /// <summary>The C# enum or reason codes differ from the database: the code and the migrations are out of step.</summary>
 public sealed class SchemaMismatchException(string message) : MentorStatusException(message);
 

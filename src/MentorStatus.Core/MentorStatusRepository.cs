@@ -107,6 +107,15 @@ public sealed class MentorStatusRepository(
             MentorStatusTelemetry.RecordStatusChange(caller, newStatus, activity);
             return change;
         }
+        catch (NpgsqlException e) when (Transactions.IsLostConnection(e))
+        {
+            // not retried: the commit may have reached the server before the connection broke
+            var unknown = new StatusChangeOutcomeUnknownException(
+                $"the connection to the database was lost during the status change of mentor {mentorId} ({e.Message}); it may or may not " +
+                "have been committed. Read the mentor's timeline (or current status) before trying again.", e) { SqlState = (e as PostgresException)?.SqlState };
+            MentorStatusTelemetry.Fail(activity, unknown);
+            throw unknown;
+        }
         catch (Exception e)
         {
             MentorStatusTelemetry.Fail(activity, e);
@@ -160,7 +169,7 @@ public sealed class MentorStatusRepository(
     {
         if (caller is not Caller.UserCaller)
             throw new ArgumentException("allowed status changes are answered for a signed-in user only: pass Caller.User(userId).", nameof(caller));
-        return Transactions.RunAsync<IReadOnlyList<AllowedStatusChange>>(dataSource, caller, _retry, async (connection, token) =>
+        return Transactions.ReadAgainOnLostConnectionAsync(dataSource, () => Transactions.RunAsync<IReadOnlyList<AllowedStatusChange>>(dataSource, caller, _retry, async (connection, token) =>
         {
             await using var command = new NpgsqlCommand(AllowedChangesSql, connection) { Parameters = { new() { Value = mentorId } } };
             await using var reader = await command.ExecuteReaderAsync(token);
@@ -168,7 +177,7 @@ public sealed class MentorStatusRepository(
             while (await reader.ReadAsync(token))
                 list.Add(new AllowedStatusChange(reader.GetString(0), reader.GetFieldValue<MentorState>(1), reader.GetString(2)));
             return list;
-        }, ct, mentorId);
+        }, ct, mentorId), logger, ct);
     }
 
     /// <summary>Current status of many mentors in one round trip. Mentors not found (or not visible) are absent.</summary>
@@ -206,7 +215,8 @@ public sealed class MentorStatusRepository(
                 replica.MarkDown(); // and read from the primary below
             }
         }
-        return await Transactions.RunOneTripAsync(dataSource, caller, _retry, sql, bind, read, ct, mentorId);
+        return await Transactions.ReadAgainOnLostConnectionAsync(dataSource,
+            () => Transactions.RunOneTripAsync(dataSource, caller, _retry, sql, bind, read, ct, mentorId), logger, ct);
     }
 
     private static async Task<List<StatusChange>> ReadChangesAsync(NpgsqlDataReader reader, CancellationToken ct)

@@ -116,6 +116,43 @@ internal static class Transactions
         }
     }
 
+    /// <summary>Attempts in all for an idempotent read whose connection was lost (<see cref="ReadAgainOnLostConnectionAsync{T}"/>).</summary>
+    internal const int LostConnectionAttempts = 3;
+
+    /// <summary>
+    /// An idempotent read, read again on a fresh connection when the server connection was lost (a restart or a
+    /// failover: 57P01 admin_shutdown, 08xxx, a broken stream). After a restart every idle pooled connection is dead,
+    /// so the pool is cleared first. Never for a write: a commit whose answer was lost may already be written.
+    /// </summary>
+    public static async Task<T> ReadAgainOnLostConnectionAsync<T>(NpgsqlDataSource dataSource, Func<Task<T>> read, ILogger? logger, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await read();
+            }
+            catch (NpgsqlException e) when (attempt < LostConnectionAttempts && IsLostConnection(e) && !ct.IsCancellationRequested)
+            {
+                var state = (e as PostgresException)?.SqlState ?? "08006";
+                MentorStatusTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("db.response.status_code", state));
+                logger?.LostConnectionRetry(state, attempt, LostConnectionAttempts);
+                dataSource.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The server connection is gone: the server shut it (57P01, 57P02), a connection error (08xxx), or Npgsql's
+    /// transient I/O failure (end of stream, socket error). A command timeout is not a lost connection.
+    /// </summary>
+    internal static bool IsLostConnection(NpgsqlException e) => e switch
+    {
+        PostgresException p => p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                               || p.SqlState.StartsWith("08", StringComparison.Ordinal),
+        _ => e.IsTransient && e.InnerException is not TimeoutException,
+    };
+
     /// <summary>Several statements in one transaction: the work gets the connection (the job and the dispatcher).</summary>
     public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
         Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct, Guid? mentorId = null, string? reason = null,

@@ -118,8 +118,15 @@ internal sealed class ActivityMonitor : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_stop.IsCancellationRequested) await StopAsync();
-        await _connection.DisposeAsync();
-        _stop.Dispose();
+        try
+        {
+            if (!_stop.IsCancellationRequested) await StopAsync();
+        }
+        finally
+        {
+            // closed even when stopping failed, so a failed stop leaks no connection
+            await _connection.DisposeAsync();
+            _stop.Dispose();
+        }
     }
 }

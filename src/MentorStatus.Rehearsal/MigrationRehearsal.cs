@@ -41,12 +41,14 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
 
         _progress.Report("creating a throwaway PostgreSQL 15 cluster");
         var cluster = await ThrowawayCluster.CreateAsync(options.WorkRoot, ct);
+        var completed = false;
         try
         {
             await cluster.StartAsync(ct);
             var copy = await new DataCopy(options.Source, cluster, options, _progress).RunAsync(sourceConnection, ct);
             await sourceConnection.CloseAsync(); // everything is read: the source is not touched again
             var report = await RehearseAsync(source, cluster, copy, notes, ct);
+            completed = true;
             return options.Keep ? report with { KeptClusterUrl = cluster.Target(options.Source.Database).Url } : report;
         }
         catch (NpgsqlException e) when (e is not PostgresException)
@@ -56,7 +58,34 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         finally
         {
             if (options.Keep) _progress.Report($"kept the throwaway cluster in {cluster.Root}: {cluster.Target(options.Source.Database).Url}");
-            else await cluster.DestroyAsync();
+            else
+            {
+                try
+                {
+                    await cluster.DestroyAsync();
+                }
+                catch (Exception e) when (!completed)
+                {
+                    // the failure already on its way out says what went wrong: a cleanup error must not replace it
+                    _progress.Report($"could not delete the throwaway cluster in {cluster.Root} ({e.Message}); delete it by hand");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A cleanup step of a finally block: its error surfaces when the work went well, and is only reported while
+    /// the work's own failure is on its way out (that one says what went wrong; a cleanup error must not replace it).
+    /// </summary>
+    private async Task CleanUpAsync(string what, bool workCompleted, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception e) when (!workCompleted)
+        {
+            _progress.Report($"{what} failed too: {e.Message}");
         }
     }
 
@@ -84,6 +113,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         IReadOnlyList<ClientOperation>? operations = null;
         var probe = new StatementProbe(monitor);
         string? failure = null;
+        var completed = false;
         try
         {
             if (options.LoadClients > 0)
@@ -109,16 +139,24 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             }
             // Let the clients that waited for the last commit finish their call, so it is measured.
             await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+            completed = true;
         }
         finally
         {
             if (load is not null)
-            {
-                await load.StopAsync();
-                operations = load.Operations();
-                await load.DisposeAsync();
-            }
-            await monitor.StopAsync();
+                await CleanUpAsync("stopping the synthetic clients", completed, async () =>
+                {
+                    try
+                    {
+                        await load.StopAsync();
+                        operations = load.Operations();
+                    }
+                    finally
+                    {
+                        await load.DisposeAsync();
+                    }
+                });
+            await CleanUpAsync("stopping the activity monitor", completed, monitor.StopAsync);
         }
 
         foreach (var unfinished in probe.Statements.Where(s => s.End == default)) unfinished.End = unfinished.Released = unfinished.Start;

@@ -143,8 +143,15 @@ internal sealed class SyntheticLoad : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_stop.IsCancellationRequested) await StopAsync();
-        await _dataSource.DisposeAsync();
-        _stop.Dispose();
+        try
+        {
+            if (!_stop.IsCancellationRequested) await StopAsync();
+        }
+        finally
+        {
+            // closed even when stopping failed, so a failed stop leaks no connection
+            await _dataSource.DisposeAsync();
+            _stop.Dispose();
+        }
     }
 }

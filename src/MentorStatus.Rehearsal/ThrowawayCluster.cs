@@ -61,10 +61,13 @@ internal sealed class ThrowawayCluster
         {
             await Cluster.DestroyAsync(CancellationToken.None);
         }
-        finally
+        catch
         {
-            if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+            // the server did not stop: deleting its folder under it would fail too and hide why (best effort only)
+            try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
         }
+        if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
     }
 
     private async Task SetAsync(IEnumerable<string> statements, CancellationToken ct)

@@ -58,7 +58,7 @@ internal static class NotificationCommands
             if (parse.GetValue(maxAttempts) is { } m) overrides[$"{NotificationDispatcherOptions.SectionName}:MaxAttempts"] = m.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (parse.GetValue(concurrency) is { } c) overrides[$"{NotificationDispatcherOptions.SectionName}:MaxConcurrency"] = c.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var configuration = CliConfiguration.Build(parse.GetValue(set) ?? [], overrides);
-            var names = NotificationChannels.Normalise(parse.GetValue(channel) is { Length: > 0 } chosen ? chosen : ConfiguredChannels(configuration));
+            var names = NotificationChannels.Normalise(parse.GetValue(channel) is { Length: > 0 } chosen ? chosen : NotificationChannels.ConfiguredNames(configuration.GetSection(NotificationChannelsOptions.SectionName)));
             if (names.Count == 0)
                 throw new UsageException("no notification channel is configured, so nothing was sent and nothing changed.\n" + HowToConfigure);
             var smtp = CliConfiguration.Bind<SmtpChannelOptions>(configuration, SmtpChannelOptions.SectionName);
@@ -82,15 +82,6 @@ internal static class NotificationCommands
             return result.Failed > 0 ? CommandAction.Failed : CommandAction.Ok;
         });
         return command;
-    }
-
-    /// <summary>MentorStatus:Notifications:Channels as a JSON array or a comma-separated string (an environment variable).</summary>
-    private static IEnumerable<string> ConfiguredChannels(IConfiguration configuration)
-    {
-        var section = configuration.GetSection($"{NotificationChannelsOptions.SectionName}:Channels");
-        if (!string.IsNullOrWhiteSpace(section.Value)) yield return section.Value;
-        foreach (var child in section.GetChildren())
-            if (!string.IsNullOrWhiteSpace(child.Value)) yield return child.Value;
     }
 
     private static Command List()

@@ -28,7 +28,14 @@ public static class MentorStatusServiceCollectionExtensions
     public static IServiceCollection AddMentorStatus(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<MentorStatusOptions>().Bind(configuration).ValidateOnStart();
+        var notifications = configuration.GetSection(nameof(MentorStatusOptions.Notifications));
+        services.AddOptions<MentorStatusOptions>().Bind(configuration)
+            // the same reading of Channels as the CLI's, so "inbox,email" from an environment variable counts here too
+            .PostConfigure(o =>
+            {
+                if (NotificationChannels.ConfiguredNames(notifications) is { Count: > 0 } names) o.Notifications.Channels = names;
+            })
+            .ValidateOnStart();
         return services.AddMentorStatusServices();
     }
 

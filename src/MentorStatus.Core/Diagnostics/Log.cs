@@ -50,4 +50,7 @@ internal static partial class Log
 
     [LoggerMessage(3001, LogLevel.Error, "Transient conflict {SqlState} persisted through {Attempts} attempts; giving up")]
     public static partial void RetriesExhausted(this ILogger logger, string sqlState, int attempts);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Connection lost during a read ({SqlState}) on attempt {Attempt} of {MaxAttempts}; clearing the pool and reading again")]
+    public static partial void LostConnectionRetry(this ILogger logger, string sqlState, int attempt, int maxAttempts);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace MentorStatus.Notifications;
@@ -23,6 +24,23 @@ public static class NotificationChannels
     public static List<string> Normalise(IEnumerable<string> names) =>
         names.SelectMany(n => n.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
              .Select(n => n.ToLowerInvariant()).Distinct().ToList();
+
+    /// <summary>
+    /// The channel names under a notifications section's Channels key, normalised: a JSON array, or one
+    /// comma-separated string as an environment variable gives it (MENTORSTATUS__NOTIFICATIONS__CHANNELS=inbox,email),
+    /// which the configuration binder alone would bind to an empty list. Shared by AddMentorStatus and the CLI.
+    /// </summary>
+    /// <param name="notificationsSection">The section holding Channels (MentorStatus:Notifications).</param>
+    /// <returns>The configured names; empty when none.</returns>
+    public static List<string> ConfiguredNames(IConfiguration notificationsSection)
+    {
+        ArgumentNullException.ThrowIfNull(notificationsSection);
+        var section = notificationsSection.GetSection(nameof(NotificationChannelsOptions.Channels));
+        var values = new List<string>();
+        if (!string.IsNullOrWhiteSpace(section.Value)) values.Add(section.Value);
+        values.AddRange(section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => !string.IsNullOrWhiteSpace(v)));
+        return Normalise(values);
+    }
 
     /// <summary>What is wrong with this choice of channels and their settings, each with its fix; empty when usable.</summary>
     public static IReadOnlyList<string> Problems(IReadOnlyList<string> names, SmtpChannelOptions smtp, WebhookChannelOptions webhook)

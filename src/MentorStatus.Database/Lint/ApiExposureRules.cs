@@ -28,28 +28,26 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
     [GeneratedRegex(@"^(schema|function|functions|procedure|procedures|routine|routines|sequence|sequences|database|type|types|domain|language|large object|tablespace|foreign|parameter|all (functions|procedures|routines|sequences)) ")]
     private static partial Regex NotATable();
 
-    private sealed record Offence(string Key, string Message);
-
     public IEnumerable<LintFinding> Check(MigrationTrace trace)
     {
         var exposed = trace.ExposedSchemas;
-        var checks = new (LintRule Rule, Func<CatalogState, IEnumerable<Offence>> Offences)[]
+        var checks = new (LintRule Rule, Func<CatalogState, IEnumerable<CatalogOffence>> Offences)[]
         {
             (LintRules.ViewBypassesRls, s => ViewOffences(s, exposed)),
             (LintRules.PolicyOpensTable, PolicyOffences),
             (LintRules.DefinerFunctionCallableByApi, s => s.Functions.Values
                 .Where(f => f.SecurityDefiner && f.ApiExecutable && !f.ReturnsTrigger)
-                .Select(f => new Offence($"{f.Oid}", $"security definer function {f.Signature} in exposed schema {f.Schema} may be executed by anon/authenticated (as /rpc/…)"))),
+                .Select(f => new CatalogOffence($"{f.Oid}", $"security definer function {f.Signature} in exposed schema {f.Schema} may be executed by anon/authenticated (as /rpc/…)"))),
             (LintRules.DefinerSearchPathWithoutPgTemp, s => s.Functions.Values
                 .Where(f => f.SecurityDefiner && f.SearchPath is { } path && !EndsWithPgTemp(path))
-                .Select(f => new Offence($"{f.Oid}:{f.SearchPath}",
+                .Select(f => new CatalogOffence($"{f.Oid}:{f.SearchPath}",
                     $"security definer function {f.Signature} has search_path = {(f.SearchPath is "\"\"" or "" ? "''" : f.SearchPath)}, without pg_temp last: " +
                     "the caller's temporary schema is searched first for tables and types"))),
             (LintRules.ExtensionInPublic, s => s.Extensions.Values.Where(e => e.Schema == "public")
-                .Select(e => new Offence($"{e.Oid}:{e.Schema}", $"extension {e.Name} is installed in schema public"))),
+                .Select(e => new CatalogOffence($"{e.Oid}:{e.Schema}", $"extension {e.Name} is installed in schema public"))),
         };
         foreach (var (rule, offences) in checks)
-            foreach (var finding in Introduced(trace, rule, offences))
+            foreach (var finding in IntroducedOffences.Find(trace, rule, offences))
                 yield return finding;
 
         foreach (var statement in trace.Migration.Statements)
@@ -57,22 +55,22 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
                 yield return LintFinding.For(LintRules.DangerousGrantToApi, trace.Migration.DisplayPath, statement, message);
     }
 
-    private static IEnumerable<Offence> ViewOffences(CatalogState state, IReadOnlySet<string> exposed)
+    private static IEnumerable<CatalogOffence> ViewOffences(CatalogState state, IReadOnlySet<string> exposed)
     {
         foreach (var r in state.Relations.Values.Where(r => r.Kind is 'v' or 'm' && r.ApiReadable && exposed.Contains(r.Schema)))
         {
             if (r.Kind == 'm')
-                yield return new Offence($"{r.Oid}:m", $"materialized view {r.QualifiedName} in exposed schema {r.Schema} is readable by anon/authenticated, " +
+                yield return new CatalogOffence($"{r.Oid}:m", $"materialized view {r.QualifiedName} in exposed schema {r.Schema} is readable by anon/authenticated, " +
                     "and a materialized view has no row-level security" + (r.RlsSources.Length > 0 ? $" (it copies rows of {r.RlsSources})" : ""));
             else if (r.ReadsAuthUsers && !r.SecurityInvoker)
-                yield return new Offence($"{r.Oid}:auth", $"view {r.QualifiedName} in exposed schema {r.Schema} reads auth.users and is readable by anon/authenticated");
+                yield return new CatalogOffence($"{r.Oid}:auth", $"view {r.QualifiedName} in exposed schema {r.Schema} reads auth.users and is readable by anon/authenticated");
             else if (!r.SecurityInvoker && r.RlsSources.Length > 0)
-                yield return new Offence($"{r.Oid}:v", $"view {r.QualifiedName} in exposed schema {r.Schema} runs as its owner (no security_invoker = true) " +
+                yield return new CatalogOffence($"{r.Oid}:v", $"view {r.QualifiedName} in exposed schema {r.Schema} runs as its owner (no security_invoker = true) " +
                     $"and reads {r.RlsSources}, which has row-level security: anon/authenticated read past its policies");
         }
     }
 
-    private static IEnumerable<Offence> PolicyOffences(CatalogState state)
+    private static IEnumerable<CatalogOffence> PolicyOffences(CatalogState state)
     {
         foreach (var p in state.Policies.Values.Where(p => p.Permissive))
         {
@@ -93,12 +91,12 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
             };
             if (writes is not null)
             {
-                yield return new Offence($"{p.Oid}:w:{p.Using}:{p.Check}:{string.Join(',', roles)}", $"policy {p.Name} lets {who} {writes} {table}");
+                yield return new CatalogOffence($"{p.Oid}:w:{p.Using}:{p.Check}:{string.Join(',', roles)}", $"policy {p.Name} lets {who} {writes} {table}");
                 continue;
             }
             var publicData = state.Relations.TryGetValue(p.Table, out var relation) && relation.PublicData;
             if (p.Command == 'r' && usingAll && !publicData && (roles.Contains("anon") || roles.Contains("public")))
-                yield return new Offence($"{p.Oid}:r:{p.Using}:{string.Join(',', roles)}",
+                yield return new CatalogOffence($"{p.Oid}:r:{p.Using}:{string.Join(',', roles)}",
                     $"policy {p.Name} lets {(roles.Contains("public") ? "every role, anon included," : "anon")} read every row of {table}, whose comment does not mark it public data");
         }
     }
@@ -124,20 +122,5 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
         if (privileges.Count == 0 || roles.Count == 0) return null;
         return $"{string.Join(", ", privileges)} on {grant.Groups["target"].Value} granted to {string.Join(", ", roles)}" +
                (privileges.Contains("ALL") ? " (ALL includes TRUNCATE, TRIGGER and REFERENCES)" : "");
-    }
-
-    /// <summary>Offences present after the migration and not before it, each pinned to the last statement that brought it in.</summary>
-    private static IEnumerable<LintFinding> Introduced(MigrationTrace trace, LintRule rule, Func<CatalogState, IEnumerable<Offence>> offences)
-    {
-        var before = offences(trace.Baseline).Select(o => o.Key).ToHashSet();
-        foreach (var offence in offences(trace.Final).Where(o => !before.Contains(o.Key)))
-        {
-            var step = trace.Steps.LastOrDefault(s => s.Traced
-                && offences(s.After!).Any(o => o.Key == offence.Key)
-                && !offences(s.Before!).Any(o => o.Key == offence.Key));
-            yield return step is null
-                ? LintFinding.ForFile(rule, trace.Migration.DisplayPath, offence.Message + " after the migration")
-                : LintFinding.For(rule, trace.Migration.DisplayPath, step.Statement, offence.Message + " after the migration");
-        }
     }
 }

@@ -122,16 +122,29 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await AcquireLockAsync(connection, ct);
+        var completed = false;
         try
         {
             await MigrationJournal.EnsureAsync(connection, ct);
             await ResetSessionAsync(connection, ct);
-            return await work(connection);
+            var result = await work(connection);
+            completed = true;
+            return result;
         }
         finally
         {
             if (connection.State == System.Data.ConnectionState.Open)
-                await SqlCommands.ExecuteAsync(connection, Unlock, CancellationToken.None, AdvisoryLockKey);
+            {
+                try
+                {
+                    await SqlCommands.ExecuteAsync(connection, Unlock, CancellationToken.None, AdvisoryLockKey);
+                }
+                catch (NpgsqlException) when (!completed)
+                {
+                    // the work's failure says what went wrong; the lock ends with the session, which the pool now closes
+                    NpgsqlConnection.ClearPool(connection);
+                }
+            }
         }
     }
 

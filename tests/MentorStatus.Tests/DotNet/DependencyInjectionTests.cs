@@ -64,6 +64,17 @@ public sealed class DependencyInjectionTests
     }
 
     [Fact]
+    public async Task ChannelsAsOneCommaSeparatedValue_AsAnEnvironmentVariableGivesThem_AreReadLikeTheCli()
+    {
+        await using var db = await LibraryDatabase.CreateAsync("di_channels_csv");
+        // MENTORSTATUS__NOTIFICATIONS__CHANNELS=Inbox,console arrives as one scalar value, not an array
+        await using var provider = MentorStatusHost.Build(db.ConnectionString,
+            settings: new Dictionary<string, string?> { ["MentorStatus:Notifications:Channels"] = "Inbox, console" });
+        Assert.Equal(["inbox", "console"], provider.GetRequiredService<IOptions<MentorStatusOptions>>().Value.Notifications.Channels);
+        Assert.NotNull(provider.GetRequiredService<NotificationDispatcher>()); // without the shared reading: "no notification channel"
+    }
+
+    [Fact]
     public async Task AnEmailChannelWithoutAHost_FailsValidation_NamingTheKey()
     {
         await using var db = await LibraryDatabase.CreateAsync("di_badchannel");
