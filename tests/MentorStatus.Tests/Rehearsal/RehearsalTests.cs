@@ -110,7 +110,7 @@ public sealed class RehearsalTests(RehearsalSource source)
         using var project = RehearsalProjects.EveryKind();
         // A last migration that cannot finish before the SIGINT: without it a fast run could complete (exit 0)
         // in the moment between "the cluster runs" and the signal, and the test would prove nothing.
-        project.AddMigration("20270101000900", "slow", "select pg_sleep(120);\n", "select 1;\n");
+        project.AddMigration("20270101000900", "slow", "select pg_sleep(600);\n", "select 1;\n");
         using var work = new WorkFolder();
         var info = CliRunner.StartInfo(project.Layout.Root, ["db", "rehearse", "--from", source.ReaderUrl, "--load", "2", "--jobs", "1"]);
         info.Environment["TMPDIR"] = work.Path;
@@ -123,7 +123,9 @@ public sealed class RehearsalTests(RehearsalSource source)
         Assert.True(work.ClusterRunning(), "the throwaway cluster should be running: " + (process.HasExited ? await stderr : ""));
         await Task.Delay(1500);
         Assert.Equal(0, kill(process.Id, 2)); // SIGINT, as Ctrl+C
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(40)), "the CLI did not stop after Ctrl+C");
+        // Generous: stopping the throwaway cluster waits for its shutdown checkpoint, slow on a disk another
+        // job is hammering; a run that ignored the signal would still be asleep in the last migration.
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(120)), "the CLI did not stop after Ctrl+C");
         await stdout;
         Assert.NotEqual(0, process.ExitCode);
         Assert.Contains("cancelled", await stderr);
