@@ -127,7 +127,13 @@ public sealed class MentorStatusRepository(
     /// A mentor's history, newest first, <paramref name="limit"/> records per page. Pass the previous page's
     /// <see cref="TimelinePage.NextCursor"/> to continue. A mentor the caller may not see has an empty timeline.
     /// </summary>
-    public Task<TimelinePage> GetTimelineAsync(Caller caller, Guid mentorId, int limit = 50, string? cursor = null, CancellationToken ct = default)
+    public Task<TimelinePage> GetTimelineAsync(Caller caller, Guid mentorId, int limit = 50, string? cursor = null, CancellationToken ct = default) =>
+        MentorStatusTelemetry.TraceReadAsync(
+            () => MentorStatusTelemetry.StartRead(MentorStatusTelemetry.Spans.ReadTimeline, caller)?.SetTag("mentorstatus.mentor_id", mentorId),
+            () => ReadTimelineAsync(caller, mentorId, limit, cursor, ct), page => page.Items.Count);
+
+    /// <summary>The timeline read itself; <see cref="GetTimelineAsync"/> runs it inside its span.</summary>
+    private Task<TimelinePage> ReadTimelineAsync(Caller caller, Guid mentorId, int limit, string? cursor, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -155,9 +161,12 @@ public sealed class MentorStatusRepository(
     public Task<IReadOnlyList<StatusChange>> GetJobRunChangesAsync(Caller caller, Guid jobRunId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        return ReadAsync<IReadOnlyList<StatusChange>>(caller, JobRunSql,
-            p => p.Add(new NpgsqlParameter<Guid> { TypedValue = jobRunId }),
-            static async (reader, token) => await ReadChangesAsync(reader, token), ct);
+        return MentorStatusTelemetry.TraceReadAsync(
+            () => MentorStatusTelemetry.StartRead(MentorStatusTelemetry.Spans.ReadJobRunChanges, caller)?.SetTag("mentorstatus.job.run_id", jobRunId),
+            () => ReadAsync<IReadOnlyList<StatusChange>>(caller, JobRunSql,
+                p => p.Add(new NpgsqlParameter<Guid> { TypedValue = jobRunId }),
+                static async (reader, token) => await ReadChangesAsync(reader, token), ct),
+            changes => changes.Count);
     }
 
     /// <summary>
@@ -169,15 +178,18 @@ public sealed class MentorStatusRepository(
     {
         if (caller is not Caller.UserCaller)
             throw new ArgumentException("allowed status changes are answered for a signed-in user only: pass Caller.User(userId).", nameof(caller));
-        return Transactions.ReadAgainOnLostConnectionAsync(dataSource, () => Transactions.RunAsync<IReadOnlyList<AllowedStatusChange>>(dataSource, caller, _retry, async (connection, token) =>
-        {
-            await using var command = new NpgsqlCommand(AllowedChangesSql, connection) { Parameters = { new() { Value = mentorId } } };
-            await using var reader = await command.ExecuteReaderAsync(token);
-            var list = new List<AllowedStatusChange>();
-            while (await reader.ReadAsync(token))
-                list.Add(new AllowedStatusChange(reader.GetString(0), reader.GetFieldValue<MentorState>(1), reader.GetString(2)));
-            return list;
-        }, ct, mentorId), logger, ct);
+        return MentorStatusTelemetry.TraceReadAsync(
+            () => MentorStatusTelemetry.StartRead(MentorStatusTelemetry.Spans.ReadAllowedChanges, caller)?.SetTag("mentorstatus.mentor_id", mentorId),
+            () => Transactions.ReadAgainOnLostConnectionAsync(dataSource, () => Transactions.RunAsync<IReadOnlyList<AllowedStatusChange>>(dataSource, caller, _retry, async (connection, token) =>
+            {
+                await using var command = new NpgsqlCommand(AllowedChangesSql, connection) { Parameters = { new() { Value = mentorId } } };
+                await using var reader = await command.ExecuteReaderAsync(token);
+                var list = new List<AllowedStatusChange>();
+                while (await reader.ReadAsync(token))
+                    list.Add(new AllowedStatusChange(reader.GetString(0), reader.GetFieldValue<MentorState>(1), reader.GetString(2)));
+                return list;
+            }, ct, mentorId), logger, ct),
+            changes => changes.Count);
     }
 
     /// <summary>Current status of many mentors in one round trip. Mentors not found (or not visible) are absent.</summary>
@@ -185,17 +197,21 @@ public sealed class MentorStatusRepository(
     {
         ArgumentNullException.ThrowIfNull(caller);
         var ids = mentorIds.Distinct().ToArray();
-        return ReadAsync<IReadOnlyDictionary<Guid, MentorCurrentStatus>>(caller, CurrentStatusSql,
-            p => p.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids }),
-            static async (reader, token) =>
-            {
-                var result = new Dictionary<Guid, MentorCurrentStatus>();
-                while (await reader.ReadAsync(token))
-                    result[reader.GetGuid(0)] = new MentorCurrentStatus(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<MentorState>(2),
-                        reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
-                        reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
-                return result;
-            }, ct);
+        // the ids are not tagged (a span tag is no place for a list); how many were asked for is
+        return MentorStatusTelemetry.TraceReadAsync(
+            () => MentorStatusTelemetry.StartRead(MentorStatusTelemetry.Spans.ReadCurrentStatuses, caller)?.SetTag("mentorstatus.read.requested", ids.Length),
+            () => ReadAsync<IReadOnlyDictionary<Guid, MentorCurrentStatus>>(caller, CurrentStatusSql,
+                p => p.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids }),
+                static async (reader, token) =>
+                {
+                    var result = new Dictionary<Guid, MentorCurrentStatus>();
+                    while (await reader.ReadAsync(token))
+                        result[reader.GetGuid(0)] = new MentorCurrentStatus(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<MentorState>(2),
+                            reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+                            reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
+                    return result;
+                }, ct),
+            statuses => statuses.Count);
     }
 
     /// <summary>A read: on the standby when there is one and it may serve this caller now, else (or when it fails to answer) on the primary.</summary>

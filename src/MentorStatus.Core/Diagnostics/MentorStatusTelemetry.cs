@@ -24,6 +24,14 @@ public static class MentorStatusTelemetry
         public const string JobBatch = "mentorstatus.job.batch";
         /// <summary>One dispatch of the notification outbox.</summary>
         public const string Dispatch = "mentorstatus.notifications.dispatch";
+        /// <summary>One page of a mentor's timeline (tags: mentorstatus.mentor_id, mentorstatus.caller, mentorstatus.read.rows).</summary>
+        public const string ReadTimeline = "mentorstatus.read.timeline";
+        /// <summary>Current statuses of a set of mentors (tags: mentorstatus.read.requested, mentorstatus.caller, mentorstatus.read.rows).</summary>
+        public const string ReadCurrentStatuses = "mentorstatus.read.current_statuses";
+        /// <summary>The status changes of one job run (tags: mentorstatus.job.run_id, mentorstatus.caller, mentorstatus.read.rows).</summary>
+        public const string ReadJobRunChanges = "mentorstatus.read.job_run_changes";
+        /// <summary>The changes a signed-in user may make to a mentor (tags: mentorstatus.mentor_id, mentorstatus.caller, mentorstatus.read.rows).</summary>
+        public const string ReadAllowedChanges = "mentorstatus.read.allowed_changes";
     }
 
     /// <summary>Instrument names.</summary>
@@ -63,7 +71,7 @@ public static class MentorStatusTelemetry
 
     internal static void RecordStatusChange(Caller caller, MentorState newStatus, Activity? activity)
     {
-        var callerKind = caller is Caller.UserCaller ? "user" : "service";
+        var callerKind = CallerKind(caller);
         StatusChanges.Add(1, new("mentorstatus.new_status", Label(newStatus)), new("mentorstatus.caller", callerKind));
         activity?.SetTag("mentorstatus.caller", callerKind);
     }
@@ -74,12 +82,42 @@ public static class MentorStatusTelemetry
             .SetTag("mentorstatus.new_status", Label(newStatus))
             .SetTag("mentorstatus.reason", reason);
 
+    /// <summary>
+    /// Starts the span of a read. The caller is tagged by kind only (user or service), never by the user's id;
+    /// the other tags are ids of mentors and job runs, as on the write spans.
+    /// </summary>
+    internal static Activity? StartRead(string span, Caller? caller) =>
+        Source.StartActivity(span)?.SetTag("mentorstatus.caller", CallerKind(caller));
+
+    /// <summary>
+    /// Runs <paramref name="read"/> inside the span <paramref name="start"/> starts: the rows it returned as
+    /// mentorstatus.read.rows, or its exception as the span's error status. The span is started here, inside this
+    /// async method, so that Activity.Current is the span only for the read and the caller's stays its own.
+    /// </summary>
+    internal static async Task<T> TraceReadAsync<T>(Func<Activity?> start, Func<Task<T>> read, Func<T, int> rows)
+    {
+        using var activity = start();
+        try
+        {
+            var result = await read();
+            activity?.SetTag("mentorstatus.read.rows", rows(result));
+            return result;
+        }
+        catch (Exception e)
+        {
+            Fail(activity, e);
+            throw;
+        }
+    }
+
     internal static void Fail(Activity? activity, Exception e)
     {
         if (activity is null) return;
         activity.SetStatus(ActivityStatusCode.Error, e.Message);
         activity.SetTag("error.type", e.GetType().FullName);
     }
+
+    private static string CallerKind(Caller? caller) => caller is Caller.UserCaller ? "user" : "service";
 
     private static string Label(MentorState state) => state.ToString().ToLowerInvariant();
 }

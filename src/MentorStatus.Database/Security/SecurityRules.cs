@@ -1,173 +1,107 @@
+using static MentorStatus.Database.Security.CatalogQuery;
+
 namespace MentorStatus.Database.Security;
 
 /// <summary>
 /// The rules of <c>db security</c>, modelled on Supabase's splinter lints (same names and levels where a
 /// rule is one of them) plus the project's own (issue 10). Every rule reads the catalog; none names an
-/// object of a particular project.
+/// object of a particular project. The query shapes live in <see cref="CatalogQuery"/>: a rule here is its
+/// id, level and title, the words and conditions of its query, and its fix.
 /// </summary>
 public static class SecurityRules
 {
-    // Fragments shared by the queries ----------------------------------------------------------------
-
-    /// <summary>An application schema: not the platform's, not a system schema.</summary>
-    private const string ApplicationSchema = "n.nspname <> all (@platform) and n.nspname not like 'pg\\_%'";
-
-    /// <summary>p (pg_proc) is not a member of an extension.</summary>
-    private const string NotExtensionFunction =
-        "not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')";
-
-    /// <summary>c (pg_class) is not a member of an extension.</summary>
-    private const string NotExtensionRelation =
-        "not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')";
-
-    private const string FunctionName = "format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))";
-
-    /// <summary>Definer functions in exposed schemas that <paramref name="role"/> may execute (splinter 0028/0029).</summary>
-    private static string DefinerExecutableBy(string role) => $$"""
-        select {{FunctionName}} as object,
-               format('security definer function %s in exposed schema %I can be called by {{role}} through the API (/rest/v1/rpc/%s) and runs with its owner''s rights',
-                      {{FunctionName}}, n.nspname, p.proname) as detail,
-               obj_description(p.oid, 'pg_proc') as comment, null::text as subject
-        from pg_proc p
-        join pg_namespace n on n.oid = p.pronamespace
-        where p.prosecdef
-          and n.nspname = any (@exposed)
-          and {{NotExtensionFunction}}
-          and to_regrole('{{role}}') is not null
-          and has_function_privilege('{{role}}', p.oid, 'EXECUTE')
-        """;
-
     public static readonly SecurityRule RlsDisabledInPublic = new(
         "rls_disabled_in_public", SecurityLevel.Error,
         "Table in an exposed schema with row-level security disabled",
-        $$"""
-        select format('%I.%I', n.nspname, c.relname) as object,
-               format('table %I.%I in exposed schema %I has row-level security disabled: every API role with a grant reads and writes every row',
-                      n.nspname, c.relname, n.nspname) as detail,
-               obj_description(c.oid, 'pg_class') as comment, null::text as subject
-        from pg_class c
-        join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind in ('r', 'p')
-          and n.nspname = any (@exposed)
-          and not c.relrowsecurity
-          and {{NotExtensionRelation}}
-        """,
+        Relations("""
+            format('table %I.%I in exposed schema %I has row-level security disabled: every API role with a grant reads and writes every row',
+                   n.nspname, c.relname, n.nspname)
+            """,
+            IsTable, ExposedSchema, "not c.relrowsecurity", NotExtensionRelation),
         "alter table … enable row level security; then add a policy for what each API role may see.");
 
     public static readonly SecurityRule PolicyExistsRlsDisabled = new(
         "policy_exists_rls_disabled", SecurityLevel.Error,
         "Policy on a table whose row-level security is disabled",
-        $$"""
-        select format('%I.%I', n.nspname, c.relname) as object,
-               format('policy %I on %I.%I does nothing: the table has row-level security disabled', pol.polname, n.nspname, c.relname) as detail,
-               obj_description(c.oid, 'pg_class') as comment, null::text as subject
-        from pg_policy pol
-        join pg_class c on c.oid = pol.polrelid
-        join pg_namespace n on n.oid = c.relnamespace
-        where not c.relrowsecurity
-          and {{ApplicationSchema}}
-        """,
+        Policies("format('policy %I on %I.%I does nothing: the table has row-level security disabled', pol.polname, n.nspname, c.relname)",
+            NoSubject,
+            "not c.relrowsecurity", ApplicationSchema),
         "alter table … enable row level security (the policy was meant to apply), or drop the policy.");
 
     public static readonly SecurityRule RlsEnabledNoPolicy = new(
         "rls_enabled_no_policy", SecurityLevel.Info,
         "Table with row-level security enabled and no policy",
-        $$"""
-        select format('%I.%I', n.nspname, c.relname) as object,
-               format('table %I.%I has row-level security enabled and no policy: anon and authenticated see no row (intended for tables only the backend reads)',
-                      n.nspname, c.relname) as detail,
-               obj_description(c.oid, 'pg_class') as comment, null::text as subject
-        from pg_class c
-        join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind in ('r', 'p')
-          and n.nspname = any (@exposed)
-          and c.relrowsecurity
-          and not exists (select 1 from pg_policy pol where pol.polrelid = c.oid)
-          and {{NotExtensionRelation}}
-        """,
+        Relations("""
+            format('table %I.%I has row-level security enabled and no policy: anon and authenticated see no row (intended for tables only the backend reads)',
+                   n.nspname, c.relname)
+            """,
+            IsTable, ExposedSchema, "c.relrowsecurity", "not exists (select 1 from pg_policy pol where pol.polrelid = c.oid)",
+            NotExtensionRelation),
         "Nothing to do when only service_role or the owner should read it; otherwise add a policy.");
 
     public static readonly SecurityRule AuthRlsInitplan = new(
         "auth_rls_initplan", SecurityLevel.Warn,
         "Policy calls auth.uid() / auth.jwt() / auth.role() once per row",
-        $$"""
-        select format('%I.%I', n.nspname, c.relname) as object,
-               format('policy %s on %I.%I calls auth functions without (select ...), once per row: %s',
-                      pol.polname, n.nspname, c.relname,
-                      concat_ws(' / with check: ', pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid))) as detail,
-               obj_description(c.oid, 'pg_class') as comment,
-               coalesce(pg_get_expr(pol.polqual, pol.polrelid), '') || ' ' || coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '') as subject
-        from pg_policy pol
-        join pg_class c on c.oid = pol.polrelid
-        join pg_namespace n on n.oid = c.relnamespace
-        where {{ApplicationSchema}}
-        """,
+        Policies("""
+            format('policy %s on %I.%I calls auth functions without (select ...), once per row: %s',
+                   pol.polname, n.nspname, c.relname,
+                   concat_ws(' / with check: ', pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid)))
+            """,
+            // the subject: the policy's expressions, for the wrapping check SQL cannot do
+            "coalesce(pg_get_expr(pol.polqual, pol.polrelid), '') || ' ' || coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '')",
+            ApplicationSchema),
         "Write (select auth.uid()) instead of auth.uid(): PostgreSQL then computes it once per query (an InitPlan).",
         AuthCallWrapping.HasUnwrappedAuthCall);
 
     public static readonly SecurityRule FunctionSearchPathMutable = new(
         "function_search_path_mutable", SecurityLevel.Warn,
         "Function whose search_path the caller decides",
-        $$"""
-        select {{FunctionName}} as object,
-               format('%s %s has no search_path of its own: unqualified names in it resolve through the caller''s search_path',
-                      case p.prokind when 'p' then 'procedure' else 'function' end, {{FunctionName}}) as detail,
-               obj_description(p.oid, 'pg_proc') as comment, null::text as subject
-        from pg_proc p
-        join pg_namespace n on n.oid = p.pronamespace
-        where {{ApplicationSchema}}
-          and {{NotExtensionFunction}}
-          and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) as s where s like 'search\_path=%')
-        """,
+        Functions($"""
+            format('%s %s has no search_path of its own: unqualified names in it resolve through the caller''s search_path',
+                   case p.prokind when 'p' then 'procedure' else 'function' end, {FunctionName})
+            """,
+            ApplicationSchema, NotExtensionFunction,
+            "not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) as s where s like 'search\\_path=%')"),
         "alter function … set search_path = pg_catalog, pg_temp (and schema-qualify the names the body uses).");
 
     public static readonly SecurityRule DefinerSearchPathPgTempNotLast = new(
         "definer_search_path_pg_temp_not_last", SecurityLevel.Error,
         "Security definer function can be hijacked through the caller's pg_temp",
-        $$"""
-        select {{FunctionName}} as object,
-               format('security definer function %s has search_path %s: PostgreSQL searches the caller''s pg_temp first for types and relations unless pg_temp is named last, so a caller''s temporary domain or table runs their code as the owner',
-                      {{FunctionName}},
-                      coalesce((select case when substr(s, 13) = '""' then ''''' (empty)' else '"' || substr(s, 13) || '"' end
-                                from unnest(p.proconfig) as s where s like 'search\_path=%' limit 1), '(none: the caller''s)')) as detail,
-               obj_description(p.oid, 'pg_proc') as comment, null::text as subject
-        from pg_proc p
-        join pg_namespace n on n.oid = p.pronamespace
-        where p.prosecdef
-          and {{ApplicationSchema}}
-          and {{NotExtensionFunction}}
-          and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) as s
-                          where s ~ '^search_path=.*\mpg_temp"?\s*$')
-        """,
+        Functions($$"""
+            format('security definer function %s has search_path %s: PostgreSQL searches the caller''s pg_temp first for types and relations unless pg_temp is named last, so a caller''s temporary domain or table runs their code as the owner',
+                   {{FunctionName}},
+                   coalesce((select case when substr(s, 13) = '""' then ''''' (empty)' else '"' || substr(s, 13) || '"' end
+                             from unnest(p.proconfig) as s where s like 'search\_path=%' limit 1), '(none: the caller''s)'))
+            """,
+            "p.prosecdef", ApplicationSchema, NotExtensionFunction,
+            """
+            not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) as s
+                                  where s ~ '^search_path=.*\mpg_temp"?\s*$')
+            """),
         "alter function … set search_path = pg_catalog, pg_temp (pg_temp named last).");
 
     public static readonly SecurityRule AnonSecurityDefinerFunctionExecutable = new(
         "anon_security_definer_function_executable", SecurityLevel.Warn,
         "Security definer function in an exposed schema executable by anon",
-        DefinerExecutableBy("anon"),
+        DefinerFunctionExposure("anon"),
         "Move it to a schema the API does not expose and call it from an invoker function, or revoke execute from anon and PUBLIC.");
 
     public static readonly SecurityRule AuthenticatedSecurityDefinerFunctionExecutable = new(
         "authenticated_security_definer_function_executable", SecurityLevel.Warn,
         "Security definer function in an exposed schema executable by authenticated",
-        DefinerExecutableBy("authenticated"),
+        DefinerFunctionExposure("authenticated"),
         "Keep the rpc in the exposed schema as a security invoker function and move the privileged part to a definer helper in a private schema.");
 
     public static readonly SecurityRule SecurityDefinerView = new(
         "security_definer_view", SecurityLevel.Error,
         "View in an exposed schema that runs with its owner's rights",
-        $$"""
-        select format('%I.%I', n.nspname, c.relname) as object,
-               format('view %I.%I in exposed schema %I runs with its owner''s rights, past the callers'' row-level security',
-                      n.nspname, c.relname, n.nspname) as detail,
-               obj_description(c.oid, 'pg_class') as comment, null::text as subject
-        from pg_class c
-        join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind = 'v'
-          and n.nspname = any (@exposed)
-          and not coalesce(c.reloptions && array['security_invoker=true', 'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'], false)
-          and {{NotExtensionRelation}}
-        """,
+        Relations("""
+            format('view %I.%I in exposed schema %I runs with its owner''s rights, past the callers'' row-level security',
+                   n.nspname, c.relname, n.nspname)
+            """,
+            "c.relkind = 'v'", ExposedSchema,
+            "not coalesce(c.reloptions && array['security_invoker=true', 'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'], false)",
+            NotExtensionRelation),
         "alter view … set (security_invoker = true).");
 
     public static readonly SecurityRule ExtensionInPublic = new(
@@ -190,8 +124,8 @@ public static class SecurityRules
             select c.oid, c.relkind, c.relrowsecurity, format('%I.%I', n.nspname, c.relname) as name
             from pg_class c
             join pg_namespace n on n.oid = c.relnamespace
-            where c.relkind in ('r', 'p', 'v', 'm', 'f')
-              and n.nspname = any (@exposed)
+            where {{IsReadableRelation}}
+              and {{ExposedSchema}}
               and {{NotExtensionRelation}}
         ),
         held as (
@@ -239,7 +173,7 @@ public static class SecurityRules
         from pg_class c
         join pg_namespace n on n.oid = c.relnamespace
         cross join pg_roles r
-        where c.relkind in ('r', 'p')
+        where {{IsTable}}
           and {{ApplicationSchema}}
           and obj_description(c.oid, 'pg_class') ~* 'append[- ]only'
           and r.rolname = any (@api_roles)
@@ -250,38 +184,20 @@ public static class SecurityRules
     public static readonly SecurityRule PgGraphqlAnonTableExposed = new(
         "pg_graphql_anon_table_exposed", SecurityLevel.Warn,
         "Table in an exposed schema readable by anon",
-        $$"""
-        select format('%I.%I', n.nspname, c.relname) as object,
-               format('anon may SELECT %I.%I: PostgREST serves it to anyone with the anon key and pg_graphql (on hosted Supabase) lists it in the anon GraphQL schema',
-                      n.nspname, c.relname) as detail,
-               obj_description(c.oid, 'pg_class') as comment, null::text as subject
-        from pg_class c
-        join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind in ('r', 'p', 'v', 'm', 'f')
-          and n.nspname = any (@exposed)
-          and {{NotExtensionRelation}}
-          and to_regrole('anon') is not null
-          and has_table_privilege('anon', c.oid, 'SELECT')
-        """,
+        RelationExposure("anon", "SELECT", """
+            format('anon may SELECT %I.%I: PostgREST serves it to anyone with the anon key and pg_graphql (on hosted Supabase) lists it in the anon GraphQL schema',
+                   n.nspname, c.relname)
+            """),
         "revoke select on the table from anon (and PUBLIC) unless signed-out visitors must read it.");
 
     public static readonly SecurityRule PgGraphqlAuthenticatedTableExposed = new(
         "pg_graphql_authenticated_table_exposed", SecurityLevel.Info,
         "Table in an exposed schema visible to authenticated in the GraphQL schema",
-        $$"""
-        select format('%I.%I', n.nspname, c.relname) as object,
-               format('pg_graphql is installed and authenticated may SELECT %I.%I: every signed-in user sees its name and columns in the GraphQL schema (rows stay behind row-level security)',
-                      n.nspname, c.relname) as detail,
-               obj_description(c.oid, 'pg_class') as comment, null::text as subject
-        from pg_class c
-        join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind in ('r', 'p', 'v', 'm', 'f')
-          and n.nspname = any (@exposed)
-          and {{NotExtensionRelation}}
-          and exists (select 1 from pg_extension where extname = 'pg_graphql')
-          and to_regrole('authenticated') is not null
-          and has_table_privilege('authenticated', c.oid, 'SELECT')
-        """,
+        RelationExposure("authenticated", "SELECT", """
+            format('pg_graphql is installed and authenticated may SELECT %I.%I: every signed-in user sees its name and columns in the GraphQL schema (rows stay behind row-level security)',
+                   n.nspname, c.relname)
+            """,
+            extraCondition: "exists (select 1 from pg_extension where extname = 'pg_graphql')"),
         "Expected for tables signed-in users read; revoke select from authenticated where the API never needs it.");
 
     public static readonly SecurityRule PrivateSchemaAnonUsage = new(
@@ -295,7 +211,7 @@ public static class SecurityRules
         where {{ApplicationSchema}}
           and n.nspname <> all (@exposed)
           and exists (select 1 from pg_proc p where p.pronamespace = n.oid and p.prosecdef)
-          and to_regrole('anon') is not null
+          and {{RoleExists("anon")}}
           and has_schema_privilege('anon', n.oid, 'USAGE')
         """,
         "revoke usage on schema … from anon, public; grant it to the roles whose policies call its functions.");

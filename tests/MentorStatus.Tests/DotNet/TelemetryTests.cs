@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using MentorStatus.Diagnostics;
+using MentorStatus.Tests.Infrastructure;
 using MentorStatus.Tests.Library;
+using Npgsql;
 
 namespace MentorStatus.Tests.DotNet;
 
@@ -129,5 +131,84 @@ public sealed class TelemetryTests : IDisposable
     {
         _activityListener.Dispose();
         _meterListener.Dispose();
+    }
+
+    /// <summary>
+    /// Every repository read has a span of its own, like the writes: its name, the caller's kind (never the user's
+    /// id), the mentor or job-run id it read and the rows it returned; a read the database refuses ends its span with
+    /// status Error, the exception's message and type. Spans are told apart from other tests' by a root activity.
+    /// </summary>
+    [Fact]
+    public async Task Reads_EmitASpanEach_WithIdsAndRows_NoUserId_AndErrorStatusOnFailure()
+    {
+        await using var db = await LibraryDatabase.CreateAsync("otel_reads");
+        var org = await db.OrganisationAsync();
+        var chapter = await db.ChapterAsync(org);
+        var coordinator = await db.CoordinatorAsync([chapter]);
+        var expired = await db.MentorAsync(org, [chapter], -1);
+        var other = await db.MentorAsync(org, [chapter]);
+        var run = await new CertificationExpiryJob(db.DataSource).RunAsync();
+        var repository = new MentorStatusRepository(db.DataSource);
+        var user = Caller.User(coordinator);
+
+        using var root = new Activity("reads under test").Start();
+        var page = await repository.GetTimelineAsync(user, expired);
+        var statuses = await repository.GetCurrentStatusesAsync(Caller.Service, [expired, other, Guid.NewGuid()]);
+        var changes = await repository.GetJobRunChangesAsync(Caller.Service, run.RunId);
+        var allowed = await repository.GetAllowedStatusChangesAsync(user, expired);
+        root.Stop();
+        var spans = _spans.Where(s => s.TraceId == root.TraceId).ToList();
+        Assert.All(spans, s => Assert.Equal(root.SpanId, s.ParentSpanId));
+        Assert.All(spans, s => Assert.Equal(ActivityStatusCode.Unset, s.Status));
+
+        var timeline = Assert.Single(spans, s => s.OperationName == MentorStatusTelemetry.Spans.ReadTimeline);
+        Assert.Equal(expired, timeline.GetTagItem("mentorstatus.mentor_id"));
+        Assert.Equal("user", timeline.GetTagItem("mentorstatus.caller"));
+        Assert.Equal(2, page.Items.Count); // initial_status, certification_expired
+        Assert.Equal(2, timeline.GetTagItem("mentorstatus.read.rows"));
+
+        var current = Assert.Single(spans, s => s.OperationName == MentorStatusTelemetry.Spans.ReadCurrentStatuses);
+        Assert.Equal("service", current.GetTagItem("mentorstatus.caller"));
+        Assert.Equal(3, current.GetTagItem("mentorstatus.read.requested"));
+        Assert.Equal(2, statuses.Count); // the made-up id is absent
+        Assert.Equal(2, current.GetTagItem("mentorstatus.read.rows"));
+        Assert.Null(current.GetTagItem("mentorstatus.mentor_id"));
+
+        var jobRun = Assert.Single(spans, s => s.OperationName == MentorStatusTelemetry.Spans.ReadJobRunChanges);
+        Assert.Equal(run.RunId, jobRun.GetTagItem("mentorstatus.job.run_id"));
+        Assert.Equal(ReasonCodes.CertificationExpired, Assert.Single(changes).Reason);
+        Assert.Equal(1, jobRun.GetTagItem("mentorstatus.read.rows"));
+
+        var allowedSpan = Assert.Single(spans, s => s.OperationName == MentorStatusTelemetry.Spans.ReadAllowedChanges);
+        Assert.Equal(expired, allowedSpan.GetTagItem("mentorstatus.mentor_id"));
+        Assert.Equal("user", allowedSpan.GetTagItem("mentorstatus.caller"));
+        Assert.Equal(allowed.Count, allowedSpan.GetTagItem("mentorstatus.read.rows"));
+
+        Assert.Equal(4, spans.Count);
+        // no user id in any tag: the caller is a kind, never who
+        Assert.DoesNotContain(spans.SelectMany(s => s.TagObjects), t => t.Value?.ToString() == coordinator.ToString());
+
+        // each read refused by a database without the schema (platform layer only): a failed span each
+        var bare = await TestDatabases.PlatformAsync("otel_reads_bare");
+        await using var broken = MentorStatusDataSource.Create(bare.ConnectionString);
+        var failing = new MentorStatusRepository(broken);
+        using var failRoot = new Activity("failing reads").Start();
+        var errors = new Dictionary<string, PostgresException>
+        {
+            [MentorStatusTelemetry.Spans.ReadTimeline] = await Assert.ThrowsAsync<PostgresException>(() => failing.GetTimelineAsync(user, expired)),
+            [MentorStatusTelemetry.Spans.ReadCurrentStatuses] = await Assert.ThrowsAsync<PostgresException>(() => failing.GetCurrentStatusesAsync(Caller.Service, [expired])),
+            [MentorStatusTelemetry.Spans.ReadJobRunChanges] = await Assert.ThrowsAsync<PostgresException>(() => failing.GetJobRunChangesAsync(Caller.Service, run.RunId)),
+            [MentorStatusTelemetry.Spans.ReadAllowedChanges] = await Assert.ThrowsAsync<PostgresException>(() => failing.GetAllowedStatusChangesAsync(user, expired)),
+        };
+        failRoot.Stop();
+        var failedSpans = _spans.Where(s => s.TraceId == failRoot.TraceId).ToList();
+        Assert.Equal(errors.Keys.Order(StringComparer.Ordinal), failedSpans.Select(s => s.OperationName).Order(StringComparer.Ordinal));
+        foreach (var span in failedSpans)
+        {
+            Assert.Equal(ActivityStatusCode.Error, span.Status);
+            Assert.Equal(errors[span.OperationName].Message, span.StatusDescription);
+            Assert.Equal(typeof(PostgresException).FullName, span.GetTagItem("error.type"));
+            Assert.Null(span.GetTagItem("mentorstatus.read.rows"));
+        }
     }
 }

@@ -1,6 +1,3 @@
-using MentorStatus.Database.Local;
-using MentorStatus.Database.Migrations;
-using MentorStatus.Database.Platform;
 using MentorStatus.Tests.Infrastructure;
 using MentorStatus.Tests.Library;
 using Npgsql;
@@ -17,42 +14,16 @@ namespace MentorStatus.Tests.Reliability;
 [Trait("Category", "Reliability")]
 public sealed class LostConnectionTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private LocalCluster _cluster = null!;
+    private OwnCluster _own = null!;
 
-    public async Task InitializeAsync()
-    {
-        var directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-lost-{Guid.NewGuid():N}"[..33]);
-        _cluster = await LocalCluster.AtAsync(directory, new LocalClusterOptions
-        {
-            Port = TestCluster.FreePort(),
-            Settings = new Dictionary<string, string> { ["fsync"] = "off", ["full_page_writes"] = "off" },
-        });
-        await _cluster.StartAsync();
-    }
+    public async Task InitializeAsync() => _own = await OwnCluster.StartAsync("lost", output);
 
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await _cluster.DestroyAsync();
-    }
-
-    private async Task RestartAsync(string when)
-    {
-        Assert.True(await _cluster.StopAsync(), "the server was not running");
-        await _cluster.StartAsync();
-        output.WriteLine($"server restarted {when}");
-    }
+    public async Task DisposeAsync() => await _own.DisposeAsync();
 
     [Fact]
     public async Task ReadsAcrossARestartAreReadAgain_AStatusChangeAcrossOneFailsClearly_AndWritesAtMostOneRow()
     {
-        var target = _cluster.Target("app");
-        await target.RecreateAsync();
-        await using (var owner = target.CreateDataSource())
-        {
-            await SupabasePlatformLayer.EnsureAsync(owner);
-            await new MigrationRunner(owner, new MigrationSource(TestDatabases.Project)).UpAsync();
-        }
+        var target = await _own.MigratedDatabaseAsync();
         await using var db = LibraryDatabase.On(target.ConnectionString);
         var org = await db.OrganisationAsync();
         var chapter = await db.ChapterAsync(org);
@@ -63,11 +34,11 @@ public sealed class LostConnectionTests(ITestOutputHelper output) : IAsyncLifeti
 
         // several idle pooled connections, all killed by the restart
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => repository.GetTimelineAsync(Caller.Service, mentor)));
-        await RestartAsync("with 4 idle pooled connections");
+        await _own.RestartAsync("with 4 idle pooled connections");
         var page = await repository.GetTimelineAsync(Caller.Service, mentor);
         Assert.Equal(ReasonCodes.InitialStatus, Assert.Single(page.Items).Reason);
 
-        await RestartAsync("before reading current statuses");
+        await _own.RestartAsync("before reading current statuses");
         var statuses = await repository.GetCurrentStatusesAsync(Caller.Service, [mentor]);
         Assert.Equal(MentorState.Active, statuses[mentor].Status);
 
@@ -76,7 +47,7 @@ public sealed class LostConnectionTests(ITestOutputHelper output) : IAsyncLifeti
         db.DataSource.Clear(); // the test's own connections died too; the repository's pool is left as the restart made it
         var before = await db.CountAsync(history, mentor);
         await repository.GetTimelineAsync(Caller.Service, mentor); // one idle pooled connection again
-        await RestartAsync("before a status change");
+        await _own.RestartAsync("before a status change");
         var error = await Assert.ThrowsAsync<StatusChangeOutcomeUnknownException>(() =>
             repository.ChangeStatusAsync(Caller.Service, mentor, MentorState.Paused, ReasonCodes.CertificationExpired));
         output.WriteLine(error.Message);

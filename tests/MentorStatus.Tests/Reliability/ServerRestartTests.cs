@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using MentorStatus.Database.Local;
-using MentorStatus.Database.Migrations;
-using MentorStatus.Database.Platform;
 using MentorStatus.Tests.Infrastructure;
 using MentorStatus.Tests.Library;
 using Npgsql;
@@ -20,109 +18,39 @@ namespace MentorStatus.Tests.Reliability;
 public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int ExpiredMentors = 24;
-    private LocalCluster _cluster = null!;
-    private string _directory = null!;
+    private OwnCluster _own = null!;
 
-    public async Task InitializeAsync()
-    {
-        _directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-restart-{Guid.NewGuid():N}"[..36]);
-        _cluster = await LocalCluster.AtAsync(_directory, new LocalClusterOptions
-        {
-            Port = TestCluster.FreePort(),
-            Settings = new Dictionary<string, string> { ["fsync"] = "off", ["full_page_writes"] = "off" },
-        });
-        await _cluster.StartAsync();
-    }
+    public async Task InitializeAsync() => _own = await OwnCluster.StartAsync("restart", output);
 
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await _cluster.DestroyAsync();
-    }
-
-    private async Task RestartAsync(string when)
-    {
-        Assert.True(await _cluster.StopAsync(), "the server was not running");
-        await _cluster.StartAsync();
-        output.WriteLine($"server restarted {when}");
-    }
+    public async Task DisposeAsync() => await _own.DisposeAsync();
 
     [Fact]
     public async Task RestartBetweenJobBatchesAndDuringDispatchLosesAndDuplicatesNothing()
     {
-        var target = _cluster.Target("app");
-        await target.RecreateAsync();
-        await using (var owner = target.CreateDataSource())
-        {
-            await SupabasePlatformLayer.EnsureAsync(owner);
-            await new MigrationRunner(owner, new MigrationSource(TestDatabases.Project)).UpAsync();
-        }
+        var target = await _own.MigratedDatabaseAsync();
         await using var data = MentorStatusDataSource.Create(target.ConnectionString);
         var expected = await FixturesAsync(data);
 
         // 1. The job, restarted after its second batch. Whatever the library does with its dead pooled
         //    connections, a scheduler runs the job again until a run succeeds.
         var restarts = 0;
-        var jobAttempts = 0;
-        var jobFailures = new List<string>();
-        while (true)
+        var jobAttempts = await RunJobUntilItSucceedsAsync(data, "the restart", async (progress, _) =>
         {
-            jobAttempts++;
-            Assert.True(jobAttempts <= 6, "the job never succeeded after the restart:\n" + string.Join("\n", jobFailures));
-            var job = new CertificationExpiryJob(data, options: new CertificationExpiryJobOptions
+            if (restarts == 0 && progress.Batch == 2)
             {
-                BatchSize = 5,
-                // The scheduler's rerun treats a run with no heartbeat for a moment as abandoned (in production: an hour).
-                AbandonAfter = TimeSpan.FromMilliseconds(1),
-                AfterBatch = async (progress, _) =>
-                {
-                    if (restarts == 0 && progress.Batch == 2)
-                    {
-                        restarts++;
-                        await RestartAsync($"after job batch {progress.Batch} ({progress.PausedSoFar} paused)");
-                    }
-                },
-            });
-            try
-            {
-                var result = await job.RunAsync();
-                output.WriteLine($"job attempt {jobAttempts}: succeeded, paused {result.MentorsPaused}");
-                break;
+                restarts++;
+                await _own.RestartAsync($"after job batch {progress.Batch} ({progress.PausedSoFar} paused)");
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-            {
-                jobFailures.Add($"attempt {jobAttempts}: {e.GetType().Name}: {e.Message}");
-                output.WriteLine($"job attempt {jobAttempts} failed: {e.GetType().Name}: {e.Message}");
-            }
-        }
+        });
         Assert.Equal(1, restarts);
 
-        Assert.Equal(0L, await data.ScalarAsync<long>("select count(*) from public.status_job_runs where outcome = 'running'"));
-        Assert.Equal((long)ExpiredMentors, await data.ScalarAsync<long>("select coalesce(sum(mentors_paused), 0) from public.status_job_runs"));
-        // None half-paused: paused exactly when there is one certification_expired record, for exactly the expired.
-        Assert.Equal(expected.Keys.Order().Select(g => g.ToString()), await data.ColumnAsync(
-            "select id::text from public.peer_mentors where status = 'paused' order by id"));
-        Assert.Equal(0L, await data.ScalarAsync<long>("""
-            select count(*) from public.peer_mentors m
-            where (m.status = 'paused') <> ((select count(*) from public.peer_mentor_status_history h
-                                             where h.mentor_id = m.id and h.reason = 'certification_expired') = 1)
-            """));
-        await Faults.AssertHistoryChainsConsistentAsync(data);
-
-        // Every coordinator is told about each of their mentors in exactly one notification.
-        var told = await data.ColumnAsync("""
-            select n.coordinator_user_id::text || ' ' || m::text
-            from public.coordinator_notifications n, unnest(n.mentor_ids) m
-            order by 1
-            """);
-        var shouldBeTold = expected.SelectMany(kv => kv.Value.Select(c => $"{c} {kv.Key}")).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(shouldBeTold, told.Order(StringComparer.Ordinal).ToList());
+        var told = await AssertEveryExpiredMentorPausedOnceAndEachCoordinatorToldOnceAsync(data, expected);
         var notifications = await data.ColumnAsync("select id::text from public.coordinator_notifications order by id");
         output.WriteLine($"{jobAttempts} job attempt(s), {ExpiredMentors} mentors paused, {notifications.Count} notifications, {told.Count} (coordinator, mentor) pairs");
 
         // 2. The dispatcher, restarted while the channel is sending its second notification.
         var time = new ManualTime(DateTimeOffset.UtcNow);
-        var sender = new RestartingSender(() => RestartAsync("while the dispatcher was sending"), restartOnCall: 2);
+        var sender = new RestartingSender(() => _own.RestartAsync("while the dispatcher was sending"), restartOnCall: 2);
         var dispatcher = new NotificationDispatcher(data, sender, time, new NotificationDispatcherOptions { BatchSize = 3, MaxConcurrency = 1 }); // one in flight: at most one redelivery
         var dispatchAttempts = 0;
         while (await data.ScalarAsync<long>("select count(*) from public.coordinator_notifications where status <> 'sent'") > 0)
@@ -160,12 +88,9 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task CrashRightAfterAsynchronousBatchCommits_KeepsWholeBatchesOnly_NextRunPausesAndNotifiesEachOnce()
     {
-        var target = _cluster.Target("app");
-        await target.RecreateAsync();
+        var target = await _own.MigratedDatabaseAsync();
         await using (var owner = target.CreateDataSource())
         {
-            await SupabasePlatformLayer.EnsureAsync(owner);
-            await new MigrationRunner(owner, new MigrationSource(TestDatabases.Project)).UpAsync();
             await owner.ExecuteAsync("alter system set wal_writer_delay = '10s'");
             await owner.ExecuteAsync("select pg_reload_conf()");
         }
@@ -175,41 +100,19 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
         var crashed = false;
         var reportedBeforeCrash = 0;
         Guid? crashedRun = null;
-        var attempts = 0;
-        var failures = new List<string>();
-        while (true)
+        await RunJobUntilItSucceedsAsync(data, "the crash", async (progress, ct) =>
         {
-            attempts++;
-            Assert.True(attempts <= 6, "the job never succeeded after the crash:\n" + string.Join("\n", failures));
-            var job = new CertificationExpiryJob(data, options: new CertificationExpiryJobOptions
-            {
-                BatchSize = 5,
-                AbandonAfter = TimeSpan.FromMilliseconds(1),
-                AfterBatch = async (progress, ct) =>
-                {
-                    if (crashed || progress.Batch != 2) return;
-                    crashed = true;
-                    reportedBeforeCrash = progress.PausedSoFar;
-                    crashedRun = progress.RunId;
-                    var stop = await OsProcess.RunAsync(_cluster.Installation.Tool("pg_ctl"),
-                        ["stop", "-D", _cluster.DataDirectory, "-m", "immediate", "-w", "-t", "60"], true, ct);
-                    Assert.True(stop.ExitCode == 0, stop.Output);
-                    await _cluster.StartAsync(null, ct);
-                    output.WriteLine($"server crashed and restarted after batch 2 ({progress.PausedSoFar} reported paused)");
-                },
-            });
-            try
-            {
-                var result = await job.RunAsync();
-                output.WriteLine($"attempt {attempts}: succeeded, paused {result.MentorsPaused}");
-                break;
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-            {
-                failures.Add($"attempt {attempts}: {e.GetType().Name}: {e.Message}");
-                output.WriteLine($"attempt {attempts} failed: {e.GetType().Name}: {e.Message}");
-            }
-        }
+            if (crashed || progress.Batch != 2) return;
+            crashed = true;
+            reportedBeforeCrash = progress.PausedSoFar;
+            crashedRun = progress.RunId;
+            var cluster = _own.Cluster;
+            var stop = await OsProcess.RunAsync(cluster.Installation.Tool("pg_ctl"),
+                ["stop", "-D", cluster.DataDirectory, "-m", "immediate", "-w", "-t", "60"], true, ct);
+            Assert.True(stop.ExitCode == 0, stop.Output);
+            await cluster.StartAsync(null, ct);
+            output.WriteLine($"server crashed and restarted after batch 2 ({progress.PausedSoFar} reported paused)");
+        });
         Assert.True(crashed);
 
         // What the crashed run kept is whole batches (a multiple of the batch size here, every batch being full),
@@ -220,8 +123,53 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(0, kept % 5);
         Assert.Equal(kept, (long)await data.ScalarAsync<int>("select mentors_paused from public.status_job_runs where id = $1", crashedRun.Value));
 
+        await AssertEveryExpiredMentorPausedOnceAndEachCoordinatorToldOnceAsync(data, expected);
+    }
+
+    /// <summary>
+    /// Runs the job (batches of 5) until a run succeeds, as a scheduler would after the server went away; at most
+    /// 6 attempts. <paramref name="afterBatch"/> is where a test stops the server. Returns the number of attempts.
+    /// </summary>
+    private async Task<int> RunJobUntilItSucceedsAsync(NpgsqlDataSource data, string after, Func<JobProgress, CancellationToken, Task> afterBatch)
+    {
+        var attempts = 0;
+        var failures = new List<string>();
+        while (true)
+        {
+            attempts++;
+            Assert.True(attempts <= 6, $"the job never succeeded after {after}:\n" + string.Join("\n", failures));
+            var job = new CertificationExpiryJob(data, options: new CertificationExpiryJobOptions
+            {
+                BatchSize = 5,
+                // The scheduler's rerun treats a run with no heartbeat for a moment as abandoned (in production: an hour).
+                AbandonAfter = TimeSpan.FromMilliseconds(1),
+                AfterBatch = afterBatch,
+            });
+            try
+            {
+                var result = await job.RunAsync();
+                output.WriteLine($"job attempt {attempts}: succeeded, paused {result.MentorsPaused}");
+                return attempts;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                failures.Add($"attempt {attempts}: {e.GetType().Name}: {e.Message}");
+                output.WriteLine($"job attempt {attempts} failed: {e.GetType().Name}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The end state both tests demand: no run left running, every expired mentor (and only they) paused exactly once
+    /// with one certification_expired record (none half-paused), history chains consistent, and every coordinator told
+    /// about each of their mentors in exactly one notification. Returns the (coordinator, mentor) pairs told.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> AssertEveryExpiredMentorPausedOnceAndEachCoordinatorToldOnceAsync(
+        NpgsqlDataSource data, Dictionary<Guid, HashSet<Guid>> expected)
+    {
         Assert.Equal(0L, await data.ScalarAsync<long>("select count(*) from public.status_job_runs where outcome = 'running'"));
         Assert.Equal((long)ExpiredMentors, await data.ScalarAsync<long>("select coalesce(sum(mentors_paused), 0) from public.status_job_runs"));
+        // None half-paused: paused exactly when there is one certification_expired record, for exactly the expired.
         Assert.Equal(expected.Keys.Order().Select(g => g.ToString()), await data.ColumnAsync(
             "select id::text from public.peer_mentors where status = 'paused' order by id"));
         Assert.Equal(0L, await data.ScalarAsync<long>("""
@@ -230,6 +178,8 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
                                              where h.mentor_id = m.id and h.reason = 'certification_expired') = 1)
             """));
         await Faults.AssertHistoryChainsConsistentAsync(data);
+
+        // Every coordinator is told about each of their mentors in exactly one notification.
         var told = await data.ColumnAsync("""
             select n.coordinator_user_id::text || ' ' || m::text
             from public.coordinator_notifications n, unnest(n.mentor_ids) m
@@ -237,6 +187,7 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
             """);
         var shouldBeTold = expected.SelectMany(kv => kv.Value.Select(c => $"{c} {kv.Key}")).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(shouldBeTold, told.Order(StringComparer.Ordinal).ToList());
+        return told;
     }
 
     /// <summary>A channel that honours idempotency keys (drops a redelivered key), and restarts the server once mid-send.</summary>

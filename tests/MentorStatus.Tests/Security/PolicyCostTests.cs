@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MentorStatus.Tests.Infrastructure;
 using Npgsql;
 
@@ -64,26 +63,19 @@ public sealed class PolicyCostTests
         await connection.ActAsAsync(Actor.User("load", user));
         var visible = await connection.ValueAsync<long>($"select count(*) from {table}");
         var returned = (long)(await connection.RowsAsync(sql)).Count; // also warms the helpers' cached plans
-        var json = await connection.ValueAsync<string>($"explain (analyze, buffers, format json) {sql}");
-        var plan = JsonDocument.Parse(json).RootElement[0].GetProperty("Plan");
+        var explained = await ExplainedPlan.RunAsync(connection, sql);
         long rows = 0;
         var seq = false;
-        void Walk(JsonElement node)
+        foreach (var node in explained.Nodes)
         {
-            if (node.TryGetProperty("Relation Name", out var relation) && table.EndsWith("." + relation.GetString(), StringComparison.Ordinal))
-            {
-                var loops = node.GetProperty("Actual Loops").GetInt64();
-                rows += node.GetProperty("Actual Rows").GetInt64() * loops;
-                foreach (var removed in new[] { "Rows Removed by Filter", "Rows Removed by Index Recheck" })
-                    if (node.TryGetProperty(removed, out var r)) rows += r.GetInt64();
-                seq |= node.GetProperty("Node Type").GetString() == "Seq Scan";
-            }
-            if (node.TryGetProperty("Plans", out var children))
-                foreach (var child in children.EnumerateArray()) Walk(child);
+            if (!node.TryGetProperty("Relation Name", out var relation) || !table.EndsWith("." + relation.GetString(), StringComparison.Ordinal)) continue;
+            var loops = node.GetProperty("Actual Loops").GetInt64();
+            rows += node.GetProperty("Actual Rows").GetInt64() * loops;
+            foreach (var removed in new[] { "Rows Removed by Filter", "Rows Removed by Index Recheck" })
+                if (node.TryGetProperty(removed, out var r)) rows += r.GetInt64();
+            seq |= node.GetProperty("Node Type").GetString() == "Seq Scan";
         }
-        Walk(plan);
-        var buffers = plan.GetProperty("Shared Hit Blocks").GetInt64() + plan.GetProperty("Shared Read Blocks").GetInt64();
-        return (new Cost(rows, buffers, seq, json), returned, visible);
+        return (new Cost(rows, explained.Buffers, seq, explained.Json), returned, visible);
     }
 
     private const string Newest10 = "select * from public.peer_mentor_status_history order by changed_at desc limit 10";

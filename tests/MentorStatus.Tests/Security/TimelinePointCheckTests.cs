@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using MentorStatus.Tests.Infrastructure;
 using Npgsql;
@@ -180,10 +179,8 @@ public sealed class TimelinePointCheckTests
         foreach (var setting in new[] { "log_min_duration = 0", "log_nested_statements = on", "log_analyze = on", "log_buffers = on", "log_timing = off", "log_level = notice" })
             await connection.RunAsync($"set local auto_explain.{setting}");
         await connection.ActAsAsync(actor);
-        var json = await connection.ValueAsync<string>($"explain (analyze, buffers, format json) {sql}", Mentor);
-        var plan = JsonDocument.Parse(json).RootElement[0].GetProperty("Plan");
-        var buffers = plan.GetProperty("Shared Hit Blocks").GetInt64() + plan.GetProperty("Shared Read Blocks").GetInt64();
-        return new Read(buffers, plan.GetProperty("Actual Rows").GetInt64(), json, string.Join("\n---\n", notices));
+        var explained = await ExplainedPlan.RunAsync(connection, sql, Mentor);
+        return new Read(explained.Buffers, explained.ActualRows, explained.Json, string.Join("\n---\n", notices));
     }
 
     /// <summary>The point check's probes (peer_mentors, chapter_memberships, coordinator_assignments: root, leaf, heap).</summary>
