@@ -124,10 +124,6 @@ namespace MentorStatus.Bench
                     err.MarkupLineInterpolated($"[grey]{loadSummary}[/]");
                     var ctx = new BenchContext(size, layout, cluster, data, loader,
                         new Pgbench(cluster.Cluster.Installation.BinDirectory, cluster.Cluster.Port, Database.Local.LocalCluster.Password), err, work);
-                    // Every case after index_build finds the timeline index it leaves behind (the rpc's rate-limit count and
-                    // the timeline read use it); a run without index_build builds it first, or those cases would measure
-                    // sequential scans of the history.
-                    if (!selected.Contains(IndexBuildCase.Id)) await EnsureTimelineIndexAsync(ctx, ct);
                     foreach (var id in CaseOrder.All.Where(selected.Contains).Where(id => id != ResetCase.Id && id != LintCase.Id))
                     {
                         cases.Add(await Guard(id, id switch
@@ -184,9 +180,6 @@ namespace MentorStatus.Bench
                 return new CaseResult(id, id) { Error = $"{e.GetType().Name}: {e.Message}" };
             }
         }
-
-        private static async Task EnsureTimelineIndexAsync(BenchContext ctx, CancellationToken ct) =>
-            await ctx.ExecAsync($"create index if not exists {DataLoader.TimelineIndex} on public.peer_mentor_status_history (mentor_id, changed_at desc); analyze public.peer_mentor_status_history", ct);
 
         private static async Task<string> ScalarAsync(Npgsql.NpgsqlDataSource data, string sql, CancellationToken ct)
         {
