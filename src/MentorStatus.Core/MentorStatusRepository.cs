@@ -127,18 +127,21 @@ public sealed class MentorStatusRepository(
     /// A mentor's history, newest first, <paramref name="limit"/> records per page. Pass the previous page's
     /// <see cref="TimelinePage.NextCursor"/> to continue. A mentor the caller may not see has an empty timeline.
     /// </summary>
-    public Task<TimelinePage> GetTimelineAsync(Caller caller, Guid mentorId, int limit = 50, string? cursor = null, CancellationToken ct = default) =>
-        MentorStatusTelemetry.TraceReadAsync(
-            () => MentorStatusTelemetry.StartRead(MentorStatusTelemetry.Spans.ReadTimeline, caller)?.SetTag("mentorstatus.mentor_id", mentorId),
-            () => ReadTimelineAsync(caller, mentorId, limit, cursor, ct), page => page.Items.Count);
-
-    /// <summary>The timeline read itself; <see cref="GetTimelineAsync"/> runs it inside its span.</summary>
-    private Task<TimelinePage> ReadTimelineAsync(Caller caller, Guid mentorId, int limit, string? cursor, CancellationToken ct)
+    public Task<TimelinePage> GetTimelineAsync(Caller caller, Guid mentorId, int limit = 50, string? cursor = null, CancellationToken ct = default)
     {
+        // Arguments are judged before the task starts (thrown to the caller at once, as the other reads do).
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
         var after = cursor is null ? ((DateTimeOffset, Guid)?)null : TimelineCursor.Decode(cursor);
+        return MentorStatusTelemetry.TraceReadAsync(
+            () => MentorStatusTelemetry.StartRead(MentorStatusTelemetry.Spans.ReadTimeline, caller)?.SetTag("mentorstatus.mentor_id", mentorId),
+            () => ReadTimelineAsync(caller, mentorId, limit, after, ct), page => page.Items.Count);
+    }
+
+    /// <summary>The timeline read itself; <see cref="GetTimelineAsync"/> runs it inside its span.</summary>
+    private Task<TimelinePage> ReadTimelineAsync(Caller caller, Guid mentorId, int limit, (DateTimeOffset, Guid)? after, CancellationToken ct)
+    {
         return ReadAsync(caller, caller is Caller.UserCaller ? UserTimelineSql : TimelineSql,
             p =>
             {
