@@ -71,8 +71,9 @@ public sealed record ExpiredMentor(
 /// migration so that the pg_cron procedure runs exactly the same statement — in its own transaction:
 /// it pauses, appends history (certification_expired, changed_by NULL, this run's id) and writes the
 /// coordinator notifications together. Killed between batches, a run leaves complete batches only and
-/// the next run finishes the work; concurrent runs skip each other's locked rows and re-check the status,
-/// so nobody is paused twice.
+/// the next run finishes the work. A batch pauses the rows it just read by ctid (one pass) and re-checks a
+/// row a concurrent transaction changed first; batches of concurrent runs take turns under a
+/// transaction-level advisory lock (pooler-safe), so nobody is paused twice and no run stops early.
 /// </summary>
 public sealed class CertificationExpiryJob(
     NpgsqlDataSource dataSource, TimeProvider? time = null, CertificationExpiryJobOptions? options = null, ILogger<CertificationExpiryJob>? logger = null)
