@@ -58,7 +58,8 @@ public sealed record DispatchResult(int Sent, int Retrying, int Failed);
 /// Delivers due outbox rows of finished job runs over the configured channels. Per batch: CLAIM (short
 /// transaction, skip locked: status sending, attempts + 1, next_attempt_at = claim expiry), read the
 /// content of the batch in one query, then per notification (up to MaxConcurrency at once) DELIVER on
-/// every channel that has not delivered it yet and RECORD the outcome, only if the claim is still ours.
+/// every channel that has not delivered it yet and RECORD the outcome, only if the claim is still ours. The
+/// outcomes of deliveries that finish together share one statement and one commit (<see cref="OutcomeRecorder"/>).
 ///
 /// What `sent` means with several channels: every channel has a final outcome and at least one of them
 /// delivered (delivered or no_address for email; a channel that gave up is recorded as failed beside it).
@@ -99,27 +100,6 @@ public sealed class NotificationDispatcher
         select notification_id, channel, outcome
         from public.coordinator_notification_deliveries
         where notification_id = any ($1)
-        """;
-
-    // One statement: the notification's outcome and each channel's, only while the claim is ours.
-    private const string RecordSql = """
-        with marked as (
-            update public.coordinator_notifications
-            set status = $3, next_attempt_at = $4, last_error = $5,
-                sent_at = case when $3 = 'sent' then $6 end, updated_at = now()
-            where id = $1 and status = 'sending' and attempts = $2
-            returning id
-        ),
-        recorded as (
-            insert into public.coordinator_notification_deliveries as d (notification_id, channel, outcome, last_error, delivered_at)
-            select m.id, c.channel, c.outcome, c.last_error, case when c.outcome = 'delivered' then $6 end
-            from marked m
-            cross join unnest($7::text[], $8::text[], $9::text[]) as c(channel, outcome, last_error)
-            on conflict (notification_id, channel) do update
-            set outcome = excluded.outcome, attempts = d.attempts + 1, last_error = excluded.last_error,
-                delivered_at = excluded.delivered_at, updated_at = now()
-        )
-        select count(*)::int from marked
         """;
 
     private static readonly HashSet<string> FinalChannelOutcomes = ["delivered", "no_address", "failed"];
@@ -167,6 +147,7 @@ public sealed class NotificationDispatcher
         int sent = 0, retrying = 0, failed = 0;
         // A row that failed and is due again at once (no backoff) would loop: one attempt per dispatch.
         var rescheduled = new HashSet<Guid>();
+        await using var recorder = new OutcomeRecorder(_dataSource, _time, _options.MaxConcurrency);
         while (true)
         {
             var claimed = await ClaimAsync(ct, rescheduled);
@@ -177,7 +158,7 @@ public sealed class NotificationDispatcher
             await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = ct },
                 async (notification, token) =>
                 {
-                    var status = await DeliverAsync(messages[notification.Id], prior.GetValueOrDefault(notification.Id), progress, token);
+                    var status = await DeliverAsync(messages[notification.Id], prior.GetValueOrDefault(notification.Id), recorder, progress, token);
                     if (status is not null) outcomes.Add((notification.Id, status));
                 });
             foreach (var (id, status) in outcomes)
@@ -197,7 +178,8 @@ public sealed class NotificationDispatcher
     }
 
     /// <summary>One notification on every channel that still needs it; returns the status recorded, or null when the claim was lost.</summary>
-    private async Task<string?> DeliverAsync(NotificationMessage message, Dictionary<string, string>? prior, IProgress<string>? progress, CancellationToken ct)
+    private async Task<string?> DeliverAsync(NotificationMessage message, Dictionary<string, string>? prior, OutcomeRecorder recorder,
+        IProgress<string>? progress, CancellationToken ct)
     {
         var n = message.Notification;
         var results = new List<(string Channel, ChannelResult Result)>();
@@ -241,7 +223,8 @@ public sealed class NotificationDispatcher
         }
         var lastError = errors.Count + notes.Count == 0 ? null : Truncate(string.Join("; ", errors.Concat(notes)));
 
-        var recorded = await RecordAsync(n, status, next, lastError, channelRows, ct);
+        // Waits for its own commit before this slot delivers another notification (see OutcomeRecorder).
+        var recorded = await recorder.RecordAsync(new DeliveryOutcome(n.Id, n.Attempts, status, next, lastError, channelRows));
         if (!recorded)
         {
             // Our claim expired while we delivered, and another dispatcher claimed the row: its outcome stands.
@@ -310,21 +293,6 @@ public sealed class NotificationDispatcher
         var raw = _options.BaseBackoff.TotalMilliseconds * Math.Pow(2, Math.Max(0, attempts - 1));
         var capped = Math.Min(raw, _options.MaxBackoff.TotalMilliseconds);
         return TimeSpan.FromMilliseconds(capped * (0.8 + 0.4 * Random.Shared.NextDouble()));
-    }
-
-    /// <summary>Records the outcome in one statement; false when the claim it names is no longer ours.</summary>
-    private async Task<bool> RecordAsync(CoordinatorNotification n, string status, DateTimeOffset next, string? lastError,
-        List<(string Channel, string Outcome, string? Error)> channels, CancellationToken ct)
-    {
-        await using var command = _dataSource.CreateCommand(RecordSql);
-        object?[] values =
-        [
-            n.Id, n.Attempts, status, next, (object?)lastError ?? DBNull.Value, _time.GetUtcNow(),
-            channels.Select(c => c.Channel).ToArray(), channels.Select(c => c.Outcome).ToArray(), channels.Select(c => c.Error).ToArray(),
-        ];
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-        // Not cancelled with the dispatch: a delivery that happened is recorded, or it would be redelivered.
-        return (int)(await command.ExecuteScalarAsync(CancellationToken.None))! == 1;
     }
 
     private static string Truncate(string s) => s.Length > 500 ? s[..500] : s;

@@ -20,7 +20,7 @@ namespace MentorStatus.Bench.Cases;
 /// </summary>
 public static class WebhookDispatchCase
 {
-    public const string Id = "webhook-dispatch";
+    public const string Id = "webhook_dispatch"; // snake_case like every other case id
     private const string Secret = "whsec_YmVuY2ggd2ViaG9vayBzZWNyZXQgMDEyMzQ1Njc4OQ==";
 
     private static int Notifications(BenchSize size) => size.Name switch { "ci" => 500, "small" => 2_000, _ => 10_000 };
