@@ -8,6 +8,9 @@ using MentorStatus.Database;
 using Spectre.Console;
 
 // mentorstatus-bench: the benchmarks of issue 6, each case side by side with its baseline from the same run.
+// First of all, before Console is touched: started in the background by a script, the bench inherits SIGINT
+// ignored and .NET would never run the SIGINT handler below (only SIGTERM stopped it; see InterruptSignal).
+MentorStatus.Database.Local.InterruptSignal.RestoreIfIgnored();
 var sizeOption = new Option<string>("--size") { Description = "ci, small, full, or a number of history rows", DefaultValueFactory = _ => "small" };
 var runsOption = new Option<int?>("--runs") { Description = "runs per case (the median is reported); default per size: ci 2, small 3, full 5" };
 var outOption = new Option<string>("--out") { Description = "the Markdown report, relative to the project root", DefaultValueFactory = _ => "BENCHMARKS.md" };
@@ -30,8 +33,8 @@ root.SetAction(async (parse, invocationToken) =>
     void Cancel(System.Runtime.InteropServices.PosixSignalContext context)
     {
         context.Cancel = true;
+        try { cancel.Cancel(); } catch (AggregateException) { } // first: a slow stderr must not delay it
         err.MarkupLine("[yellow]stopping: cleaning up the bench cluster…[/]");
-        cancel.Cancel();
     }
     using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Cancel);
     using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Cancel);
@@ -68,7 +71,9 @@ root.SetAction(async (parse, invocationToken) =>
         return 2;
     }
 });
-return await root.Parse(args).InvokeAsync();
+// Give the cancelled run time to stop and delete its clusters: System.CommandLine's default is to return 2 s after
+// the signal, and the process then ended in the middle of the cleanup.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
 
 namespace MentorStatus.Bench
 {

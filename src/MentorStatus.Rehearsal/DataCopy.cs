@@ -133,7 +133,7 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         await using var to = await OpenTargetAsync(source.Database, ct);
         try
         {
-            await from.OpenAsync(ct);
+            await SourceCheck.OpenCancellableAsync(from, ct);
             await using (var begin = new NpgsqlCommand(
                 $"begin isolation level repeatable read read only; set transaction snapshot '{snapshot}'", from))
                 await begin.ExecuteNonQueryAsync(ct);

@@ -34,12 +34,21 @@ internal sealed class ThrowawayCluster
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(root);
         else Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                                              UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-        var cluster = await LocalCluster.AtAsync(Path.Combine(root, "cluster"), new LocalClusterOptions
+        try
         {
-            Port = FreePort(),
-            Settings = new Dictionary<string, string> { ["max_connections"] = "200", ["max_wal_size"] = "4GB" },
-        }, ct);
-        return new ThrowawayCluster(root, cluster);
+            var cluster = await LocalCluster.AtAsync(Path.Combine(root, "cluster"), new LocalClusterOptions
+            {
+                Port = FreePort(),
+                Settings = new Dictionary<string, string> { ["max_connections"] = "200", ["max_wal_size"] = "4GB" },
+            }, ct);
+            return new ThrowawayCluster(root, cluster);
+        }
+        catch
+        {
+            // Ctrl+C here (or no PostgreSQL 15 found): nobody else would delete the folder
+            Directory.Delete(root, recursive: true);
+            throw;
+        }
     }
 
     public async Task StartAsync(CancellationToken ct)
@@ -59,7 +68,7 @@ internal sealed class ThrowawayCluster
         NpgsqlConnection.ClearAllPools();
         try
         {
-            await Cluster.DestroyAsync(CancellationToken.None);
+            await Cluster.StopAsync(CancellationToken.None);
         }
         catch
         {
@@ -67,7 +76,27 @@ internal sealed class ThrowawayCluster
             try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
-        if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+        await DeleteFolderAsync(Root);
+    }
+
+    /// <summary>
+    /// Deletes the folder, retrying for a few seconds: after Ctrl+C during initdb (killed with its process tree),
+    /// its bootstrap backend can still be writing files there for a moment ("Directory not empty").
+    /// </summary>
+    private static async Task DeleteFolderAsync(string folder)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 40)
+            {
+                await Task.Delay(250, CancellationToken.None);
+            }
+        }
     }
 
     private async Task SetAsync(IEnumerable<string> statements, CancellationToken ct)

@@ -78,29 +78,42 @@ internal static class RehearseCommand
             }
 
             // Ctrl+C and SIGTERM cancel the run, so that the finally blocks stop and delete the throwaway cluster.
+            // System.CommandLine cancels `ct` on both already; its handler runs first and then waits for the command to
+            // end, so the message is said from the cancellation itself (registered first, it runs after every other
+            // callback: the cancel requests and process kills are never held up by a slow stderr).
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var announce = cancel.Token.Register(() => output.Info("stopping: deleting the throwaway cluster…"));
             void Stop(System.Runtime.InteropServices.PosixSignalContext context)
             {
+                // Never the default action (ending the process at once), also on a second signal during the cleanup:
+                // the cleanup goes on and the command ends when the cluster is gone.
                 context.Cancel = true;
-                output.Info("stopping: deleting the throwaway cluster…");
-                cancel.Cancel();
+                try { cancel.Cancel(); } catch (AggregateException) { } // a failing token callback must not kill the signal thread
             }
             using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
             using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
 
             var progress = new RehearsalProgress();
             var rehearsal = new MigrationRehearsal(GlobalOptions.Layout(parse), options, progress);
+            var run = RehearsalProgressBar.RunAsync(progress, () => rehearsal.RunAsync(cancel.Token), output);
+            // System.CommandLine returns from the command 30 s after a signal even if it is still running, and the
+            // process then ends: it must not end in the middle of deleting the cluster, so process exit waits for it.
+            void WaitForCleanUp(object? sender, EventArgs e)
+            {
+                try { run.Wait(TimeSpan.FromMinutes(2), CancellationToken.None); } catch (AggregateException) { }
+            }
+            AppDomain.CurrentDomain.ProcessExit += WaitForCleanUp;
             RehearsalReport report;
             try
             {
-                report = await RehearsalProgressBar.RunAsync(progress, () => rehearsal.RunAsync(cancel.Token), output);
+                report = await run;
             }
             catch (Exception) when (cancel.IsCancellationRequested)
             {
                 // Whatever the interrupted step threw (a killed pg_restore, a cancelled query), the run was cancelled;
                 // the finally blocks below it have stopped and deleted the throwaway cluster.
                 output.Error("cancelled: the throwaway cluster was stopped and deleted.");
-                return 130;
+                return CommandAction.Cancelled;
             }
             catch (WritableSourceException e)
             {
@@ -110,6 +123,10 @@ internal static class RehearseCommand
             {
                 output.Error(e.Message);
                 return CommandAction.Failed;
+            }
+            finally
+            {
+                AppDomain.CurrentDomain.ProcessExit -= WaitForCleanUp;
             }
 
             if (output.IsJson) output.WriteJson(new { ok = report.Ok, verdict = report.Verdict, report });

@@ -80,10 +80,12 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         Assert.Empty(work.Leftovers());
     }
 
-    // Skipped: racy. The server is stopped once the copy is seen active; in 1 of 4 full CI runs this session the
-    // 300 k-row copy finished before the stop took effect and the rehearsal ended with exit 0. It needs a copy that
-    // cannot finish first (e.g. a source table the copy reads slowly), not a bigger race window.
-    [Fact(Skip = "racy: the copy can finish before the source is stopped (exit 0); to be made deterministic")]
+    /// <summary>
+    /// The source server stops while its rows stream into the copy. Deterministic: the source's table is slow to
+    /// load into the copy (<see cref="SlowCopy"/>: at least 200 s), so the copy is provably still running when the
+    /// server stops, and the run must end with the copy's own error, not exit 0.
+    /// </summary>
+    [Fact]
     public async Task ASourceServerThatGoesAwayMidCopyEndsWithAClearErrorAndNoLeftover()
     {
         // A source cluster of this test's own, stopped while the copy reads from it.
@@ -97,13 +99,10 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         {
             await cluster.StartAsync();
             var target = cluster.Target("postgres");
-            await new DatabaseWorkflow(TestDatabases.Project, target).UpAsync();
             await using (var owner = target.CreateDataSource())
             {
                 await owner.ExecuteAsync($"create role {RehearsalSource.ReaderRole} login bypassrls password '{RehearsalSource.ReaderPassword}' in role pg_read_all_data");
-                await using var connection = await owner.OpenConnectionAsync();
-                await using (var replica = new NpgsqlCommand("set session_replication_role = replica", connection)) await replica.ExecuteNonQueryAsync();
-                await RehearsalSource.LoadAsync(connection, 300_000);
+                await SlowCopy.CreateAsync(owner);
             }
             using var project = RehearsalProjects.SafeOnly();
             using var work = new WorkFolder();
@@ -113,11 +112,11 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
             await using (var watch = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(target.ConnectionString) { Pooling = false }.ConnectionString))
             {
                 var deadline = DateTime.UtcNow.AddMinutes(3);
-                while (!run.IsCompleted && DateTime.UtcNow < deadline &&
-                       await watch.ScalarAsync<long>("select count(*) from pg_stat_activity where application_name = 'mentorstatus-rehearse-copy' and query ilike 'copy%' and state = 'active'") == 0)
+                while (!run.IsCompleted && DateTime.UtcNow < deadline && !await SlowCopy.CopyActiveAsync(watch))
                     await Task.Delay(20);
+                Assert.False(run.IsCompleted, "the rehearsal ended before its copy began: " + (run.IsCompleted ? (await run).Stderr : ""));
+                Assert.True(await SlowCopy.CopyActiveAsync(watch), "the copy never started on the source");
             }
-            Assert.False(run.IsCompleted, "the copy ended before the server could be stopped: " + (run.IsCompleted ? (await run).Stderr : ""));
             await cluster.StopAsync();
 
             var result = await run;
