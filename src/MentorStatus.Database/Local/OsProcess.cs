@@ -32,11 +32,22 @@ internal static class OsProcess
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
+        var allowed = timeout ?? TimeSpan.FromMinutes(2);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(timeout ?? TimeSpan.FromMinutes(2));
+        limit.CancelAfter(allowed);
         try
         {
             await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Our own time limit, not the caller's cancellation: say which tool and what to do (a TimeoutException is
+            // reported by the CLI as a failed operation, exit 1, not as an internal error). Only the tool's name:
+            // arguments can carry a password file or connection options.
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException(
+                $"{Path.GetFileName(program)} did not finish within {allowed.TotalSeconds:0.#} s and was stopped. The machine may be " +
+                "overloaded (check the load average) or the disk slow; run the command again when it is quieter.");
         }
         catch (OperationCanceledException)
         {

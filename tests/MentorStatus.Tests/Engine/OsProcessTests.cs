@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using MentorStatus.Database.Local;
+
+namespace MentorStatus.Tests.Engine;
+
+/// <summary>The server tools' runner: its own time limit is a clear, actionable failure, and the tool does not outlive it.</summary>
+public sealed class OsProcessTests
+{
+    [Fact]
+    public async Task ATimedOutToolIsStopped_AndReportedAsATimeoutThatNamesIt()
+    {
+        var clock = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<TimeoutException>(() =>
+            OsProcess.RunAsync("/bin/sleep", ["600"], asPostgresUser: false, CancellationToken.None, TimeSpan.FromMilliseconds(300)));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
+        Assert.Contains("sleep did not finish within 0.3 s", e.Message, StringComparison.Ordinal);
+        Assert.Contains("run the command again", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("600", e.Message, StringComparison.Ordinal); // the arguments stay out of the message
+        Assert.DoesNotContain(Process.GetProcessesByName("sleep"), p => Arguments(p.Id) == "/bin/sleep 600");
+    }
+
+    [Fact]
+    public async Task TheCallersCancellationStaysACancellation()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            OsProcess.RunAsync("/bin/sleep", ["601"], asPostgresUser: false, cancel.Token, TimeSpan.FromMinutes(2)));
+        Assert.DoesNotContain(Process.GetProcessesByName("sleep"), p => Arguments(p.Id) == "/bin/sleep 601");
+    }
+
+    private static string Arguments(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim(); }
+        catch (IOException) { return ""; } // the process is gone
+    }
+}
