@@ -119,14 +119,17 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
     /// server process and no listening port behind. The CLI is started with SIGINT ignored, as CI's background job
     /// started the whole suite: under that inherited disposition .NET installed no SIGINT handler and the old CLI
     /// slept on (the defect of issue 13's CI runs); the CLI now restores SIGINT first thing (InterruptSignal).
+    /// With <paramref name="signals"/> &gt; 1, more Ctrl+C follow once the CLI says it is stopping (an impatient user):
+    /// they must not end the process in the middle of its cleanup (the default action of a second SIGINT would).
     /// </summary>
     [Theory]
-    [InlineData(Phase.Cluster, SigInt)]
-    [InlineData(Phase.Copy, SigInt)]
-    [InlineData(Phase.Lint, SigInt)]
-    [InlineData(Phase.Migration, SigInt)]
-    [InlineData(Phase.Migration, SigTerm)]
-    public async Task CtrlCDeletesTheThrowawayCluster(Phase phase, int signal)
+    [InlineData(Phase.Cluster, SigInt, 1)]
+    [InlineData(Phase.Copy, SigInt, 1)]
+    [InlineData(Phase.Lint, SigInt, 1)]
+    [InlineData(Phase.Migration, SigInt, 1)]
+    [InlineData(Phase.Migration, SigTerm, 1)]
+    [InlineData(Phase.Migration, SigInt, 3)]
+    public async Task CtrlCDeletesTheThrowawayCluster(Phase phase, int signal, int signals)
     {
         using var project = RehearsalProjects.SafeOnly();
         var from = source.ReaderUrl;
@@ -191,13 +194,23 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
 
             var clock = Stopwatch.StartNew();
             Assert.Equal(0, kill(process.Id, signal));
+            for (var again = 1; again < signals; again++)
+            {
+                // once the cleanup has begun: the CLI says so when the run's cancellation fires
+                var stopping = DateTime.UtcNow.AddSeconds(60);
+                while (!Stderr().Contains("stopping:", StringComparison.Ordinal) && !process.HasExited && DateTime.UtcNow < stopping)
+                    await Task.Delay(20);
+                Assert.False(process.HasExited, $"the CLI ended before signal {again + 1} of {signals} could land in its cleanup: " + Stderr());
+                Assert.Equal(0, kill(process.Id, signal));
+                await Task.Delay(100);
+            }
             // A few seconds on a quiet machine; the bound is wide because the cleanup (pg_ctl stop, deleting the folder)
             // took 47 s once with the machine's load average at 40 on 2 cores.
             Assert.True(process.WaitForExit(TimeSpan.FromSeconds(120)), $"the CLI did not stop within 120 s of signal {signal} in the {phase} phase: " + Stderr());
             var stopped = clock.Elapsed;
             await stdout;
             await stderrDone;
-            log.WriteLine($"{phase}, signal {signal}: stopped {stopped.TotalSeconds:0.0} s after the signal");
+            log.WriteLine($"{phase}, signal {signal} ×{signals}: stopped {stopped.TotalSeconds:0.0} s after the first signal");
             // 130; or 128 + the signal when System.CommandLine gave up waiting (30 s) and the process exit waited for the cleanup
             Assert.True(process.ExitCode is 130 || process.ExitCode == 128 + signal, $"exit {process.ExitCode}: {Stderr()}");
             Assert.Contains("cancelled", Stderr());
