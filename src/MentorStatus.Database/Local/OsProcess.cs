@@ -13,8 +13,28 @@ internal static class OsProcess
 
     public sealed record Result(int ExitCode, string Output);
 
+    /// <summary>Environment variable that sets the server tools' time limit, in seconds (initdb, pg_ctl, pg_basebackup…).</summary>
+    public const string TimeLimitVariable = "MENTORSTATUS_TOOL_TIME_LIMIT";
+
+    /// <summary>
+    /// The time limit of a tool run without one of its own: <see cref="TimeLimitVariable"/> when set, else 2 minutes
+    /// (initdb and pg_ctl take seconds; a limit keeps a hung tool from hanging the CLI or the tests for ever).
+    /// A value that is no positive number of seconds is refused (a failed operation, exit 1) with what to write instead.
+    /// </summary>
+    public static TimeSpan DefaultTimeLimit(string? configured)
+    {
+        if (string.IsNullOrWhiteSpace(configured)) return TimeSpan.FromMinutes(2);
+        return double.TryParse(configured, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+               && seconds is > 0 and <= 86_400
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new LocalDatabaseException(
+                $"{TimeLimitVariable} must be a number of seconds from 1 to 86400 (got \"{configured}\"): e.g. {TimeLimitVariable}=600, or unset it for 2 minutes.");
+    }
+
+    /// <param name="timeout">The tool's own time limit; without one, <see cref="DefaultTimeLimit"/>.</param>
     public static async Task<Result> RunAsync(string program, IEnumerable<string> arguments, bool asPostgresUser, CancellationToken ct, TimeSpan? timeout = null)
     {
+        var allowed = timeout ?? DefaultTimeLimit(Environment.GetEnvironmentVariable(TimeLimitVariable));
         var info = new ProcessStartInfo
         {
             RedirectStandardOutput = true,
@@ -32,7 +52,6 @@ internal static class OsProcess
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
-        var allowed = timeout ?? TimeSpan.FromMinutes(2);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(allowed);
         try
@@ -47,7 +66,7 @@ internal static class OsProcess
             process.Kill(entireProcessTree: true);
             throw new TimeoutException(
                 $"{Path.GetFileName(program)} did not finish within {allowed.TotalSeconds:0.#} s and was stopped. The machine may be " +
-                "overloaded (check the load average) or the disk slow; run the command again when it is quieter.");
+                $"overloaded (check the load average) or the disk slow; run the command again when it is quieter, or allow more time with {TimeLimitVariable}=<seconds>.");
         }
         catch (OperationCanceledException)
         {

@@ -15,6 +15,7 @@ public sealed class OsProcessTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
         Assert.Contains("sleep did not finish within 0.3 s", e.Message, StringComparison.Ordinal);
         Assert.Contains("run the command again", e.Message, StringComparison.Ordinal);
+        Assert.Contains(OsProcess.TimeLimitVariable, e.Message, StringComparison.Ordinal); // and how to allow more time
         Assert.DoesNotContain("600", e.Message, StringComparison.Ordinal); // the arguments stay out of the message
         Assert.DoesNotContain(Process.GetProcessesByName("sleep"), p => Arguments(p.Id) == "/bin/sleep 600");
     }
@@ -26,6 +27,27 @@ public sealed class OsProcessTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             OsProcess.RunAsync("/bin/sleep", ["601"], asPostgresUser: false, cancel.Token, TimeSpan.FromMinutes(2)));
         Assert.DoesNotContain(Process.GetProcessesByName("sleep"), p => Arguments(p.Id) == "/bin/sleep 601");
+    }
+
+    [Theory]
+    [InlineData(null, 120)]
+    [InlineData("", 120)]
+    [InlineData("600", 600)]
+    [InlineData("0.5", 0.5)]
+    public void TheTimeLimitComesFromTheEnvironmentOrIsTwoMinutes(string? configured, double seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), OsProcess.DefaultTimeLimit(configured));
+
+    [Theory]
+    [InlineData("ten")]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("1e9")]
+    public void AnUnusableTimeLimitIsRefusedWithWhatToWriteInstead(string configured)
+    {
+        var e = Assert.Throws<LocalDatabaseException>(() => OsProcess.DefaultTimeLimit(configured));
+        Assert.Contains(OsProcess.TimeLimitVariable, e.Message, StringComparison.Ordinal);
+        Assert.Contains($"got \"{configured}\"", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"{OsProcess.TimeLimitVariable}=600", e.Message, StringComparison.Ordinal);
     }
 
     private static string Arguments(int pid)
