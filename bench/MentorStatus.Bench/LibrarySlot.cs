@@ -37,11 +37,92 @@ public sealed class LibraryExpiryJobPath(NpgsqlDataSource dataSource, int batchS
     public string Name => $"CertificationExpiryJob.RunAsync (set-based, batches of {batchSize:N0}, with its coordinator notifications" +
                            (asynchronousCommit ? ")" : ", synchronous batch commits)");
 
+    /// <summary>Milliseconds of each batch of the last run (between one committed batch and the next).</summary>
+    public IReadOnlyList<double> BatchMilliseconds { get; private set; } = [];
+
     public async Task<(int Paused, Guid RunId)> RunAsync(DateTimeOffset asOf, CancellationToken ct)
     {
-        var options = new CertificationExpiryJobOptions { BatchSize = batchSize, AsynchronousCommit = asynchronousCommit };
+        var times = new List<double>();
+        var last = System.Diagnostics.Stopwatch.GetTimestamp();
+        var options = new CertificationExpiryJobOptions
+        {
+            BatchSize = batchSize,
+            AsynchronousCommit = asynchronousCommit,
+            AfterBatch = (_, _) =>
+            {
+                times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(last).TotalMilliseconds);
+                last = System.Diagnostics.Stopwatch.GetTimestamp();
+                return Task.CompletedTask;
+            },
+        };
         var run = await new CertificationExpiryJob(dataSource, options: options).RunAsync(asOf, null, ct);
+        BatchMilliseconds = times;
         return (run.MentorsPaused, run.RunId);
+    }
+}
+
+/// <summary>
+/// Diagnostic: the batch as round 4 left it (20261127130100: every batch from the earliest expiry, history in
+/// heap order), installed as a scratch function in the bench database only, from the rollback of 20261127140100
+/// that restores it (renamed, so the migrations' own function is untouched), and run in the job's transactions:
+/// one round trip per batch (begin, synchronous_commit off, the batch, commit) until a batch pauses nobody.
+/// </summary>
+public sealed class Round4BatchPath(NpgsqlDataSource dataSource, int batchSize) : IExpiryJobPath
+{
+    public const string ScratchFunction = "mentor_status_private.bench_round4_pause_expired_certifications";
+    private const string Rollback = "20261127140100_issue13_expiry_keyset_continuation.sql";
+
+    public string Name => $"the round-4 batch (scratch copy of 20261127130100, every batch from the start), batches of {batchSize:N0}";
+    public IReadOnlyList<double> BatchMilliseconds { get; private set; } = [];
+
+    /// <summary>Creates the scratch function from the rollback file (its first function is the round-4 batch).</summary>
+    public static async Task InstallAsync(NpgsqlDataSource dataSource, MentorStatus.Database.ProjectLayout layout, CancellationToken ct)
+    {
+        var text = await File.ReadAllTextAsync(Path.Combine(layout.RollbacksDirectory, Rollback), ct);
+        const string head = "create or replace function mentor_status_private.pause_expired_certifications(";
+        var start = text.IndexOf(head, StringComparison.Ordinal);
+        var end = start < 0 ? -1 : text.IndexOf("$$;", text.IndexOf("as $$", start, StringComparison.Ordinal) + 5, StringComparison.Ordinal);
+        if (start < 0 || end < 0) throw new InvalidOperationException($"the round-4 batch was not found in supabase/rollbacks/{Rollback}.");
+        var body = "create or replace function " + ScratchFunction + "(" + text[(start + head.Length)..(end + 3)];
+        await using var command = dataSource.CreateCommand(body);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<(int Paused, Guid RunId)> RunAsync(DateTimeOffset asOf, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        Guid runId;
+        await using (var start = new NpgsqlCommand(
+            "insert into public.status_job_runs (job_name, as_of, batch_size) values ('certification_expiry', $1, $2) returning id", connection)
+            { Parameters = { new() { Value = asOf }, new() { Value = batchSize } } })
+            runId = (Guid)(await start.ExecuteScalarAsync(ct))!;
+        var total = 0;
+        var times = new List<double>();
+        while (true)
+        {
+            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("begin"),
+                    new NpgsqlBatchCommand("set local synchronous_commit = off"),
+                    new NpgsqlBatchCommand($"select mentors_paused from {ScratchFunction}($1, $2, $3)")
+                        { Parameters = { new() { Value = runId }, new() { Value = asOf }, new() { Value = batchSize } } },
+                    new NpgsqlBatchCommand("commit"),
+                },
+            };
+            var paused = (int)(await batch.ExecuteScalarAsync(ct))!;
+            if (paused == 0) break;
+            times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            total += paused;
+        }
+        await using (var finish = new NpgsqlCommand(
+            "update public.status_job_runs set outcome = 'succeeded', finished_at = clock_timestamp() where id = $1", connection)
+            { Parameters = { new() { Value = runId } } })
+            await finish.ExecuteNonQueryAsync(ct);
+        BatchMilliseconds = times;
+        return (total, runId);
     }
 }
 

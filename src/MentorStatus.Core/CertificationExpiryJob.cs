@@ -73,7 +73,10 @@ public sealed record ExpiredMentor(
 /// coordinator notifications together. Killed between batches, a run leaves complete batches only and
 /// the next run finishes the work. A batch pauses the rows it just read by ctid (one pass) and re-checks a
 /// row a concurrent transaction changed first; batches of concurrent runs take turns under a
-/// transaction-level advisory lock (pooler-safe), so nobody is paused twice and no run stops early.
+/// transaction-level advisory lock (pooler-safe), so nobody is paused twice and no run stops early. Each
+/// batch continues after the previous batch's last (certification_expires_at, id) (keyset continuation):
+/// it never walks again past the mentors the run already paused. A mentor that becomes eligible behind the
+/// cursor during a run (reactivated, certification date moved back) is left to the next run.
 /// </summary>
 public sealed class CertificationExpiryJob(
     NpgsqlDataSource dataSource, TimeProvider? time = null, CertificationExpiryJobOptions? options = null, ILogger<CertificationExpiryJob>? logger = null)
@@ -102,9 +105,10 @@ public sealed class CertificationExpiryJob(
         where status = 'active' and deleted_at is null and certification_expires_at <= $1
         """;
 
+    // $4, $5: the previous batch's cursor (NULL for the first batch); the pg_cron procedure passes it the same way
     private const string BatchSql = """
-        select mentors_paused, notifications_written, paused_mentor_ids
-        from mentor_status_private.pause_expired_certifications($1, $2, $3)
+        select mentors_paused, notifications_written, paused_mentor_ids, last_expires_at, last_mentor_id
+        from mentor_status_private.pause_expired_certifications($1, $2, $3, $4, $5)
         """;
 
     private const string FinishRunSql = """
@@ -165,6 +169,9 @@ public sealed class CertificationExpiryJob(
         var paused = new List<Guid>();
         var batches = 0;
         var notifications = 0;
+        // keyset continuation: each batch reads after the last (certification_expires_at, id) the previous one read
+        DateTimeOffset? afterExpiresAt = null;
+        Guid? afterMentorId = null;
         try
         {
             var eligible = await CountEligibleAsync(instant, ct);
@@ -177,20 +184,28 @@ public sealed class CertificationExpiryJob(
                     .SetTag("mentorstatus.job.run_id", runId).SetTag("mentorstatus.job.batch", batches + 1);
                 var batchStarted = Stopwatch.GetTimestamp();
                 // one round trip per batch: settings and the batch in one implicit transaction, committed at its Sync
-                var (count, written, ids) = await Transactions.RunOneTripAsync(dataSource, null, _options.Retry, BatchSql,
+                var (count, written, ids, lastExpiresAt, lastMentorId) = await Transactions.RunOneTripAsync(dataSource, null, _options.Retry, BatchSql,
                     p =>
                     {
                         p.Add(new() { Value = runId });
                         p.Add(new() { Value = instant });
                         p.Add(new() { Value = _options.BatchSize });
+                        p.Add(new() { Value = (object?)afterExpiresAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+                        p.Add(new() { Value = (object?)afterMentorId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
                     },
                     async (reader, token) =>
                     {
                         if (!await reader.ReadAsync(token)) throw new InvalidOperationException($"job run {runId} disappeared while it was running.");
-                        return (reader.GetInt32(0), reader.GetInt32(1), reader.GetFieldValue<Guid[]>(2));
+                        return (reader.GetInt32(0), reader.GetInt32(1), reader.GetFieldValue<Guid[]>(2),
+                            reader.IsDBNull(3) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(3),
+                            reader.IsDBNull(4) ? (Guid?)null : reader.GetGuid(4));
                     }, ct, asynchronousCommit: _options.AsynchronousCommit);
                 batchActivity?.SetTag("mentorstatus.job.mentors_paused", count);
-                if (count == 0) break; // nothing left that this run may take
+                // nothing left after the cursor: the end. A batch that read candidates but paused none of them
+                // (all changed concurrently) does not end the run; the next batch continues after them.
+                if (lastMentorId is null) break;
+                (afterExpiresAt, afterMentorId) = (lastExpiresAt, lastMentorId);
+                if (count == 0) continue;
                 var batchElapsed = Stopwatch.GetElapsedTime(batchStarted);
                 MentorStatusTelemetry.BatchDuration.Record(batchElapsed.TotalSeconds);
                 MentorStatusTelemetry.MentorsPaused.Add(count);

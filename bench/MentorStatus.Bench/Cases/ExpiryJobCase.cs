@@ -26,6 +26,9 @@ public static class ExpiryJobCase
         var floor = new PlainSqlFloorPath(ctx.Data);
         // diagnostic: what the asynchronous batch commit is worth (same job, each batch waits for its WAL flush)
         var synchronous = new LibraryExpiryJobPath(ctx.Data, BenchSize.ExpiryBatchSize, asynchronousCommit: false);
+        // diagnostic: the batch before round 5 (no cursor, history in heap order), same run, same transactions
+        var round4 = new Round4BatchPath(ctx.Data, BenchSize.ExpiryBatchSize);
+        await Round4BatchPath.InstallAsync(ctx.Data, ctx.Layout, ct);
         // the batch-size curve: each size timed while a concurrent "status change" locks random cohort mentors
         int[] curve = [500, 2_000, 5_000, 10_000, size.ExpiredMentors];
         curve = [.. curve.Where(b => b <= size.ExpiredMentors).Distinct()];
@@ -38,6 +41,7 @@ public static class ExpiryJobCase
         result.Notes.Add($"Third baseline (diagnostic): {perBatch.Name}, on all mentors: the same transactions as the set-based job, " +
                          "so only the statement granularity differs.");
         result.Notes.Add($"Fourth baseline (diagnostic): {synchronous.Name}: what the asynchronous batch commit is worth.");
+        result.Notes.Add($"Fifth baseline (diagnostic): {round4.Name}: what round 5 (keyset continuation, history in mentor order) is worth.");
         result.Notes.Add($"Batch-size curve: the library job with batches of {string.Join(", ", curve.Select(b => b.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} " +
                          "while one connection locks random mentors of the cohort as a status change does (select … for update, own transaction, every 2 ms); " +
                          "the longest of those waits is the lock time a user's status change could see.");
@@ -46,6 +50,8 @@ public static class ExpiryJobCase
         var perMentorTimes = new List<double>();
         var perBatchTimes = new List<double>();
         var synchronousTimes = new List<double>();
+        var round4Times = new List<double>();
+        var perBatchNotes = new Dictionary<string, string>();
         var written = new List<double>();
         var floorTimes = new List<double>();
         var curveTimes = curve.ToDictionary(b => b, _ => new List<double>());
@@ -68,16 +74,18 @@ public static class ExpiryJobCase
                 curveWaits[batchSize].Add(probe.LongestWaitMs);
                 await RestoreAsync(ctx, runId, ct);
             }
-            foreach (var path in new IExpiryJobPath[] { setBased, floor, synchronous, perMentor, perBatch })
+            foreach (var path in new IExpiryJobPath[] { setBased, floor, round4, synchronous, perMentor, perBatch })
             {
                 ctx.Say($"certification expiry, run {run}/{size.Runs}: {path.Name}…");
                 var expected = path == perMentor ? sample : size.ExpiredMentors;
                 var asOf = DateTimeOffset.UtcNow;
-                if (path == setBased || path == floor) await ctx.ExecAsync("select pg_stat_statements_reset()", ct);
+                if (path == setBased || path == floor || path == round4) await ctx.ExecAsync("select pg_stat_statements_reset()", ct);
                 var clock = Stopwatch.StartNew();
                 var (paused, runId) = await path.RunAsync(asOf, ct);
                 var seconds = clock.Elapsed.TotalSeconds;
-                if (path == setBased || path == floor) breakdowns[path] = await ServerTimeBreakdownAsync(ctx, seconds, ct);
+                if (path == setBased || path == floor || path == round4) breakdowns[path] = await ServerTimeBreakdownAsync(ctx, seconds, ct);
+                if (path == setBased) perBatchNotes["the job"] = PerBatch(setBased.BatchMilliseconds);
+                if (path == round4) perBatchNotes["the round-4 batch"] = PerBatch(round4.BatchMilliseconds);
                 var rows = await ctx.ScalarAsync<long>($"select count(*) from public.peer_mentor_status_history where job_run_id = '{runId}'", ct);
                 if (paused != expected || rows != expected)
                     throw new InvalidOperationException($"{path.Name} paused {paused} mentors and wrote {rows} history rows; expected {expected} of each.");
@@ -85,13 +93,16 @@ public static class ExpiryJobCase
                 else if (path == perMentor) perMentorTimes.Add(seconds * size.ExpiredMentors / sample);
                 else if (path == floor) floorTimes.Add(seconds);
                 else if (path == synchronous) synchronousTimes.Add(seconds);
+                else if (path == round4) round4Times.Add(seconds);
                 else perBatchTimes.Add(seconds);
                 await RestoreAsync(ctx, runId, ct);
             }
         }
 
         foreach (var (path, text) in breakdowns)
-            result.Notes.Add($"Where the time went (pg_stat_statements, last run), {(path == floor ? "the floor" : "the job")}: {text}");
+            result.Notes.Add($"Where the time went (pg_stat_statements, last run), {(path == floor ? "the floor" : path == round4 ? "the round-4 batch" : "the job")}: {text}");
+        foreach (var (who, text) in perBatchNotes)
+            result.Notes.Add($"Per batch (last run), {who}: {text}");
         result.Figures.Add(Figures.Compare(Id, "wall time, set-based job vs the plain-SQL floor", "s", setTimes,
             "plain SQL floor (one UPDATE + one INSERT … SELECT, one transaction)", floorTimes, "≤ 1.25× the floor",
             (_, _, q) => q <= 1.25, (_, _, q) => q <= 1.25 ? $"met: {q:F2}× the floor" : $"missed: {q:F2}× the floor, short by {q - 1.25:F2}×"));
@@ -109,12 +120,28 @@ public static class ExpiryJobCase
         result.Figures.Add(Figures.Compare(Id, "wall time, set-based job vs the same with synchronous batch commits", "s", setTimes,
             "the job with synchronous_commit on for every batch", synchronousTimes, "— (diagnostic)", (_, _, _) => null,
             (_, _, q) => $"{q:F2}× the synchronous job"));
+        result.Figures.Add(Figures.Compare(Id, "wall time, set-based job vs the round-4 batch (scratch copy)", "s", setTimes,
+            "the round-4 batch: every batch from the earliest expiry, history in heap order", round4Times, "— (diagnostic)", (_, _, _) => null,
+            (_, _, q) => $"{q:F2}× the round-4 batch"));
+        result.Figures.Add(Figures.Compare(Id, "wall time, round-4 batch (scratch copy) vs the plain-SQL floor", "s", round4Times,
+            "plain SQL floor", floorTimes, "— (diagnostic)", (_, _, _) => null, (_, _, q) => $"{q:F2}× the floor"));
         result.Figures.Add(Figures.Compare(Id, "wall time, set-based job vs row-at-a-time in the same batches", "s", setTimes,
             $"loop, a transaction per {BenchSize.ExpiryBatchSize:N0} mentors", perBatchTimes, "— (diagnostic)", (_, _, _) => null,
             (_, _, q) => $"{1 / (q ?? double.NaN):F1}× faster"));
         result.Figures.Add(Figures.Compare(Id, "history rows written per run, set-based", "rows", written, null, null,
             $"= {size.ExpiredMentors:N0}", (v, _, _) => (long)v == size.ExpiredMentors, (v, _, _) => $"{v:N0}"));
         return result;
+    }
+
+    /// <summary>First, last and slowest batch, and the mean, in ms.</summary>
+    private static string PerBatch(IReadOnlyList<double> ms)
+    {
+        if (ms.Count == 0) return "no batch";
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var slowest = ms.Select((v, i) => (v, i)).MaxBy(x => x.v);
+        return string.Create(inv, $"{ms.Count} batches; batch 1 {ms[0]:F0} ms, batch {ms.Count} {ms[^1]:F0} ms, slowest batch {slowest.i + 1} {slowest.v:F0} ms, " +
+                                  $"mean {ms.Average():F0} ms, mean of batches 2–{Math.Max(2, ms.Count / 2)} {ms.Skip(1).Take(Math.Max(1, ms.Count / 2 - 1)).DefaultIfEmpty(0).Average():F0} ms, " +
+                                  $"mean of the second half {ms.Skip(ms.Count / 2).Average():F0} ms");
     }
 
     // What pg_stat_statements (track = all) saw during one run, by part: nested statements (the trigger's
