@@ -207,6 +207,22 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
         await transaction.CommitAsync(ct);
     }
 
+    /// <summary>
+    /// Applies a transactional script as the runner would, reads what it left with <paramref name="read"/>, then rolls it back.
+    /// `set constraints all immediate` first runs the deferred checks and constraint triggers the commit would run, so a
+    /// script that would fail at commit fails here too.
+    /// </summary>
+    public async Task<T> TryScriptAsync<T>(MigrationFile file, Func<Task<T>> read, CancellationToken ct)
+    {
+        await ResetSessionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var statement in file.Statements) await ExecuteAsync(statement.Text, ct);
+        await ExecuteAsync("set constraints all immediate", ct);
+        var result = await read();
+        await transaction.RollbackAsync(ct);
+        return result;
+    }
+
     private static string StaticOnly(SqlStatement statement, bool alone) =>
         $"statement {statement.Number} ({NonTransactionalStatement.Describe(statement)}) cannot run in a transaction: checked statically only, " +
         (alone ? "without lock or catalog tracing" : "and not replayed (the file mixes it with other statements)");
