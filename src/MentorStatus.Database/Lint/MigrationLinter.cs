@@ -28,9 +28,10 @@ public sealed record LockTimeoutOverride(TimeSpan? SessionLockTimeout)
 }
 
 /// <summary>
-/// `db lint`: replays each migration to lint (pending on the target, or all) on a throwaway database cloned
-/// from a scratch database holding the platform layer and every earlier migration, checks every rule on the
-/// trace, then applies the rollback and compares the schema with the one before the migration.
+/// `db lint`: replays the migrations in order on one throwaway database that starts with the platform layer, traces
+/// each one to lint (pending on the target, or all), checks every rule on the trace, then applies its rollback in a
+/// transaction that is rolled back and compares the schema with the one before the migration. Only a rollback that
+/// cannot run in a transaction gets a copy of the database (CREATE DATABASE … TEMPLATE), because it commits.
 /// The databases live on the target's server (the user needs CREATEDB) and are dropped afterwards.
 /// </summary>
 public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server, LintOptions? options = null, IProgress<string>? progress = null)
@@ -62,21 +63,20 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
         var linted = new List<LintedMigration>();
         var last = migrations.ToList().IndexOf(selected[^1]);
         await using var scratch = new ScratchDatabases(server);
-        var current = await scratch.CloneAsync("template0", ct);
-        await using (var platform = scratch.DataSource(current))
-            await SupabasePlatformLayer.EnsureAsync(platform, ct);
+        var database = await scratch.CloneAsync("template0", ct);
+        await SupabasePlatformLayer.EnsureAsync(scratch.Sessions(database), ct);
 
+        // One database carries the whole chain: each migration is replayed (and committed) on what the earlier ones left,
+        // and its rollback is tried in a transaction that is rolled back, so no per-file copy of the database is needed.
         for (var i = 0; i <= last; i++)
         {
             var migration = migrations[i];
             var lint = selected.Contains(migration);
             progress?.Report($"{(lint ? "linting" : "applying")} {migration.DisplayPath}…");
 
-            // Replay in a clone, so the state before this migration stays available as the next template…
-            var work = await scratch.CloneAsync(current, ct);
             MigrationTrace trace;
             SchemaSnapshot? before = null;
-            await using (var connection = await scratch.OpenAsync(work, ct))
+            await using (var connection = await scratch.OpenAsync(database, ct))
             {
                 if (lint) before = await SchemaSnapshot.ReadAsync(connection, ct);
                 trace = await new StatementTracer(connection, lockTimeout, settings.ExposedSchemas).RunAsync(migration, lint, ct);
@@ -97,24 +97,17 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
             if (lint)
             {
                 fileFindings.AddRange(Families.SelectMany(f => f.Check(trace)));
-                // The migrated clone becomes the next template before its rollback runs (also after a failed statement:
-                // later files then see what the rest of this one created).
-                var next = await scratch.CloneAsync(work, ct);
+                // Later files are replayed on what applied, also after a failed statement (they then see what the rest of this one created).
                 if (trace.Failed || migration.ParseError is not null)
                     trace.Notes.Add($"{migration.DisplayPath}: rollback not checked, the migration did not apply cleanly");
                 else if (migration.RollbackPath is not null || settings.RequireRollbacks)
-                    fileFindings.AddRange(await RollbackCheck.RunAsync(scratch, work, migration, layout, before!, lockTimeout, ct));
-                await scratch.DropAsync(current, ct);
-                await scratch.DropAsync(work, ct);
-                current = next;
+                    fileFindings.AddRange(await RollbackCheck.RunAsync(scratch, database, migration, layout, before!, lockTimeout, ct));
                 findings.AddRange(LintAcknowledgements.Apply(migration.DisplayPath, migration.Sql, migration.Statements, fileFindings));
                 linted.Add(new LintedMigration(migration.Version, migration.DisplayPath, migration.RollbackPath, trace.Notes));
             }
             else
             {
                 findings.AddRange(fileFindings);
-                await scratch.DropAsync(current, ct);
-                current = work;
             }
             if (trace.Failed || migration.ParseError is not null)
                 notes.Add($"{migration.DisplayPath} does not apply cleanly: each later migration was replayed on what did apply");
@@ -145,11 +138,13 @@ internal static class RollbackCheck
             return [LintFinding.ForFile(LintRules.MissingRollback, migration.DisplayPath,
                 $"no rollback: expected supabase/rollbacks/{migration.Version}_{migration.Name}.sql")];
 
-        await using var connection = await scratch.OpenAsync(database, ct);
+        SchemaSnapshot after;
         try
         {
             var rollback = MigrationFile.Load(Path.Combine(layout.Root, migration.RollbackPath), migration.RollbackPath);
-            await new StatementTracer(connection, lockTimeout).ApplyScriptAsync(rollback, ct);
+            after = rollback.IsNonTransactional
+                ? await OnCopyAsync(scratch, database, rollback, lockTimeout, ct)
+                : await InTransactionAsync(scratch, database, rollback, lockTimeout, ct);
         }
         catch (MigrationException e)
         {
@@ -161,12 +156,40 @@ internal static class RollbackCheck
                 $"rollback {migration.RollbackPath} fails after the migration with SQLSTATE {e.SqlState}: {e.MessageText}")];
         }
 
-        var differences = (await SchemaSnapshot.ReadAsync(connection, ct)).DifferencesFrom(before);
+        var differences = after.DifferencesFrom(before);
         if (differences.Count == 0) return [];
         var shown = differences.Take(MaxDifferencesShown).Select(d => LintFinding.Shorten(d, 200));
         var more = differences.Count > MaxDifferencesShown ? $"\n  … and {differences.Count - MaxDifferencesShown} more" : "";
         return [LintFinding.ForFile(LintRules.RollbackMismatch, migration.DisplayPath,
             $"after up then {migration.RollbackPath} the schema differs from before the migration in {differences.Count} place(s):\n  " +
             string.Join("\n  ", shown) + more)];
+    }
+
+    /// <summary>
+    /// The usual rollback (one transaction): applied in a fresh session, read, then rolled back, which leaves the migrated
+    /// database for the next file. Deferred constraints are checked before the read, where the commit would check them.
+    /// </summary>
+    private static async Task<SchemaSnapshot> InTransactionAsync(ScratchDatabases scratch, string database, MigrationFile rollback,
+        TimeSpan? lockTimeout, CancellationToken ct)
+    {
+        await using var connection = await scratch.OpenAsync(database, ct);
+        return await new StatementTracer(connection, lockTimeout).TryScriptAsync(rollback, () => SchemaSnapshot.ReadAsync(connection, ct), ct);
+    }
+
+    /// <summary>A rollback that cannot run in a transaction (e.g. DROP INDEX CONCURRENTLY) commits: it runs on a copy, dropped afterwards.</summary>
+    private static async Task<SchemaSnapshot> OnCopyAsync(ScratchDatabases scratch, string database, MigrationFile rollback,
+        TimeSpan? lockTimeout, CancellationToken ct)
+    {
+        var copy = await scratch.CloneAsync(database, ct);
+        try
+        {
+            await using var connection = await scratch.OpenAsync(copy, ct);
+            await new StatementTracer(connection, lockTimeout).ApplyScriptAsync(rollback, ct);
+            return await SchemaSnapshot.ReadAsync(connection, ct);
+        }
+        finally
+        {
+            await scratch.DropAsync(copy, CancellationToken.None);
+        }
     }
 }

@@ -4,8 +4,11 @@ using Npgsql;
 namespace MentorStatus.Database.Lint;
 
 /// <summary>
-/// Throwaway databases on the lint server, cloned with CREATE DATABASE … TEMPLATE, and dropped at the end
-/// (also after a failure). Connections are unpooled: a template may have no open session when it is cloned.
+/// Throwaway databases on the lint server, created with CREATE DATABASE … TEMPLATE, and dropped at the end
+/// (also after a failure). Each database has a pool of its own: a connection closed and opened again is the same server
+/// session, reset by Npgsql with DISCARD ALL (role, settings, temp tables, prepared statements, advisory locks), so it
+/// behaves as a new session but keeps the server's catalog caches warm, which is most of what a catalog read costs.
+/// The pool is emptied before a database is used as a template, which may have no open session when it is copied.
 /// </summary>
 internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
 {
@@ -14,10 +17,12 @@ internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
 
     private readonly string _prefix = $"mslint_{Environment.ProcessId}_{Guid.NewGuid().ToString("N")[..6]}_";
     private readonly List<string> _created = [];
+    private readonly Dictionary<string, NpgsqlDataSource> _sessions = [];
     private int _counter;
 
     public async Task<string> CloneAsync(string template, CancellationToken ct)
     {
+        if (_sessions.TryGetValue(template, out var sessions)) sessions.Clear();
         var name = _prefix + _counter++;
         await ExecuteAsync(string.Format(CultureInfo.InvariantCulture, Create, Quote(name), Quote(template)), ct);
         _created.Add(name);
@@ -26,26 +31,28 @@ internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
 
     public async Task DropAsync(string name, CancellationToken ct)
     {
+        if (_sessions.Remove(name, out var sessions)) await sessions.DisposeAsync();
         await ExecuteAsync(string.Format(CultureInfo.InvariantCulture, Drop, Quote(name)), ct);
         _created.Remove(name);
     }
 
     public DatabaseTarget Target(string name) => server.WithDatabase(name);
 
-    public async Task<NpgsqlConnection> OpenAsync(string name, CancellationToken ct)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(Target(name).ConnectionString) { Pooling = false };
-        var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync(ct);
-        return connection;
-    }
+    /// <summary>A session on <paramref name="name"/> that starts as a new one would (see the class summary); dispose it to give it back.</summary>
+    public async Task<NpgsqlConnection> OpenAsync(string name, CancellationToken ct) => await Sessions(name).OpenConnectionAsync(ct);
 
-    public NpgsqlDataSource DataSource(string name) =>
-        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Target(name).ConnectionString) { Pooling = false }.ConnectionString);
+    /// <summary>The pool of <paramref name="name"/>; owned by this object.</summary>
+    public NpgsqlDataSource Sessions(string name)
+    {
+        if (!_sessions.TryGetValue(name, out var sessions))
+            _sessions[name] = sessions = NpgsqlDataSource.Create(
+                new NpgsqlConnectionStringBuilder(Target(name).ConnectionString) { Pooling = true, NoResetOnClose = false }.ConnectionString);
+        return sessions;
+    }
 
     private async Task ExecuteAsync(string sql, CancellationToken ct)
     {
-        var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false };
+        var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = true, NoResetOnClose = false };
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync(ct);
         await SqlCommands.ExecuteAsync(connection, sql, ct);
@@ -55,6 +62,8 @@ internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var sessions in _sessions.Values) await sessions.DisposeAsync();
+        _sessions.Clear();
         foreach (var name in _created.ToList())
         {
             try

@@ -66,9 +66,13 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
 
     private readonly IReadOnlySet<string> _exposed = exposedSchemas ?? new HashSet<string> { "public" };
 
+    // Ordered (relation by age, then mode by strength) so that a finding naming several locks reads the same on every run:
+    // pg_locks lists them in the order of the lock manager's hash table, which depends on the OIDs of that run.
     private const string SelectLocks = """
         select l.relation, l.mode from pg_locks l
         where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted and l.database = (select oid from pg_database where datname = current_database())
+        order by l.relation, array_position(array['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock',
+                                                  'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'], l.mode)
         """;
     private const string SelectLockTimeout = "select current_setting('lock_timeout')";
     private const string ResolveTable = "select to_regclass($1)::oid";
@@ -205,6 +209,22 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
         await using var transaction = await connection.BeginTransactionAsync(ct);
         foreach (var statement in file.Statements) await ExecuteAsync(statement.Text, ct);
         await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Applies a transactional script as the runner would, reads what it left with <paramref name="read"/>, then rolls it back.
+    /// `set constraints all immediate` first runs the deferred checks and constraint triggers the commit would run, so a
+    /// script that would fail at commit fails here too.
+    /// </summary>
+    public async Task<T> TryScriptAsync<T>(MigrationFile file, Func<Task<T>> read, CancellationToken ct)
+    {
+        await ResetSessionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var statement in file.Statements) await ExecuteAsync(statement.Text, ct);
+        await ExecuteAsync("set constraints all immediate", ct);
+        var result = await read();
+        await transaction.RollbackAsync(ct);
+        return result;
     }
 
     private static string StaticOnly(SqlStatement statement, bool alone) =>
