@@ -11,10 +11,11 @@ public sealed record CertificationExpiryJobOptions
 {
     /// <summary>Most mentors paused per batch (one statement, one transaction).</summary>
     /// <remarks>
-    /// 5,000 by measurement (BENCHMARKS.md, "Issue 13 item 3", 10,000 expired mentors, two loaded runs): batches
-    /// of 500 / 2,000 / 5,000 / 10,000 took 2.7–3.0× / 1.2–2.1× / 0.9–1.4× / 1.3–1.5× the plain-SQL floor, while
-    /// the longest wait of a concurrent status change grew with the batch (about 110 / 340 / 500 / 1,050 ms):
-    /// 5,000 is where the per-batch costs stop paying back and one batch's lock time is still half a second.
+    /// 5,000 by measurement (BENCHMARKS.md, issue 13 item 3, rounds 3–5; 100,000 expired mentors at full size,
+    /// keyset continuation): batches of 500 / 2,000 / 5,000 / 10,000 took 4.3× / 2.4× / 1.9× / 1.5× the plain-SQL
+    /// floor in the quietest run (one run per point; 1.4–1.7× at 5,000 across runs), while the longest wait of a
+    /// concurrent status change grew with the batch (about 120 / 180 / 510 / 750 ms; all at once 4.8–6.4 s):
+    /// 5,000 keeps one batch's lock time near half a second.
     /// </remarks>
     public int BatchSize { get; init; } = DefaultBatchSize;
 
