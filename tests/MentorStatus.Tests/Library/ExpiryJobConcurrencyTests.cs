@@ -11,20 +11,6 @@ namespace MentorStatus.Tests.Library;
 /// </summary>
 public sealed class ExpiryJobConcurrencyTests
 {
-    private sealed record World(LibraryDatabase Db, Guid Coordinator, Guid[] Expired)
-    {
-        public static async Task<World> CreateAsync(string purpose, int expired = 5)
-        {
-            var db = await LibraryDatabase.CreateAsync(purpose);
-            var org = await db.OrganisationAsync();
-            var chapter = await db.ChapterAsync(org);
-            var coordinator = await db.CoordinatorAsync([chapter]);
-            var mentors = new Guid[expired];
-            for (var i = 0; i < expired; i++) mentors[i] = await db.MentorAsync(org, [chapter], -1 - i, name: $"m{i}");
-            return new World(db, coordinator, mentors);
-        }
-    }
-
     private static CertificationExpiryJob Job(LibraryDatabase db, int batchSize = 500) =>
         new(db.DataSource, options: new CertificationExpiryJobOptions { BatchSize = batchSize });
 
@@ -68,7 +54,7 @@ public sealed class ExpiryJobConcurrencyTests
     [Fact]
     public async Task CoordinatorChangeUncommittedWhenTheBatchArrives_Wins_TheBatchWaitsAndLeavesThatMentorAlone()
     {
-        var w = await World.CreateAsync("expiry_coordinator_first");
+        var w = await ExpiredMentors.CreateAsync("expiry_coordinator_first");
         await using var _ = w.Db;
         var target = w.Expired[2];
         var (connection, transaction) = await AsCoordinatorAsync(w.Db, w.Coordinator);
@@ -93,7 +79,7 @@ public sealed class ExpiryJobConcurrencyTests
     [Fact]
     public async Task CoordinatorChangeWhileTheBatchHoldsTheMentor_WaitsForTheBatch_ThenAppliesToThePausedMentor()
     {
-        var w = await World.CreateAsync("expiry_batch_first");
+        var w = await ExpiredMentors.CreateAsync("expiry_batch_first");
         await using var _ = w.Db;
         var target = w.Expired[2];
         var runId = await w.Db.DataSource.ScalarAsync<Guid>(
@@ -122,7 +108,7 @@ public sealed class ExpiryJobConcurrencyTests
     [Fact]
     public async Task SecondRunDuringAnUncommittedBatch_WaitsItsTurn_ThenPausesOnlyTheRest_WithoutStoppingEarly()
     {
-        var w = await World.CreateAsync("expiry_batches_take_turns", expired: 6);
+        var w = await ExpiredMentors.CreateAsync("expiry_batches_take_turns", count: 6);
         await using var _ = w.Db;
         var firstRun = await w.Db.DataSource.ScalarAsync<Guid>(
             "insert into public.status_job_runs (job_name, as_of, batch_size) values ('certification_expiry', now(), 2) returning id");
@@ -149,7 +135,7 @@ public sealed class ExpiryJobConcurrencyTests
     [Fact]
     public async Task RenewedWhileTheBatchWaits_IsLeftActive()
     {
-        var w = await World.CreateAsync("expiry_renewed_meanwhile", expired: 3);
+        var w = await ExpiredMentors.CreateAsync("expiry_renewed_meanwhile", count: 3);
         await using var _ = w.Db;
         var target = w.Expired[1];
         await using var owner = await w.Db.DataSource.OpenConnectionAsync();

@@ -12,21 +12,6 @@ public sealed class ExpiryJobKeysetTests
 {
     public enum Runner { DotNetJob, PgCronProcedure }
 
-    private sealed record World(LibraryDatabase Db, Guid Coordinator, Guid[] Expired)
-    {
-        /// <summary><paramref name="expired"/> mentors, Expired[i] expired i + 1 days ago: the batch order is the reverse.</summary>
-        public static async Task<World> CreateAsync(string purpose, int expired = 5)
-        {
-            var db = await LibraryDatabase.CreateAsync(purpose);
-            var org = await db.OrganisationAsync();
-            var chapter = await db.ChapterAsync(org);
-            var coordinator = await db.CoordinatorAsync([chapter]);
-            var mentors = new Guid[expired];
-            for (var i = 0; i < expired; i++) mentors[i] = await db.MentorAsync(org, [chapter], -1 - i, name: $"m{i}");
-            return new World(db, coordinator, mentors);
-        }
-    }
-
     private static Task RunAsync(LibraryDatabase db, Runner runner, int batchSize) => runner switch
     {
         Runner.DotNetJob => new CertificationExpiryJob(db.DataSource, options: new CertificationExpiryJobOptions { BatchSize = batchSize }).RunAsync(),
@@ -61,7 +46,7 @@ public sealed class ExpiryJobKeysetTests
     [InlineData(Runner.PgCronProcedure)]
     public async Task BatchWhoseEveryCandidateWasChangedConcurrently_PausesNobody_AndTheRunGoesOnAfterIt(Runner runner)
     {
-        var w = await World.CreateAsync($"expiry_keyset_empty_batch_{runner}");
+        var w = await ExpiredMentors.CreateAsync($"expiry_keyset_empty_batch_{runner}");
         await using var _ = w.Db;
         // the first batch of 2 reads the two earliest expiries; a coordinator deactivates both and holds them
         var first = new[] { w.Expired[4], w.Expired[3] };
@@ -99,7 +84,7 @@ public sealed class ExpiryJobKeysetTests
     [InlineData(Runner.PgCronProcedure)]
     public async Task MentorsSharingOneExpiryAcrossBatchBoundaries_AreEachPausedOnce(Runner runner)
     {
-        var w = await World.CreateAsync($"expiry_keyset_ties_{runner}");
+        var w = await ExpiredMentors.CreateAsync($"expiry_keyset_ties_{runner}");
         await using var _ = w.Db;
         // certifications that end at the same instant (e.g. at midnight): the cursor must settle ties by id
         await w.Db.DataSource.ExecuteAsync("update public.peer_mentors set certification_expires_at = date_trunc('day', now()) - interval '3 days' where id = any($1)", w.Expired);
@@ -117,7 +102,7 @@ public sealed class ExpiryJobKeysetTests
     [Fact]
     public async Task Batch_ReadsOnlyAfterItsCursor_AndReturnsTheNext_NoneWhenNothingIsLeft()
     {
-        var w = await World.CreateAsync("expiry_keyset_cursor");
+        var w = await ExpiredMentors.CreateAsync("expiry_keyset_cursor");
         await using var _ = w.Db;
         var runId = await w.Db.DataSource.ScalarAsync<Guid>(
             "insert into public.status_job_runs (job_name, as_of, batch_size) values ('certification_expiry', now(), 2) returning id");
@@ -156,7 +141,7 @@ public sealed class ExpiryJobKeysetTests
     [Fact]
     public async Task MentorExpiringBehindTheCursorDuringARun_IsLeftToTheNextRun()
     {
-        var w = await World.CreateAsync("expiry_keyset_behind", expired: 3);
+        var w = await ExpiredMentors.CreateAsync("expiry_keyset_behind", count: 3);
         await using var _ = w.Db;
         var org = await w.Db.DataSource.ScalarAsync<Guid>("select organisation_id from public.peer_mentors where id = $1", w.Expired[0]);
         var late = await w.Db.MentorAsync(org, [], 30, name: "late");
