@@ -46,14 +46,14 @@ public static class ExpiryJobCase
                          "while one connection locks random mentors of the cohort as a status change does (select … for update, own transaction, every 2 ms); " +
                          "the longest of those waits is the lock time a user's status change could see.");
 
-        var setTimes = new List<double>();
-        var perMentorTimes = new List<double>();
-        var perBatchTimes = new List<double>();
-        var synchronousTimes = new List<double>();
-        var round4Times = new List<double>();
+        IExpiryJobPath[] paths = [setBased, floor, round4, synchronous, perMentor, perBatch];
+        var times = paths.ToDictionary(p => p, _ => new List<double>());
+        var (setTimes, perMentorTimes, perBatchTimes, synchronousTimes, round4Times, floorTimes) =
+            (times[setBased], times[perMentor], times[perBatch], times[synchronous], times[round4], times[floor]);
+        // the paths whose server time is broken down by pg_stat_statements, and what the notes call them
+        var profiled = new Dictionary<IExpiryJobPath, string> { [setBased] = "the job", [floor] = "the floor", [round4] = "the round-4 batch" };
         var perBatchNotes = new Dictionary<string, string>();
         var written = new List<double>();
-        var floorTimes = new List<double>();
         var curveTimes = curve.ToDictionary(b => b, _ => new List<double>());
         var curveWaits = curve.ToDictionary(b => b, _ => new List<double>());
         var breakdowns = new Dictionary<IExpiryJobPath, string>();
@@ -74,33 +74,30 @@ public static class ExpiryJobCase
                 curveWaits[batchSize].Add(probe.LongestWaitMs);
                 await RestoreAsync(ctx, runId, ct);
             }
-            foreach (var path in new IExpiryJobPath[] { setBased, floor, round4, synchronous, perMentor, perBatch })
+            foreach (var path in paths)
             {
                 ctx.Say($"certification expiry, run {run}/{size.Runs}: {path.Name}…");
                 var expected = path == perMentor ? sample : size.ExpiredMentors;
                 var asOf = DateTimeOffset.UtcNow;
-                if (path == setBased || path == floor || path == round4) await ctx.ExecAsync("select pg_stat_statements_reset()", ct);
+                if (profiled.ContainsKey(path)) await ctx.ExecAsync("select pg_stat_statements_reset()", ct);
                 var clock = Stopwatch.StartNew();
                 var (paused, runId) = await path.RunAsync(asOf, ct);
                 var seconds = clock.Elapsed.TotalSeconds;
-                if (path == setBased || path == floor || path == round4) breakdowns[path] = await ServerTimeBreakdownAsync(ctx, seconds, ct);
-                if (path == setBased) perBatchNotes["the job"] = PerBatch(setBased.BatchMilliseconds);
-                if (path == round4) perBatchNotes["the round-4 batch"] = PerBatch(round4.BatchMilliseconds);
+                if (profiled.ContainsKey(path)) breakdowns[path] = await ServerTimeBreakdownAsync(ctx, seconds, ct);
+                if (path == setBased) perBatchNotes[profiled[setBased]] = PerBatch(setBased.BatchMilliseconds);
+                if (path == round4) perBatchNotes[profiled[round4]] = PerBatch(round4.BatchMilliseconds);
                 var rows = await ctx.ScalarAsync<long>($"select count(*) from public.peer_mentor_status_history where job_run_id = '{runId}'", ct);
                 if (paused != expected || rows != expected)
                     throw new InvalidOperationException($"{path.Name} paused {paused} mentors and wrote {rows} history rows; expected {expected} of each.");
-                if (path == setBased) { setTimes.Add(seconds); written.Add(rows); }
-                else if (path == perMentor) perMentorTimes.Add(seconds * size.ExpiredMentors / sample);
-                else if (path == floor) floorTimes.Add(seconds);
-                else if (path == synchronous) synchronousTimes.Add(seconds);
-                else if (path == round4) round4Times.Add(seconds);
-                else perBatchTimes.Add(seconds);
+                // the per-mentor loop ran on a sample: scaled to all mentors
+                times[path].Add(path == perMentor ? seconds * size.ExpiredMentors / sample : seconds);
+                if (path == setBased) written.Add(rows);
                 await RestoreAsync(ctx, runId, ct);
             }
         }
 
         foreach (var (path, text) in breakdowns)
-            result.Notes.Add($"Where the time went (pg_stat_statements, last run), {(path == floor ? "the floor" : path == round4 ? "the round-4 batch" : "the job")}: {text}");
+            result.Notes.Add($"Where the time went (pg_stat_statements, last run), {profiled[path]}: {text}");
         foreach (var (who, text) in perBatchNotes)
             result.Notes.Add($"Per batch (last run), {who}: {text}");
         result.Figures.Add(Figures.Compare(Id, "wall time, set-based job vs the plain-SQL floor", "s", setTimes,
