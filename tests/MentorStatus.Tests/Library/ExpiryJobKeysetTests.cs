@@ -12,7 +12,8 @@ public sealed class ExpiryJobKeysetTests
 {
     public enum Runner { DotNetJob, PgCronProcedure }
 
-    private static Task RunAsync(LibraryDatabase db, Runner runner, int batchSize) => runner switch
+    /// <summary>Runs the expiry job to the end with this runner (also used by <see cref="ExpiryHistoryIdTests"/>).</summary>
+    internal static Task RunAsync(LibraryDatabase db, Runner runner, int batchSize) => runner switch
     {
         Runner.DotNetJob => new CertificationExpiryJob(db.DataSource, options: new CertificationExpiryJobOptions { BatchSize = batchSize }).RunAsync(),
         _ => CallProcedureAsync(db, batchSize),
