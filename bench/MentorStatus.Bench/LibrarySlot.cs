@@ -178,8 +178,10 @@ public sealed class RowByRowExpiryJobPath(NpgsqlDataSource dataSource, int batch
 /// The job's floor (issue 13): the same rows written by plain SQL in one transaction — one UPDATE of every
 /// expired mentor, one INSERT … SELECT of their history rows — with the user triggers of peer_mentors off
 /// (the foreign-key checks, system triggers, stay on), no notifications, no batches, no run record.
+/// With <paramref name="timeOrderedIds"/>, the history ids are the job's (UUID v7 from the change's millisecond,
+/// 20261127170000) instead of the column default's random ones: the floor lowered the way the job lowered it.
 /// </summary>
-public sealed class PlainSqlFloorPath(NpgsqlDataSource dataSource) : IExpiryJobPath
+public sealed class PlainSqlFloorPath(NpgsqlDataSource dataSource, bool timeOrderedIds = false) : IExpiryJobPath
 {
     private const string PauseSql = """
         update public.peer_mentors
@@ -194,7 +196,19 @@ public sealed class PlainSqlFloorPath(NpgsqlDataSource dataSource) : IExpiryJobP
         where m.status = 'paused' and m.status_changed_at = $1
         """;
 
-    public string Name => "plain SQL floor: one UPDATE + one INSERT … SELECT in one transaction, user triggers off";
+    // the same rows with the job's ids (the expression of migration 20261127170000)
+    private const string TimeOrderedHistorySql = """
+        insert into public.peer_mentor_status_history (id, mentor_id, previous_status, new_status, changed_by, changed_at, reason, job_run_id)
+        select encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()),
+                                              substring(int8send(floor(extract(epoch from m.status_changed_at) * 1000)::bigint), 3), 1, 6),
+                                      52, 1), 53, 1), 'hex')::uuid,
+               m.id, 'active', 'paused', null, m.status_changed_at, 'certification_expired', $2
+        from public.peer_mentors m
+        where m.status = 'paused' and m.status_changed_at = $1
+        """;
+
+    public string Name => "plain SQL floor: one UPDATE + one INSERT … SELECT in one transaction, user triggers off" +
+                          (timeOrderedIds ? ", history ids time-ordered as the job's" : "");
 
     public async Task<(int Paused, Guid RunId)> RunAsync(DateTimeOffset asOf, CancellationToken ct)
     {
@@ -207,7 +221,7 @@ public sealed class PlainSqlFloorPath(NpgsqlDataSource dataSource) : IExpiryJobP
         int paused;
         await using (var update = new NpgsqlCommand(PauseSql, connection) { Parameters = { new() { Value = asOf }, new() { Value = stamp } } })
             paused = await update.ExecuteNonQueryAsync(ct);
-        await using (var insert = new NpgsqlCommand(HistorySql, connection) { Parameters = { new() { Value = stamp }, new() { Value = runId } } })
+        await using (var insert = new NpgsqlCommand(timeOrderedIds ? TimeOrderedHistorySql : HistorySql, connection) { Parameters = { new() { Value = stamp }, new() { Value = runId } } })
             await insert.ExecuteNonQueryAsync(ct);
         await using (var on = new NpgsqlCommand("alter table public.peer_mentors enable trigger user", connection))
             await on.ExecuteNonQueryAsync(ct);
