@@ -54,7 +54,7 @@ public sealed record JobProgress(Guid RunId, int Batch, int PausedInBatch, int P
 /// <param name="Outcome">succeeded (a failed run throws).</param>
 /// <param name="MentorsPaused">Mentors paused by this run.</param>
 /// <param name="Batches">Batches that paused someone.</param>
-/// <param name="NotificationsWritten">Outbox rows written or merged.</param>
+/// <param name="NotificationsWritten">Outbox rows of the run: one per coordinator told, written when the run finished.</param>
 /// <param name="PausedMentorIds">The mentors paused, in batch order.</param>
 /// <param name="AbandonedRunsMarked">Earlier runs found abandoned and marked failed.</param>
 public sealed record JobRunResult(
@@ -108,7 +108,7 @@ public sealed class CertificationExpiryJob(
 
     // $4, $5: the previous batch's cursor (NULL for the first batch); the pg_cron procedure passes it the same way
     private const string BatchSql = """
-        select mentors_paused, notifications_written, paused_mentor_ids, last_expires_at, last_mentor_id
+        select mentors_paused, paused_mentor_ids, last_expires_at, last_mentor_id
         from mentor_status_private.pause_expired_certifications($1, $2, $3, $4, $5)
         """;
 
@@ -117,6 +117,11 @@ public sealed class CertificationExpiryJob(
         set outcome = $2, finished_at = clock_timestamp(), error = $3
         where id = $1 and outcome = 'running'
         returning finished_at, mentors_paused, batches
+        """;
+
+    // read after the UPDATE above, in its transaction: its trigger (20261127170100) wrote them when the run left 'running'
+    private const string RunNotificationsSql = """
+        select count(*)::integer from public.coordinator_notifications where job_run_id = $1
         """;
 
     private const string DryRunSql = """
@@ -169,7 +174,6 @@ public sealed class CertificationExpiryJob(
 
         var paused = new List<Guid>();
         var batches = 0;
-        var notifications = 0;
         // keyset continuation: each batch reads after the last (certification_expires_at, id) the previous one read
         DateTimeOffset? afterExpiresAt = null;
         Guid? afterMentorId = null;
@@ -185,7 +189,7 @@ public sealed class CertificationExpiryJob(
                     .SetTag("mentorstatus.job.run_id", runId).SetTag("mentorstatus.job.batch", batches + 1);
                 var batchStarted = Stopwatch.GetTimestamp();
                 // one round trip per batch: settings and the batch in one implicit transaction, committed at its Sync
-                var (count, written, ids, lastExpiresAt, lastMentorId) = await Transactions.RunOneTripAsync(dataSource, null, _options.Retry, BatchSql,
+                var (count, ids, lastExpiresAt, lastMentorId) = await Transactions.RunOneTripAsync(dataSource, null, _options.Retry, BatchSql,
                     p =>
                     {
                         p.Add(new() { Value = runId });
@@ -197,9 +201,9 @@ public sealed class CertificationExpiryJob(
                     async (reader, token) =>
                     {
                         if (!await reader.ReadAsync(token)) throw new InvalidOperationException($"job run {runId} disappeared while it was running.");
-                        return (reader.GetInt32(0), reader.GetInt32(1), reader.GetFieldValue<Guid[]>(2),
-                            reader.IsDBNull(3) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(3),
-                            reader.IsDBNull(4) ? (Guid?)null : reader.GetGuid(4));
+                        return (reader.GetInt32(0), reader.GetFieldValue<Guid[]>(1),
+                            reader.IsDBNull(2) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(2),
+                            reader.IsDBNull(3) ? (Guid?)null : reader.GetGuid(3));
                     }, ct, asynchronousCommit: _options.AsynchronousCommit);
                 batchActivity?.SetTag("mentorstatus.job.mentors_paused", count);
                 // nothing left after the cursor: the end. A batch that read candidates but paused none of them
@@ -211,7 +215,6 @@ public sealed class CertificationExpiryJob(
                 MentorStatusTelemetry.BatchDuration.Record(batchElapsed.TotalSeconds);
                 MentorStatusTelemetry.MentorsPaused.Add(count);
                 batches++;
-                notifications += written;
                 paused.AddRange(ids);
                 _log.JobBatchCommitted(runId, batches, count, paused.Count, batchElapsed.TotalMilliseconds);
                 var report = new JobProgress(runId, batches, count, paused.Count, Math.Max(eligible, paused.Count));
@@ -231,7 +234,7 @@ public sealed class CertificationExpiryJob(
             throw;
         }
 
-        var (finishedAt, mentorsPaused, batchCount) = await FinishAsync(runId, "succeeded", null, ct);
+        var (finishedAt, mentorsPaused, batchCount, notifications) = await FinishAsync(runId, "succeeded", null, ct);
         runActivity?.SetTag("mentorstatus.job.mentors_paused", mentorsPaused).SetTag("mentorstatus.job.batches", batchCount);
         _log.JobRunSucceeded(runId, mentorsPaused, batchCount, notifications);
         return new JobRunResult(runId, instant, startedAt, finishedAt, "succeeded", mentorsPaused, batchCount, notifications, paused, abandoned);
@@ -260,14 +263,21 @@ public sealed class CertificationExpiryJob(
             return (int)(await command.ExecuteScalarAsync(token))!;
         }, ct);
 
-    private Task<(DateTimeOffset, int, int)> FinishAsync(Guid runId, string outcome, string? error, CancellationToken ct) =>
+    // Marks the run finished; the database then writes its coordinator notifications in the same transaction.
+    private Task<(DateTimeOffset FinishedAt, int MentorsPaused, int Batches, int Notifications)> FinishAsync(Guid runId, string outcome, string? error, CancellationToken ct) =>
         Transactions.RunAsync(dataSource, null, _options.Retry, async (c, token) =>
         {
             await using var command = new NpgsqlCommand(FinishRunSql, c)
                 { Parameters = { new() { Value = runId }, new() { Value = outcome }, new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } } };
-            await using var reader = await command.ExecuteReaderAsync(token);
-            if (!await reader.ReadAsync(token))
-                throw new InvalidOperationException($"job run {runId} was no longer running when it finished (another run marked it abandoned?).");
-            return (reader.GetFieldValue<DateTimeOffset>(0), reader.GetInt32(1), reader.GetInt32(2));
+            DateTimeOffset finishedAt;
+            int mentorsPaused, batches;
+            await using (var reader = await command.ExecuteReaderAsync(token))
+            {
+                if (!await reader.ReadAsync(token))
+                    throw new InvalidOperationException($"job run {runId} was no longer running when it finished (another run marked it abandoned?).");
+                (finishedAt, mentorsPaused, batches) = (reader.GetFieldValue<DateTimeOffset>(0), reader.GetInt32(1), reader.GetInt32(2));
+            }
+            await using var count = new NpgsqlCommand(RunNotificationsSql, c) { Parameters = { new() { Value = runId } } };
+            return (finishedAt, mentorsPaused, batches, (int)(await count.ExecuteScalarAsync(token))!);
         }, ct);
 }

@@ -46,14 +46,20 @@ public sealed class CertificationExpiryJobTests
         new(db.DataSource, options: new CertificationExpiryJobOptions { BatchSize = batchSize, AfterBatch = afterBatch });
 
     [Fact]
-    public async Task PausesExpiredMentors_NotifiesChapterCoordinators_FallsBackToOrganisation_MergingAcrossBatches()
+    public async Task PausesExpiredMentors_NotifiesChapterCoordinators_FallsBackToOrganisation_OncePerRun()
     {
         var w = await World.CreateAsync("job_main");
         await using var _ = w.Db;
         var progress = new List<JobProgress>();
+        var notificationsDuringTheRun = new List<long>();
 
-        // batch size 1: K1's notification is merged over three batches
-        var result = await Job(w.Db, batchSize: 1).RunAsync(progress: new SyncProgress<JobProgress>(progress.Add));
+        // batch size 1: K1's mentors are paused by three batches; the run tells K1 once, when it finishes
+        // (20261127170100), so no notification exists while the run is still running
+        var result = await Job(w.Db, batchSize: 1, afterBatch: async (_, _) =>
+                notificationsDuringTheRun.Add(await w.Db.CountAsync("select count(*) from public.coordinator_notifications")))
+            .RunAsync(progress: new SyncProgress<JobProgress>(progress.Add));
+        Assert.Equal([0, 0, 0, 0], notificationsDuringTheRun);
+        Assert.Equal(3, result.NotificationsWritten);
 
         Assert.Equal(w.Expired.Order(), result.PausedMentorIds.Order());
         Assert.Equal((4, 4, "succeeded"), (result.MentorsPaused, result.Batches, result.Outcome));
