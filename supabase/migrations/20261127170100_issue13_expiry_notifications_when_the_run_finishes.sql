@@ -96,6 +96,12 @@ create trigger status_job_runs_notify_coordinators_when_finished
     when (old.outcome = 'running' and new.outcome <> 'running' and new.job_name = 'certification_expiry')
     execute function mentor_status_private.notify_coordinators_when_run_finishes();
 
+comment on table public.coordinator_notifications is
+    'Outbox: one notification per coordinator per job run, listing the mentors the run paused that this '
+    'coordinator looks after. Written when the run leaves running (trigger on status_job_runs, from the '
+    'run''s history rows, in the transaction that ends the run); delivered by the dispatcher once the run is '
+    'no longer running.';
+
 -- The batch without notifications --------------------------------------------------------------------------
 drop function mentor_status_private.pause_expired_certifications(uuid, timestamptz, integer);
 drop function mentor_status_private.pause_expired_certifications(uuid, timestamptz, integer, timestamptz, uuid);

@@ -8,6 +8,11 @@ drop trigger status_job_runs_notify_coordinators_when_finished on public.status_
 drop function mentor_status_private.notify_coordinators_when_run_finishes();
 drop function mentor_status_private.write_run_notifications(uuid);
 
+comment on table public.coordinator_notifications is
+    'Outbox: one notification per coordinator per job run, listing the mentors the run paused that this '
+    'coordinator looks after. Written by the job in the transaction of the batch that paused the mentors '
+    '(batches merge into the same row); delivered by the dispatcher once the run is no longer running.';
+
 drop function mentor_status_private.pause_expired_certifications(uuid, timestamptz, integer);
 drop function mentor_status_private.pause_expired_certifications(uuid, timestamptz, integer, timestamptz, uuid);
 

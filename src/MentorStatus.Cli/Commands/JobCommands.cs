@@ -32,7 +32,7 @@ internal static class JobCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "List who would be paused and which coordinators would be told; change nothing." };
         var command = new Command("certification-expiry",
             "Pause every active mentor whose certification has expired (reason certification_expired, no user, one job run id),\n" +
-            "batch by batch, and write one notification per coordinator to the outbox (`notifications dispatch` sends them).\n" +
+            "batch by batch; when the run ends, one notification per coordinator goes to the outbox (`notifications dispatch` sends them).\n" +
             "Safe to rerun and to run twice at once: nobody is paused twice; a run killed between batches is finished by the next.\n\n" +
             "Examples:\n" +
             "  mentorstatus job certification-expiry --dry-run\n" +
