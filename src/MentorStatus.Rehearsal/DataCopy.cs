@@ -14,7 +14,7 @@ public sealed record CopySummary(string Method, int Tables, int SampledTables, l
 /// sequences' positions, then indexes, constraints and triggers (pg_restore -j, post-data) and ANALYZE of
 /// every table. Every source session is read-only.
 /// </summary>
-internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, RehearsalOptions options, RehearsalProgress progress)
+internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, RehearsalOptions options, RehearsalProgress progress, PhaseClock phases)
 {
     private const string BeginSnapshot = "begin isolation level repeatable read read only";
     private const string ExportSnapshot = "select pg_export_snapshot()";
@@ -45,6 +45,7 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         var dump = await _tools.DumpSchemaAsync(source, snapshot, schemaFile, ct);
         if (dump.ExitCode != 0) throw SourceToolFailed("pg_dump --schema-only", dump.Stderr);
         await RestoreAsync(schemaFile, "pre-data", 1, ct);
+        phases.Lap(RehearsalPhases.SchemaCopy);
 
         var plan = await CopyPlan.BuildAsync(snapshotHolder, options.SamplePercent, options.Tables, ct);
         progress.Copy.Tables = plan.Count;
@@ -77,12 +78,15 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
             // the rows were copied, but the source went away before the sequences were read
             throw SourceBrokeOff(e);
         }
+        phases.Lap(RehearsalPhases.RowCopy);
 
         progress.Report("building indexes and constraints");
         await RestoreAsync(schemaFile, "post-data", options.Jobs, ct);
         File.Delete(schemaFile);
+        phases.Lap(RehearsalPhases.PostData);
         progress.Report("analyzing every table");
         await ExecuteOnTargetAsync(source.Database, "analyze", ct);
+        phases.Lap(RehearsalPhases.Analyze);
 
         var method = "pg_dump -Fc --schema-only + parallel binary COPY from one snapshot + pg_restore -j (post-data)";
         return new CopySummary(method, plan.Count, plan.Count(t => t.Sampled), progress.Copy.Rows, progress.Copy.Bytes, clock.Elapsed, _warnings);

@@ -51,10 +51,13 @@ internal sealed class ThrowawayCluster
         }
     }
 
-    public async Task StartAsync(CancellationToken ct)
+    public async Task StartAsync(PhaseClock clock, CancellationToken ct)
     {
+        await Cluster.InitAsync(null, ct);
+        clock.Lap(RehearsalPhases.Initdb);
         await Cluster.StartAsync(null, ct);
         await SetAsync(LoadSettings.Select(kv => $"alter system set {kv.Key} = {kv.Value}"), ct);
+        clock.Lap(RehearsalPhases.Start);
     }
 
     /// <summary>Back to the default durable settings, and a checkpoint so the load's dirty pages are not the migrations' I/O.</summary>

@@ -109,7 +109,8 @@ public sealed class LocalCluster
         if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
     }
 
-    private async Task InitAsync(IProgress<string>? progress, CancellationToken ct)
+    /// <summary>initdb into <see cref="DataDirectory"/> (<see cref="StartAsync"/> does it when needed).</summary>
+    internal async Task InitAsync(IProgress<string>? progress, CancellationToken ct)
     {
         progress?.Report($"creating a PostgreSQL {PostgresInstallation.RequiredMajorVersion} cluster in {Directory}…");
         System.IO.Directory.CreateDirectory(Directory);
