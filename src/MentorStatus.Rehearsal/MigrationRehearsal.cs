@@ -45,10 +45,18 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         var cluster = await ThrowawayCluster.CreateAsync(options.WorkRoot, ct);
         var completed = false;
         RehearsalReport report;
+        var copier = new DataCopy(options.Source, cluster, options, _progress, clock);
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task<SourceSchema>? reading = null;
         try
         {
-            await cluster.StartAsync(clock, ct);
-            var copy = await new DataCopy(options.Source, cluster, options, _progress, clock).RunAsync(sourceConnection, ct);
+            // The source's roles, schema and copy plan are read while the server is made and started.
+            reading = copier.ReadSchemaAsync(sourceConnection, stopReading.Token);
+            await cluster.StartAsync(options.InitdbCacheFolder is { } cache ? new InitdbCache(cache) : null, clock, ct);
+            var read = await reading;
+            clock.Lap(RehearsalPhases.SourceReadWait);
+            clock.Add(RehearsalPhases.SourceRead, read.Duration, overlapped: true);
+            var copy = await copier.RunAsync(sourceConnection, read, ct);
             await sourceConnection.CloseAsync(); // everything is read: the source is not touched again
             report = await RehearseAsync(source, cluster, copy, notes, clock, ct);
             completed = true;
@@ -60,6 +68,12 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         }
         finally
         {
+            if (reading is not null)
+            {
+                // the start failed or was cancelled: the source's dump tools end before their folder is deleted
+                if (!reading.IsCompleted) await stopReading.CancelAsync();
+                try { await reading; } catch (Exception) { /* the first failure is the one reported */ }
+            }
             if (options.Keep) _progress.Report($"kept the throwaway cluster in {cluster.Root}: {cluster.Target(options.Source.Database).Url}");
             else
             {

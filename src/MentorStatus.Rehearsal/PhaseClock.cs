@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace MentorStatus.Database.Rehearsal;
 
 /// <summary>The wall time of one phase of a rehearsal (the `phases` of `db rehearse --json`).</summary>
-public sealed record PhaseTiming(string Phase, TimeSpan Duration);
+/// <param name="Overlapped">It ran alongside the phases before it (its time is inside theirs, not added to the whole).</param>
+public sealed record PhaseTiming(string Phase, TimeSpan Duration, bool Overlapped = false);
 
 /// <summary>The phases of a rehearsal, in the order they run (the names of <see cref="PhaseTiming.Phase"/>).</summary>
 public static class RehearsalPhases
@@ -12,7 +13,9 @@ public static class RehearsalPhases
     public const string Initdb = "initdb";
     public const string InitdbFromCache = "cluster files from the initdb cache";
     public const string Start = "server start";
-    public const string SchemaCopy = "roles and schema (pre-data)";
+    public const string SourceRead = "source's roles, schema and copy plan read (alongside initdb and start)";
+    public const string SourceReadWait = "wait for the source's schema read";
+    public const string SchemaCopy = "roles and schema restored (pre-data)";
     public const string RowCopy = "rows and sequences";
     public const string PostData = "indexes and constraints (post-data)";
     public const string Analyze = "ANALYZE";
@@ -27,7 +30,8 @@ public static class RehearsalPhases
 
 /// <summary>
 /// Times the phases of one rehearsal back to back: <see cref="Lap"/> ends the running phase under its name, so the
-/// phases add up to the whole command (less the CLI's own start). Laps come from one flow at a time.
+/// phases add up to the whole command (less the CLI's own start), apart from those marked overlapped. Laps come
+/// from the main flow only; work running beside it is timed by itself and added with <see cref="Add"/>.
 /// </summary>
 public sealed class PhaseClock
 {
@@ -49,5 +53,11 @@ public sealed class PhaseClock
             _phases.Add(new PhaseTiming(phase, now - _mark));
             _mark = now;
         }
+    }
+
+    /// <summary>A phase that ran alongside the others (measured by itself): listed, not counted in the laps.</summary>
+    public void Add(string phase, TimeSpan duration, bool overlapped)
+    {
+        lock (_phases) _phases.Add(new PhaseTiming(phase, duration, overlapped));
     }
 }
