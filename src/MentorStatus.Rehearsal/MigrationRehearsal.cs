@@ -117,12 +117,16 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         var runnerOptions = new MigrationOptions { LockTimeout = options.LockTimeout };
         var plan = await new MigrationRunner(dataSource, source, runnerOptions).PlanAsync(ct);
         var pending = plan.CheckUp(includeAll: false); // what `db up` would refuse is refused here too
+        if (pending.Count == 0)
+        {
+            clock.Lap(RehearsalPhases.Plan);
+            return new RehearsalReport(options.Source.Url.Split('@')[^1], copy, [], null, [], null, options.MaxBlock, null, notes);
+        }
+        // what the rollbacks must restore (read only when there is something to roll back)
         SchemaSnapshot before;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
             before = await SchemaSnapshot.ReadAsync(connection, ct);
         clock.Lap(RehearsalPhases.Plan);
-        if (pending.Count == 0)
-            return new RehearsalReport(options.Source.Url.Split('@')[^1], copy, [], null, [], null, options.MaxBlock, null, notes);
 
         // The lint replays on empty scratch databases: still on the fast load settings, its timing does not matter.
         var findings = await LintAsync(target, notes, ct);

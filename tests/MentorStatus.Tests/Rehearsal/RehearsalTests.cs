@@ -98,6 +98,7 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
         var phases = json.RootElement.GetProperty("report").GetProperty("phases").EnumerateArray()
             .Select(p => (Name: p.GetProperty("phase").GetString()!, Ms: p.GetProperty("duration").GetDouble(), Overlapped: p.GetProperty("overlapped").GetBoolean()))
             .ToList();
+        log.WriteLine("phases (ms): " + string.Join(", ", phases.Select(p => $"{p.Name} {p.Ms:0}")));
         Assert.Equal(
             [RehearsalPhases.SourceCheck, RehearsalPhases.Initdb, RehearsalPhases.Start, RehearsalPhases.SourceReadWait, RehearsalPhases.SourceRead,
              RehearsalPhases.SchemaCopy, RehearsalPhases.RowCopy,
