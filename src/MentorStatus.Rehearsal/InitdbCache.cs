@@ -21,14 +21,16 @@ internal sealed class InitdbCache(string folder)
 
     public string Folder { get; } = Path.GetFullPath(folder);
 
-    /// <summary>$XDG_CACHE_HOME/mentorstatus, else ~/.cache/mentorstatus (the XDG default).</summary>
-    public static string DefaultFolder()
+    /// <summary>
+    /// $XDG_CACHE_HOME/mentorstatus, else ~/.cache/mentorstatus (the XDG default); null (no cache: initdb every
+    /// time) without a home folder, rather than a relative path that would land in the current folder.
+    /// </summary>
+    public static string? DefaultFolder()
     {
         var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        var root = !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg)
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(root, "mentorstatus");
+        if (!string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg)) return Path.Combine(xdg, "mentorstatus");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.IsPathRooted(home) ? Path.Combine(home, ".cache", "mentorstatus") : null;
     }
 
     private sealed record Manifest(string ServerVersion, string InitdbOptions, Dictionary<string, long> Files);
