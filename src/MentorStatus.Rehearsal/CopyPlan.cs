@@ -50,13 +50,16 @@ internal static class CopyPlan
                array(select quote_ident(a.attname) from unnest(co.conkey) with ordinality k(attnum, ord)
                      join pg_attribute a on a.attrelid = co.conrelid and a.attnum = k.attnum order by k.ord),
                array(select quote_ident(a.attname) from unnest(co.confkey) with ordinality k(attnum, ord)
-                     join pg_attribute a on a.attrelid = co.confrelid and a.attnum = k.attnum order by k.ord)
+                     join pg_attribute a on a.attrelid = co.confrelid and a.attnum = k.attnum order by k.ord),
+               (select bool_and(a.attnotnull) from pg_attribute a where a.attrelid = co.conrelid and a.attnum = any (co.conkey))
         from pg_constraint co where co.contype = 'f'
         """;
 
     private sealed record Table(uint Oid, string Name, string PlainName, double Rows, long Bytes, string[] Columns, bool TextFormat, string[] PrimaryKey);
 
-    private sealed record ForeignKey(uint Child, uint Parent, bool Cascade, string[] ChildColumns, string[] ParentColumns);
+    /// <param name="NotNull">Every column of the key is NOT NULL: the filter needs no "is null or" (which would keep the
+    /// planner from a join: a per-row subplan over the whole table instead).</param>
+    private sealed record ForeignKey(uint Child, uint Parent, bool Cascade, string[] ChildColumns, string[] ParentColumns, bool NotNull);
 
     public static async Task<IReadOnlyList<TableToCopy>> BuildAsync(NpgsqlConnection source, double? samplePercent, IReadOnlyList<string> only, CancellationToken ct)
     {
@@ -75,7 +78,7 @@ internal static class CopyPlan
             while (await reader.ReadAsync(ct))
             {
                 var key = new ForeignKey(reader.GetFieldValue<uint>(0), reader.GetFieldValue<uint>(1), reader.GetString(2) == "c",
-                    reader.GetFieldValue<string[]>(3), reader.GetFieldValue<string[]>(4));
+                    reader.GetFieldValue<string[]>(3), reader.GetFieldValue<string[]>(4), !reader.IsDBNull(5) && reader.GetBoolean(5));
                 if (tables.ContainsKey(key.Child) && tables.ContainsKey(key.Parent)) keys.Add(key);
             }
 
@@ -117,8 +120,9 @@ internal static class CopyPlan
                     var parent = tables[key.Parent];
                     var p = $"t{depth + 1}";
                     var join = string.Join(" and ", key.ParentColumns.Zip(key.ChildColumns, (pc, cc) => $"{p}.{pc} = {alias}.{cc}"));
+                    var exists = $"exists (select 1 from {parent.Name} {p} where {join} and {Predicate(parent, p, depth + 1)})";
                     var anyNull = string.Join(" or ", key.ChildColumns.Select(c => $"{alias}.{c} is null"));
-                    parts.Add($"({anyNull} or exists (select 1 from {parent.Name} {p} where {join} and {Predicate(parent, p, depth + 1)}))");
+                    parts.Add(key.NotNull ? exists : $"({anyNull} or {exists})");
                 }
             return parts.Count == 0 ? "true" : string.Join(" and ", parts);
         }

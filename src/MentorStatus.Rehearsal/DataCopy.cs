@@ -7,6 +7,9 @@ namespace MentorStatus.Database.Rehearsal;
 /// <summary>What the copy did.</summary>
 public sealed record CopySummary(string Method, int Tables, int SampledTables, long Rows, long Bytes, TimeSpan Duration, IReadOnlyList<string> Warnings);
 
+/// <summary>What was read from the source before the throwaway server was needed (files in the cluster's folder).</summary>
+internal sealed record SourceSchema(string Snapshot, string RolesFile, string SchemaFile, IReadOnlyList<TableToCopy> Plan, TimeSpan Duration);
+
 /// <summary>
 /// Copies the source into the throwaway cluster, all of it from one snapshot of the source: the roles
 /// (pg_dumpall --roles-only), the schema without indexes and constraints (pg_dump -Fc --schema-only, pre-data),
@@ -14,7 +17,7 @@ public sealed record CopySummary(string Method, int Tables, int SampledTables, l
 /// sequences' positions, then indexes, constraints and triggers (pg_restore -j, post-data) and ANALYZE of
 /// every table. Every source session is read-only.
 /// </summary>
-internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, RehearsalOptions options, RehearsalProgress progress)
+internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, RehearsalOptions options, RehearsalProgress progress, PhaseClock phases)
 {
     private const string BeginSnapshot = "begin isolation level repeatable read read only";
     private const string ExportSnapshot = "select pg_export_snapshot()";
@@ -32,21 +35,52 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
 
     public DatabaseTarget Target => cluster.Target(source.Database);
 
-    public async Task<CopySummary> RunAsync(NpgsqlConnection snapshotHolder, CancellationToken ct)
+    /// <summary>
+    /// Everything read from the source before the throwaway server is needed, so that it runs while the server
+    /// starts: the snapshot, the roles and the schema (pg_dumpall and pg_dump at once, into files of the cluster's
+    /// folder) and the copy plan. Cancelling it kills the tools.
+    /// </summary>
+    public async Task<SourceSchema> ReadSchemaAsync(NpgsqlConnection snapshotHolder, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         await using (var begin = new NpgsqlCommand(BeginSnapshot, snapshotHolder)) await begin.ExecuteNonQueryAsync(ct);
         var snapshot = await ScalarAsync<string>(snapshotHolder, ExportSnapshot, ct);
+        var rolesFile = Path.Combine(cluster.Root, "roles.sql");
+        var schemaFile = Path.Combine(cluster.Root, "schema.dump");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var roles = _tools.DumpAllRolesAsync(source, rolesFile, stop.Token);
+        var schema = _tools.DumpSchemaAsync(source, snapshot, schemaFile, stop.Token);
+        IReadOnlyList<TableToCopy> plan;
+        try
+        {
+            plan = await CopyPlan.BuildAsync(snapshotHolder, options.SamplePercent, options.Tables, ct);
+        }
+        catch
+        {
+            // the plan failed (or the run was cancelled): stop the tools, and let them end before the folder can go
+            await stop.CancelAsync();
+            try { await Task.WhenAll(roles, schema); } catch (Exception) { /* the plan's error is the one reported */ }
+            throw;
+        }
+        var rolesDump = await roles;
+        if (rolesDump.ExitCode != 0) throw SourceToolFailed("pg_dumpall --roles-only", rolesDump.Stderr);
+        var schemaDump = await schema;
+        if (schemaDump.ExitCode != 0) throw SourceToolFailed("pg_dump --schema-only", schemaDump.Stderr);
+        return new SourceSchema(snapshot, rolesFile, schemaFile, plan, clock.Elapsed);
+    }
+
+    /// <summary>Restores what <see cref="ReadSchemaAsync"/> read into the started cluster, then copies the rows.</summary>
+    public async Task<CopySummary> RunAsync(NpgsqlConnection snapshotHolder, SourceSchema read, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var (snapshot, schemaFile, plan) = (read.Snapshot, read.SchemaFile, read.Plan);
 
         progress.Report("copying roles and schema");
-        await CopyRolesAsync(ct);
+        await CopyRolesAsync(read.RolesFile, ct);
         if (source.Database != "postgres") await ExecuteOnTargetAsync("postgres", $"create database {Quote(source.Database)}", ct);
-        var schemaFile = Path.Combine(cluster.Root, "schema.dump");
-        var dump = await _tools.DumpSchemaAsync(source, snapshot, schemaFile, ct);
-        if (dump.ExitCode != 0) throw SourceToolFailed("pg_dump --schema-only", dump.Stderr);
         await RestoreAsync(schemaFile, "pre-data", 1, ct);
+        phases.Lap(RehearsalPhases.SchemaCopy);
 
-        var plan = await CopyPlan.BuildAsync(snapshotHolder, options.SamplePercent, options.Tables, ct);
         progress.Copy.Tables = plan.Count;
         progress.Copy.EstimatedRows = (long)plan.Sum(t => t.EstimatedRows);
         progress.Report(options.SamplePercent is { } p ? $"copying rows (sample {p:0.##} %)" : "copying rows");
@@ -77,23 +111,26 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
             // the rows were copied, but the source went away before the sequences were read
             throw SourceBrokeOff(e);
         }
+        phases.Lap(RehearsalPhases.RowCopy);
 
         progress.Report("building indexes and constraints");
         await RestoreAsync(schemaFile, "post-data", options.Jobs, ct);
         File.Delete(schemaFile);
+        phases.Lap(RehearsalPhases.PostData);
         progress.Report("analyzing every table");
-        await ExecuteOnTargetAsync(source.Database, "analyze", ct);
+        // The copied tables only: a bare ANALYZE also walks the ~60 system catalogs (initdb analyzed them already),
+        // about half of this step's time on a small copy.
+        if (plan.Count > 0) await ExecuteOnTargetAsync(source.Database, $"analyze {string.Join(", ", plan.Select(t => t.Name))}", ct);
+        phases.Lap(RehearsalPhases.Analyze);
 
         var method = "pg_dump -Fc --schema-only + parallel binary COPY from one snapshot + pg_restore -j (post-data)";
-        return new CopySummary(method, plan.Count, plan.Count(t => t.Sampled), progress.Copy.Rows, progress.Copy.Bytes, clock.Elapsed, _warnings);
+        // the copy's own time: its reading of the source (which ran while the server started) and the rest
+        return new CopySummary(method, plan.Count, plan.Count(t => t.Sampled), progress.Copy.Rows, progress.Copy.Bytes, read.Duration + clock.Elapsed, _warnings);
     }
 
     /// <summary>Roles first, so the schema keeps its owners and grants (the API roles' privileges matter to the load).</summary>
-    private async Task CopyRolesAsync(CancellationToken ct)
+    private async Task CopyRolesAsync(string file, CancellationToken ct)
     {
-        var file = Path.Combine(cluster.Root, "roles.sql");
-        var roles = await _tools.DumpAllRolesAsync(source, file, ct);
-        if (roles.ExitCode != 0) throw SourceToolFailed("pg_dumpall --roles-only", roles.Stderr);
         // psql meta-commands (\restrict of recent minor releases) are not SQL.
         var sql = string.Join('\n', File.ReadLines(file).Where(l => !l.StartsWith('\\')));
         File.Delete(file);

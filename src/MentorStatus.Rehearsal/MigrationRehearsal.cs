@@ -25,6 +25,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
 
     public async Task<RehearsalReport> RunAsync(CancellationToken ct = default)
     {
+        var clock = new PhaseClock();
         options.Validate();
         var source = new MigrationSource(layout);
         source.LoadMigrations(); // refuse a broken migration file before copying anything
@@ -38,18 +39,28 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             if (!options.AcceptWritableSource) throw new WritableSourceException(facts.Role, facts.WriteReasons);
             notes.Add($"the source role {facts.Role} could write ({string.Join("; ", facts.WriteReasons)}): accepted with --i-know; it was only read, in read-only sessions");
         }
+        clock.Lap(RehearsalPhases.SourceCheck);
 
         _progress.Report("creating a throwaway PostgreSQL 15 cluster");
         var cluster = await ThrowawayCluster.CreateAsync(options.WorkRoot, ct);
         var completed = false;
+        RehearsalReport report;
+        var copier = new DataCopy(options.Source, cluster, options, _progress, clock);
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task<SourceSchema>? reading = null;
         try
         {
-            await cluster.StartAsync(ct);
-            var copy = await new DataCopy(options.Source, cluster, options, _progress).RunAsync(sourceConnection, ct);
+            // The source's roles, schema and copy plan are read while the server is made and started.
+            reading = copier.ReadSchemaAsync(sourceConnection, stopReading.Token);
+            await cluster.StartAsync(options.InitdbCacheFolder is { } cache ? new InitdbCache(cache) : null, clock, ct);
+            var read = await reading;
+            clock.Lap(RehearsalPhases.SourceReadWait);
+            clock.Add(RehearsalPhases.SourceRead, read.Duration, overlapped: true);
+            var copy = await copier.RunAsync(sourceConnection, read, ct);
             await sourceConnection.CloseAsync(); // everything is read: the source is not touched again
-            var report = await RehearseAsync(source, cluster, copy, notes, ct);
+            report = await RehearseAsync(source, cluster, copy, notes, clock, ct);
             completed = true;
-            return options.Keep ? report with { KeptClusterUrl = cluster.Target(options.Source.Database).Url } : report;
+            if (options.Keep) report = report with { KeptClusterUrl = cluster.Target(options.Source.Database).Url };
         }
         catch (NpgsqlException e) when (e is not PostgresException)
         {
@@ -57,6 +68,12 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         }
         finally
         {
+            if (reading is not null)
+            {
+                // the start failed or was cancelled: the source's dump tools end before their folder is deleted
+                if (!reading.IsCompleted) await stopReading.CancelAsync();
+                try { await reading; } catch (Exception) { /* the first failure is the one reported */ }
+            }
             if (options.Keep) _progress.Report($"kept the throwaway cluster in {cluster.Root}: {cluster.Target(options.Source.Database).Url}");
             else
             {
@@ -69,8 +86,10 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
                     // the failure already on its way out says what went wrong: a cleanup error must not replace it
                     _progress.Report($"could not delete the throwaway cluster in {cluster.Root} ({e.Message}); delete it by hand");
                 }
+                clock.Lap(RehearsalPhases.StopAndDelete);
             }
         }
+        return report with { Phases = clock.Phases };
     }
 
     /// <summary>
@@ -89,7 +108,8 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         }
     }
 
-    private async Task<RehearsalReport> RehearseAsync(MigrationSource source, ThrowawayCluster cluster, CopySummary copy, List<string> notes, CancellationToken ct)
+    private async Task<RehearsalReport> RehearseAsync(MigrationSource source, ThrowawayCluster cluster, CopySummary copy, List<string> notes, PhaseClock clock,
+        CancellationToken ct)
     {
         var target = cluster.Target(options.Source.Database);
         await using var dataSource = target.CreateDataSource();
@@ -97,15 +117,22 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         var runnerOptions = new MigrationOptions { LockTimeout = options.LockTimeout };
         var plan = await new MigrationRunner(dataSource, source, runnerOptions).PlanAsync(ct);
         var pending = plan.CheckUp(includeAll: false); // what `db up` would refuse is refused here too
+        if (pending.Count == 0)
+        {
+            clock.Lap(RehearsalPhases.Plan);
+            return new RehearsalReport(options.Source.Url.Split('@')[^1], copy, [], null, [], null, options.MaxBlock, null, notes);
+        }
+        // what the rollbacks must restore (read only when there is something to roll back)
         SchemaSnapshot before;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
             before = await SchemaSnapshot.ReadAsync(connection, ct);
-        if (pending.Count == 0)
-            return new RehearsalReport(options.Source.Url.Split('@')[^1], copy, [], null, [], null, options.MaxBlock, null, notes);
+        clock.Lap(RehearsalPhases.Plan);
 
         // The lint replays on empty scratch databases: still on the fast load settings, its timing does not matter.
         var findings = await LintAsync(target, notes, ct);
+        clock.Lap(RehearsalPhases.Lint);
         await cluster.RestoreDurabilityAsync(ct);
+        clock.Lap(RehearsalPhases.Durability);
 
         await using var monitor = await ActivityMonitor.StartAsync(target, ct);
         SyntheticLoad? load = null;
@@ -127,6 +154,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
                 var ops = load.Operations().Select(o => o.Milliseconds).Order().ToList();
                 baseline = new LoadBaseline(options.LoadClients, ops.Count, ImpactAnalysis.Percentile(ops, 0.5), ImpactAnalysis.Percentile(ops, 0.99),
                     ops.Count == 0 ? 0 : ops[^1]);
+                clock.Lap(RehearsalPhases.LoadBaseline);
             }
             var runner = new MigrationRunner(dataSource, source, runnerOptions with { Observer = probe }, new PhaseReporter(_progress));
             try
@@ -159,6 +187,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             await CleanUpAsync("stopping the activity monitor", completed, monitor.StopAsync);
         }
 
+        clock.Lap(RehearsalPhases.Migrations);
         foreach (var unfinished in probe.Statements.Where(s => s.End == default)) unfinished.End = unfinished.Released = unfinished.Start;
         var statements = ImpactAnalysis.Statements(probe.Statements, monitor, operations, findings);
         var migrations = new List<MigrationRehearsalResult>();
@@ -177,6 +206,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
 
         _progress.Report("rolling back with supabase/rollbacks and comparing the schema");
         var (differences, rollbackError) = await RollBackAsync(dataSource, source, runnerOptions, pending, before, ct);
+        clock.Lap(RehearsalPhases.Rollback);
         return new RehearsalReport(options.Source.Url.Split('@')[^1], copy, migrations, baseline, differences, rollbackError, options.MaxBlock, null, notes);
     }
 

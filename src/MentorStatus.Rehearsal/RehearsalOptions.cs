@@ -24,6 +24,9 @@ public sealed record RehearsalOptions
     /// <summary>Where the throwaway cluster goes; default the system temp folder (never the project folder).</summary>
     public string? WorkRoot { get; init; }
 
+    /// <summary>Where a fresh initdb is kept and copied from (see <see cref="InitdbCache"/>); null runs initdb every time.</summary>
+    public string? InitdbCacheFolder { get; init; } = InitdbCache.DefaultFolder();
+
     /// <summary>Refuses nonsense before anything starts; the message names the option and the fix.</summary>
     public void Validate()
     {

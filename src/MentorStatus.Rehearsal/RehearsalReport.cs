@@ -52,6 +52,9 @@ public sealed record RehearsalReport(
     string? KeptClusterUrl,
     IReadOnlyList<string> Notes)
 {
+    /// <summary>Wall time of each phase, in order (source check, cluster, copy, lint, migrations, rollback, deletion).</summary>
+    public IReadOnlyList<PhaseTiming> Phases { get; init; } = [];
+
     public bool Measured => Baseline is not null;
 
     /// <summary>The statements that kept clients waiting longer than --max-block (the verdict names the worst).</summary>

@@ -41,7 +41,9 @@ internal static class SourceCheck
         new NpgsqlConnectionStringBuilder(source.ConnectionString)
         {
             // row_security=off: a policy that would hide rows is an error, never a silently short copy (as in pg_dump).
-            Options = "-c default_transaction_read_only=on -c row_security=off",
+            // jit=off: the sampling filters' per-row subplans make the planner's cost estimate huge, and JIT then spent
+            // ~0.5 s compiling for one COPY of the history (measured on 1 M rows; the scan itself took 1.2 s).
+            Options = "-c default_transaction_read_only=on -c row_security=off -c jit=off",
             ApplicationName = purpose,
             Pooling = false,
             CommandTimeout = 0,

@@ -51,10 +51,45 @@ internal sealed class ThrowawayCluster
         }
     }
 
-    public async Task StartAsync(CancellationToken ct)
+    /// <summary>
+    /// The cluster's files from the initdb cache when it has a valid entry, else initdb (then saved there), and the
+    /// start. A cached copy the server refuses to start is discarded, and the cluster made again with initdb.
+    /// </summary>
+    public async Task StartAsync(InitdbCache? cache, PhaseClock clock, CancellationToken ct)
     {
+        var fromCache = cache is not null && await cache.TryRestoreAsync(Cluster, ct);
+        if (fromCache) clock.Lap(RehearsalPhases.InitdbFromCache);
+        else
+        {
+            await Cluster.InitAsync(null, ct);
+            if (cache is not null) await cache.SaveAsync(Cluster, ct);
+            clock.Lap(RehearsalPhases.Initdb);
+        }
+        try
+        {
+            await StartWithLoadSettingsAsync(ct);
+        }
+        catch (LocalDatabaseException) when (fromCache)
+        {
+            // damaged in a way the manifest (names and sizes) does not show: never use that entry again
+            cache!.Discard(cache.EntryFor(Cluster.Installation));
+            Directory.Delete(Cluster.DataDirectory, recursive: true);
+            await Cluster.InitAsync(null, ct);
+            clock.Lap(RehearsalPhases.Initdb);
+            await StartWithLoadSettingsAsync(ct);
+        }
+        clock.Lap(RehearsalPhases.Start);
+    }
+
+    /// <summary>
+    /// The load settings go into postgresql.auto.conf before the start, as ALTER SYSTEM would write them (no
+    /// session and reload needed); <see cref="RestoreDurabilityAsync"/> resets them with ALTER SYSTEM.
+    /// </summary>
+    private async Task StartWithLoadSettingsAsync(CancellationToken ct)
+    {
+        var autoConf = Path.Combine(Cluster.DataDirectory, "postgresql.auto.conf"); // owned by postgres: appending keeps that
+        await File.AppendAllLinesAsync(autoConf, LoadSettings.Select(kv => $"{kv.Key} = '{kv.Value}'"), ct);
         await Cluster.StartAsync(null, ct);
-        await SetAsync(LoadSettings.Select(kv => $"alter system set {kv.Key} = {kv.Value}"), ct);
     }
 
     /// <summary>Back to the default durable settings, and a checkpoint so the load's dirty pages are not the migrations' I/O.</summary>
@@ -68,7 +103,8 @@ internal sealed class ThrowawayCluster
         NpgsqlConnection.ClearAllPools();
         try
         {
-            await Cluster.StopAsync(CancellationToken.None);
+            // immediate: no shutdown checkpoint, the files are deleted next
+            await Cluster.StopAsync("immediate", CancellationToken.None);
         }
         catch
         {

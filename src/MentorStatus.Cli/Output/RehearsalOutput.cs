@@ -80,6 +80,9 @@ internal static class RehearsalTables
         else if (report.SchemaDifferences.Count > 0)
             output.Error($"after the rollbacks the schema differs from the copy's in {report.SchemaDifferences.Count} place(s):\n  " + string.Join("\n  ", report.SchemaDifferences.Take(20)));
         else if (report.Migrations.Count > 0) output.Info("rollback: every rollback ran and the schema is back to the copy's snapshot");
+        if (report.Phases.Count > 0)
+            output.Info($"took {report.Phases.Where(p => !p.Overlapped).Sum(p => p.Duration.TotalSeconds):0.0} s: " +
+                        string.Join(", ", report.Phases.Select(p => $"{p.Phase} {p.Duration.TotalSeconds:0.00} s")));
         if (report.KeptClusterUrl is { } url) output.Info($"kept the throwaway cluster: {url}");
         if (report.Ok) output.Success(report.Verdict);
         else output.Error(report.Verdict);

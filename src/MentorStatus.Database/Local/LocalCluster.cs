@@ -94,10 +94,14 @@ public sealed class LocalCluster
         return true;
     }
 
-    public async Task<bool> StopAsync(CancellationToken ct = default)
+    public Task<bool> StopAsync(CancellationToken ct = default) => StopAsync("fast", ct);
+
+    /// <param name="mode">pg_ctl's shutdown mode: "fast" (a checkpoint first), or "immediate" for a cluster about to be
+    /// deleted (no checkpoint: its dirty pages would be written only to be thrown away).</param>
+    internal async Task<bool> StopAsync(string mode, CancellationToken ct)
     {
         if (!await IsRunningAsync(ct)) return false;
-        var stop = await OsProcess.RunAsync(Installation.Tool("pg_ctl"), ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], true, ct);
+        var stop = await OsProcess.RunAsync(Installation.Tool("pg_ctl"), ["stop", "-D", DataDirectory, "-m", mode, "-w", "-t", "60"], true, ct);
         if (stop.ExitCode != 0) throw new LocalDatabaseException($"PostgreSQL did not stop: {stop.Output}");
         return true;
     }
@@ -109,7 +113,12 @@ public sealed class LocalCluster
         if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
     }
 
-    private async Task InitAsync(IProgress<string>? progress, CancellationToken ct)
+    /// <summary>What initdb is told besides the folder and the password file (whose content is <see cref="Password"/>).</summary>
+    internal static readonly IReadOnlyList<string> InitdbOptions =
+        ["-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions"];
+
+    /// <summary>initdb into <see cref="DataDirectory"/> (<see cref="StartAsync"/> does it when needed).</summary>
+    internal async Task InitAsync(IProgress<string>? progress, CancellationToken ct)
     {
         progress?.Report($"creating a PostgreSQL {PostgresInstallation.RequiredMajorVersion} cluster in {Directory}…");
         System.IO.Directory.CreateDirectory(Directory);
@@ -122,9 +131,7 @@ public sealed class LocalCluster
             var chown = await OsProcess.RunAsync("chown", ["-R", "postgres:postgres", Directory], false, ct);
             if (chown.ExitCode != 0) throw new LocalDatabaseException($"could not give {Directory} to the postgres user: {chown.Output}");
         }
-        var init = await OsProcess.RunAsync(Installation.Tool("initdb"),
-            ["-D", DataDirectory, "-U", "postgres", "--pwfile", passwordFile, "-E", "UTF8", "--locale=C.UTF-8",
-             "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions"], true, ct);
+        var init = await OsProcess.RunAsync(Installation.Tool("initdb"), ["-D", DataDirectory, "--pwfile", passwordFile, .. InitdbOptions], true, ct);
         File.Delete(passwordFile);
         if (init.ExitCode != 0)
             throw new LocalDatabaseException($"initdb failed in {DataDirectory}: {init.Output}\n  fix: remove {Directory} and run again.");

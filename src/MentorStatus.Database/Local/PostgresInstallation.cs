@@ -6,6 +6,9 @@ public sealed record PostgresInstallation(string BinDirectory)
     public const int RequiredMajorVersion = 15;
     private const string DebianBinDirectory = "/usr/lib/postgresql/15/bin";
 
+    /// <summary>What <c>postgres --version</c> printed, e.g. "postgres (PostgreSQL) 15.14 (Debian 15.14-1.pgdg12+1)".</summary>
+    public string Version { get; init; } = "";
+
     public string Tool(string name) => Path.Combine(BinDirectory, name);
 
     /// <summary>MENTORSTATUS_PG_BINDIR, else <c>pg_config --bindir</c> when it is version 15, else the Debian path.</summary>
@@ -33,7 +36,7 @@ public sealed record PostgresInstallation(string BinDirectory)
             var postgres = Path.Combine(dir, "postgres");
             if (!File.Exists(postgres) || !File.Exists(Path.Combine(dir, "initdb"))) continue;
             var version = await OsProcess.RunAsync(postgres, ["--version"], false, ct);
-            if (version.Output.Contains($") {RequiredMajorVersion}.")) return new PostgresInstallation(dir);
+            if (version.Output.Contains($") {RequiredMajorVersion}.")) return new PostgresInstallation(dir) { Version = version.Output.Trim() };
         }
         throw new LocalDatabaseException(
             $"PostgreSQL {RequiredMajorVersion} server binaries not found (looked in {string.Join(", ", candidates.Distinct())}).\n" +

@@ -5,7 +5,11 @@ namespace MentorStatus.Tests.Infrastructure;
 /// <summary>Runs the real `mentorstatus` command line as a separate process, as a user would.</summary>
 public static class CliRunner
 {
-    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        /// <summary>Wall time from the start of the process to its exit (when the runner measured it).</summary>
+        public TimeSpan Elapsed { get; init; }
+    }
 
     public static async Task<Result> RunAsync(string workdir, params string[] args)
     {

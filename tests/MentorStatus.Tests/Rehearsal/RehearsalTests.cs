@@ -29,6 +29,7 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
             Source = DatabaseTarget.Parse(source.ReaderUrl),
             LoadClients = 4,
             WorkRoot = work.Path,
+            InitdbCacheFolder = work.InitdbCache,
             MaxBlock = TimeSpan.FromMilliseconds(100),
         }).RunAsync();
 
@@ -91,6 +92,34 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
         Assert.True(copy.GetProperty("sampled_tables").GetInt32() >= 2);
         var rows = copy.GetProperty("rows").GetInt64();
         Assert.InRange(rows, RehearsalSource.HistoryRows / 20, RehearsalSource.HistoryRows / 5);
+        Assert.Empty(work.Leftovers());
+
+        // Every phase timed, in the order they ran, adding up to no more than the command took.
+        var phases = json.RootElement.GetProperty("report").GetProperty("phases").EnumerateArray()
+            .Select(p => (Name: p.GetProperty("phase").GetString()!, Ms: p.GetProperty("duration").GetDouble(), Overlapped: p.GetProperty("overlapped").GetBoolean()))
+            .ToList();
+        log.WriteLine("phases (ms): " + string.Join(", ", phases.Select(p => $"{p.Name} {p.Ms:0}")));
+        Assert.Equal(
+            [RehearsalPhases.SourceCheck, RehearsalPhases.Initdb, RehearsalPhases.Start, RehearsalPhases.SourceReadWait, RehearsalPhases.SourceRead,
+             RehearsalPhases.SchemaCopy, RehearsalPhases.RowCopy,
+             RehearsalPhases.PostData, RehearsalPhases.Analyze, RehearsalPhases.Plan, RehearsalPhases.Lint, RehearsalPhases.Durability,
+             RehearsalPhases.LoadBaseline, RehearsalPhases.Migrations, RehearsalPhases.Rollback, RehearsalPhases.StopAndDelete],
+            phases.Select(p => p.Name));
+        Assert.All(phases, p => Assert.True(p.Ms >= 0, $"{p.Name}: {p.Ms} ms"));
+        Assert.Equal([RehearsalPhases.SourceRead], phases.Where(p => p.Overlapped).Select(p => p.Name));
+        var whole = phases.Where(p => !p.Overlapped).Sum(p => p.Ms);
+        Assert.True(whole <= run.Elapsed.TotalMilliseconds, $"phases {whole} ms, command {run.Elapsed.TotalMilliseconds} ms");
+        // the baseline window of --load alone lasts at least its 2 s
+        Assert.True(phases.Single(p => p.Name == RehearsalPhases.LoadBaseline).Ms >= MigrationRehearsal.BaselineWindow.TotalMilliseconds);
+
+        // The first run (an empty cache) ran initdb and kept it; the second copies it, and says so.
+        Assert.Single(work.InitdbCacheEntries());
+        var again = await Cli(work, project, "db", "rehearse", "--from", source.ReaderUrl, "--sample", "10");
+        Assert.True(again.ExitCode == 0, again.Stderr + again.Stdout);
+        Assert.Contains($"{RehearsalPhases.InitdbFromCache} ", Flat(again.Stderr));
+        Assert.DoesNotContain($", {RehearsalPhases.Initdb} ", Flat(again.Stderr));
+        Assert.Single(work.InitdbCacheEntries());
+        Assert.Empty(work.InitdbCacheLeftovers());
         Assert.Empty(work.Leftovers());
     }
 
@@ -170,6 +199,7 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
         using var work = new WorkFolder();
         var info = WithSigintIgnored(CliRunner.StartInfo(project.Layout.Root, ["db", "rehearse", "--from", from, .. options]));
         info.Environment["TMPDIR"] = work.Path;
+        info.Environment["XDG_CACHE_HOME"] = work.XdgCacheHome; // empty: the Cluster phase is signalled in initdb itself
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderrLines = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -215,6 +245,7 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
             var next = phase switch { Phase.Cluster => "copying roles", Phase.Copy => "building indexes", Phase.Lint => "applying ", _ => "rolling back" };
             Assert.DoesNotContain(next, Stderr());
             Assert.True(work.Leftovers().Count == 0, $"left behind: {string.Join(", ", work.Leftovers())}\n{Stderr()}");
+            Assert.True(work.InitdbCacheLeftovers().Count == 0, $"left in the initdb cache: {string.Join(", ", work.InitdbCacheLeftovers())}");
             if (server is { } s)
             {
                 // pg_ctl stop -w returns when the pid file is gone, a moment before the postmaster has exited
@@ -297,11 +328,13 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
     {
         var info = CliRunner.StartInfo(project.Layout.Root, args);
         info.Environment["TMPDIR"] = work.Path;
+        info.Environment["XDG_CACHE_HOME"] = work.XdgCacheHome; // not the user's own initdb cache
+        var clock = Stopwatch.StartNew();
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        return new CliRunner.Result(process.ExitCode, await stdout, await stderr);
+        return new CliRunner.Result(process.ExitCode, await stdout, await stderr) { Elapsed = clock.Elapsed };
     }
 }
 
@@ -315,6 +348,19 @@ public sealed class WorkFolder : IDisposable
         // the postgres OS user must pass through to the cluster folder inside
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path, (UnixFileMode)0b111_101_101);
     }
+
+    /// <summary>The XDG cache home the CLI is given: the initdb cache is <see cref="InitdbCache"/> inside it.</summary>
+    public string XdgCacheHome => System.IO.Path.Combine(Path, "xdg-cache");
+    public string InitdbCache => System.IO.Path.Combine(XdgCacheHome, "mentorstatus");
+
+    public IReadOnlyList<string> InitdbCacheEntries() => CacheFolders().Where(n => !n.StartsWith('.')).ToList();
+
+    /// <summary>A half-built (.build-*) or discarded (.stale-*) entry left in the initdb cache.</summary>
+    public IReadOnlyList<string> InitdbCacheLeftovers() => CacheFolders().Where(n => n.StartsWith('.')).ToList();
+
+    private IEnumerable<string> CacheFolders() => Directory.Exists(InitdbCache)
+        ? Directory.EnumerateDirectories(InitdbCache).Select(p => System.IO.Path.GetFileName(p)!)
+        : [];
 
     public IReadOnlyList<string> Leftovers() =>
         Directory.EnumerateFileSystemEntries(Path).Where(p => System.IO.Path.GetFileName(p).StartsWith("mentorstatus-rehearse-", StringComparison.Ordinal)).ToList();
