@@ -11,11 +11,11 @@ public sealed record CertificationExpiryJobOptions
 {
     /// <summary>Most mentors paused per batch (one statement, one transaction).</summary>
     /// <remarks>
-    /// 5,000 by measurement (BENCHMARKS.md, issue 13 item 3, rounds 3–5; 100,000 expired mentors at full size,
-    /// keyset continuation): batches of 500 / 2,000 / 5,000 / 10,000 took 4.3× / 2.4× / 1.9× / 1.5× the plain-SQL
-    /// floor in the quietest run (one run per point; 1.4–1.7× at 5,000 across runs), while the longest wait of a
-    /// concurrent status change grew with the batch (about 120 / 180 / 510 / 750 ms; all at once 4.8–6.4 s):
-    /// 5,000 keeps one batch's lock time near half a second.
+    /// 5,000 by measurement (BENCHMARKS.md, issue 13 item 3, rounds 3–6; 100,000 expired mentors at full size).
+    /// Round 6 (notifications once per run, medians of 3): batches of 500 / 2,000 / 5,000 / 10,000 took
+    /// 1.43× / 1.18× / 1.28× / 1.15× the plain-SQL floor, while the longest wait of a concurrent status change grew
+    /// with the batch (80 / 83 / 274 / 514 ms; all at once 3.8 s). 5,000 keeps one batch's lock time under half a
+    /// second; 2,000 now costs about the same (within the noise) and is the candidate for a smaller default.
     /// </remarks>
     public int BatchSize { get; init; } = DefaultBatchSize;
 
