@@ -7,7 +7,8 @@ namespace MentorStatus.Bench.Cases;
 /// <summary>
 /// `db rehearse`'s copy of the bench database (its history rows, mentors and everything else) into a throwaway
 /// cluster, against a plain `pg_dump -Fc | pg_restore` of the same database into a fresh cluster, alternating;
-/// then the whole `db rehearse --sample 10` (cluster creation, copy, lint, rollback check) of the same source.
+/// then the whole `db rehearse --sample 10` (cluster creation, copy, lint, rollback check) of the same source, with
+/// nothing pending and with one pending safe migration (from a temp copy of the project's supabase/ folder).
 /// </summary>
 public static class RehearseCopyCase
 {
@@ -24,6 +25,9 @@ public static class RehearseCopyCase
         CopySummary? summary = null;
         CopySummary? sampleSummary = null;
         var phases = new List<IReadOnlyList<PhaseTiming>>();
+        var pendingRuns = new List<double>();
+        var pendingPhases = new List<IReadOnlyList<PhaseTiming>>();
+        using var pendingProject = PendingMigrationProject.Create(ctx.Layout);
         for (var run = 1; run <= ctx.Size.Runs; run++)
         {
             ctx.Say($"rehearse copy, run {run}/{ctx.Size.Runs}: pg_dump -Fc | pg_restore, then the rehearse copy, then --sample 10…");
@@ -40,6 +44,12 @@ public static class RehearseCopyCase
             sampled.Add(clock.Elapsed.TotalSeconds);
             sampleSummary = sample.Copy;
             phases.Add(sample.Phases);
+            clock.Restart();
+            var pending = await RehearseAsync(ctx, source, 10, ct, layout: pendingProject.Layout);
+            pendingRuns.Add(clock.Elapsed.TotalSeconds);
+            pendingPhases.Add(pending.Phases);
+            if (pending.Migrations.Count != 1 || pending.Migrations[0].Error is not null || pending.SchemaDifferences.Count > 0)
+                throw new InvalidOperationException("the pending migration's rehearsal did not apply and roll back cleanly: the figure would not be the real use's");
         }
         // Once more with an empty initdb cache of its own: what the first rehearsal on a machine takes (it runs initdb and fills the cache).
         var coldCache = Directory.CreateTempSubdirectory("mentorstatus-bench-initdb-cache-");
@@ -61,6 +71,8 @@ public static class RehearseCopyCase
             (_, _, q) => q <= 1.5, (_, _, q) => q <= 1.5 ? $"met: {q:F2}×" : $"missed by {q - 1.5:F2}×: {q:F2}×"));
         result.Figures.Add(Figures.Compare(Id, "`db rehearse --sample 10`, whole command (cluster, copy, lint)", "s", sampled,
             null, null, "< 5 s", (v, _, _) => v < 5, (v, _, _) => v < 5 ? $"met: {v:F1} s" : $"missed: {v:F1} s"));
+        result.Figures.Add(Figures.Compare(Id, "`db rehearse --sample 10` with one pending safe migration (whole command: cluster, copy, lint replay, migration, rollback)", "s",
+            pendingRuns, "nothing pending (same runs)", sampled, "< 5 s", (v, _, _) => v < 5, (v, _, _) => v < 5 ? $"met: {v:F1} s" : $"missed: {v:F1} s"));
         result.Notes.Add($"Rehearse copy: {summary?.Method}; {summary?.Rows:N0} rows, {summary?.Bytes / 1048576.0:N0} MiB streamed in {ctx.Size.Runs} run(s), " +
                          $"timed from the roles dump to the end of ANALYZE (the cluster's initdb and start are not timed, as for the baseline). " +
                          $"Baseline: `pg_dump -Fc bench | pg_restore --no-owner --no-acl -d postgres`, one stream, no ANALYZE.");
@@ -68,6 +80,8 @@ public static class RehearseCopyCase
                          "cluster's files (a copy of the cached initdb: the full copy before it filled the cache), its start, the copy and the deletion. " +
                          "Nothing is pending on the bench database: no lint replay, migration or rollback is in this figure.");
         result.Notes.Add("--sample 10 by phase (median of the runs, seconds): " + PhaseMedians(phases) + ".");
+        result.Notes.Add($"--sample 10 with one pending migration ({PendingMigrationProject.Description}, from a temp copy of supabase/) by phase " +
+                         "(median of the runs, seconds; 'overlapped' phases ran beside others and are not in the sum): " + PhaseMedians(pendingPhases) + ".");
         result.Notes.Add($"--sample 10 with an empty initdb cache (the first rehearsal on a machine), once: {cold:F2} s; by phase: {PhaseMedians([coldPhases])}.");
         return result;
     }
@@ -80,14 +94,16 @@ public static class RehearseCopyCase
         {
             var times = runs.SelectMany(r => r.Where(p => p.Phase == name)).Select(p => p.Duration.TotalSeconds).Order().ToList();
             var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
-            return $"{name} {median:F2}";
+            var overlapped = runs.SelectMany(r => r.Where(p => p.Phase == name)).Any(p => p.Overlapped) ? " (overlapped)" : "";
+            return $"{name} {median:F2}{overlapped}";
         }));
     }
 
     private static async Task<RehearsalReport> RehearseAsync(BenchContext ctx, DatabaseTarget source, double? sample, CancellationToken ct,
-        string? initdbCache = null) =>
-        // The bench database has every migration applied: nothing is pending, so this times the copy (and its cleanup).
-        await new MigrationRehearsal(ctx.Layout, new RehearsalOptions
+        string? initdbCache = null, ProjectLayout? layout = null) =>
+        // The bench database has every migration of the project applied: with ctx.Layout nothing is pending, so this
+        // times the copy (and its cleanup); the pending project adds one migration.
+        await new MigrationRehearsal(layout ?? ctx.Layout, new RehearsalOptions
         {
             Source = source, SamplePercent = sample, AcceptWritableSource = true, // the bench owner; only read
             InitdbCacheFolder = initdbCache ?? InitdbCache.DefaultFolder(), // the user's own, as the CLI uses it
