@@ -8,7 +8,9 @@ namespace MentorStatus.Database.Rehearsal;
 public sealed record CopySummary(string Method, int Tables, int SampledTables, long Rows, long Bytes, TimeSpan Duration, IReadOnlyList<string> Warnings);
 
 /// <summary>What was read from the source before the throwaway server was needed (files in the cluster's folder).</summary>
-internal sealed record SourceSchema(string Snapshot, string RolesFile, string SchemaFile, IReadOnlyList<TableToCopy> Plan, TimeSpan Duration);
+/// <param name="Applied">The versions in the source's migration journal, in the same snapshot as the copy.</param>
+internal sealed record SourceSchema(string Snapshot, string RolesFile, string SchemaFile, IReadOnlyList<TableToCopy> Plan, IReadOnlySet<string> Applied,
+    TimeSpan Duration);
 
 /// <summary>
 /// Copies the source into the throwaway cluster, all of it from one snapshot of the source: the roles
@@ -51,9 +53,11 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         var roles = _tools.DumpAllRolesAsync(source, rolesFile, stop.Token);
         var schema = _tools.DumpSchemaAsync(source, snapshot, schemaFile, stop.Token);
         IReadOnlyList<TableToCopy> plan;
+        IReadOnlySet<string> applied;
         try
         {
             plan = await CopyPlan.BuildAsync(snapshotHolder, options.SamplePercent, options.Tables, ct);
+            applied = (await MigrationJournal.ReadAsync(snapshotHolder, ct)).Select(a => a.Version).ToHashSet();
         }
         catch
         {
@@ -66,11 +70,15 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         if (rolesDump.ExitCode != 0) throw SourceToolFailed("pg_dumpall --roles-only", rolesDump.Stderr);
         var schemaDump = await schema;
         if (schemaDump.ExitCode != 0) throw SourceToolFailed("pg_dump --schema-only", schemaDump.Stderr);
-        return new SourceSchema(snapshot, rolesFile, schemaFile, plan, clock.Elapsed);
+        return new SourceSchema(snapshot, rolesFile, schemaFile, plan, applied, clock.Elapsed);
     }
 
-    /// <summary>Restores what <see cref="ReadSchemaAsync"/> read into the started cluster, then copies the rows.</summary>
-    public async Task<CopySummary> RunAsync(NpgsqlConnection snapshotHolder, SourceSchema read, CancellationToken ct)
+    /// <summary>
+    /// Restores what <see cref="ReadSchemaAsync"/> read into the started cluster, then copies the rows.
+    /// <paramref name="rolesAndSchemaRestored"/> is called once the roles exist (from then on other work may use the
+    /// server without racing the copy for cluster-wide roles); the rest of the copy follows.
+    /// </summary>
+    public async Task<CopySummary> RunAsync(NpgsqlConnection snapshotHolder, SourceSchema read, CancellationToken ct, Action? rolesAndSchemaRestored = null)
     {
         var clock = Stopwatch.StartNew();
         var (snapshot, schemaFile, plan) = (read.Snapshot, read.SchemaFile, read.Plan);
@@ -80,6 +88,7 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         if (source.Database != "postgres") await ExecuteOnTargetAsync("postgres", $"create database {Quote(source.Database)}", ct);
         await RestoreAsync(schemaFile, "pre-data", 1, ct);
         phases.Lap(RehearsalPhases.SchemaCopy);
+        rolesAndSchemaRestored?.Invoke();
 
         progress.Copy.Tables = plan.Count;
         progress.Copy.EstimatedRows = (long)plan.Sum(t => t.EstimatedRows);

@@ -28,7 +28,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         var clock = new PhaseClock();
         options.Validate();
         var source = new MigrationSource(layout);
-        source.LoadMigrations(); // refuse a broken migration file before copying anything
+        var files = source.LoadMigrations(); // refuse a broken migration file before copying anything
 
         _progress.Report("checking the source");
         await using var sourceConnection = await SourceCheck.OpenAsync(options.Source, ct);
@@ -48,6 +48,8 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         var copier = new DataCopy(options.Source, cluster, options, _progress, clock);
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task<SourceSchema>? reading = null;
+        using var stopLint = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        EarlyLint? lint = null;
         try
         {
             // The source's roles, schema and copy plan are read while the server is made and started.
@@ -56,9 +58,16 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             var read = await reading;
             clock.Lap(RehearsalPhases.SourceReadWait);
             clock.Add(RehearsalPhases.SourceRead, read.Duration, overlapped: true);
-            var copy = await copier.RunAsync(sourceConnection, read, ct);
+            // The lint replays the pending migrations on empty scratch databases of the same server: it needs none of the
+            // copied data, so it runs while the rows are copied, once the roles exist (they are cluster-wide, and the lint's
+            // platform layer would otherwise race the copy's roles). The source's journal, from the copy's snapshot, says what is pending.
+            var copy = await copier.RunAsync(sourceConnection, read, ct, () =>
+            {
+                var pendingOnSource = files.Select(f => f.Version).Where(v => !read.Applied.Contains(v)).ToHashSet();
+                if (pendingOnSource.Count > 0) lint = StartLint(cluster.Target(options.Source.Database), read.Applied, pendingOnSource, stopLint.Token);
+            });
             await sourceConnection.CloseAsync(); // everything is read: the source is not touched again
-            report = await RehearseAsync(source, cluster, copy, notes, clock, ct);
+            report = await RehearseAsync(source, cluster, copy, notes, clock, lint, stopLint, ct);
             completed = true;
             if (options.Keep) report = report with { KeptClusterUrl = cluster.Target(options.Source.Database).Url };
         }
@@ -73,6 +82,12 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
                 // the start failed or was cancelled: the source's dump tools end before their folder is deleted
                 if (!reading.IsCompleted) await stopReading.CancelAsync();
                 try { await reading; } catch (Exception) { /* the first failure is the one reported */ }
+            }
+            if (lint is not null)
+            {
+                // the copy failed or was cancelled while the lint ran beside it: it ends before its server is deleted
+                if (!lint.Task.IsCompleted) await stopLint.CancelAsync();
+                try { await lint.Task; } catch (Exception) { /* the first failure is the one reported */ }
             }
             if (options.Keep) _progress.Report($"kept the throwaway cluster in {cluster.Root}: {cluster.Target(options.Source.Database).Url}");
             else
@@ -109,7 +124,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
     }
 
     private async Task<RehearsalReport> RehearseAsync(MigrationSource source, ThrowawayCluster cluster, CopySummary copy, List<string> notes, PhaseClock clock,
-        CancellationToken ct)
+        EarlyLint? lint, CancellationTokenSource stopLint, CancellationToken ct)
     {
         var target = cluster.Target(options.Source.Database);
         await using var dataSource = target.CreateDataSource();
@@ -129,8 +144,20 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         clock.Lap(RehearsalPhases.Plan);
 
         // The lint replays on empty scratch databases: still on the fast load settings, its timing does not matter.
-        var findings = await LintAsync(target, notes, ct);
-        clock.Lap(RehearsalPhases.Lint);
+        // It started during the copy with the source's journal; should the copy's journal say otherwise (a --tables
+        // copy without it), the early one is dropped and the lint runs here on the copy's, as `db up` will see it.
+        var pendingVersions = pending.Select(f => f.Version).ToHashSet();
+        if (lint is not null && !lint.Pending.SetEquals(pendingVersions))
+        {
+            await stopLint.CancelAsync();
+            try { await lint.Task; } catch (OperationCanceledException) { /* dropped */ }
+            lint = null;
+        }
+        lint ??= StartLint(target, null, pendingVersions, ct);
+        var (findings, lintNote, lintTime) = await lint.Task;
+        if (lintNote is not null) notes.Add(lintNote);
+        clock.Lap(RehearsalPhases.LintWait);
+        clock.Add(RehearsalPhases.Lint, lintTime, overlapped: true);
         await cluster.RestoreDurabilityAsync(ct);
         clock.Lap(RehearsalPhases.Durability);
 
@@ -231,20 +258,30 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         return (after.DifferencesFrom(before), error);
     }
 
-    /// <summary>The lint's findings for the same migrations, replayed on empty scratch databases of the throwaway server.</summary>
-    private async Task<IReadOnlyList<LintFinding>> LintAsync(DatabaseTarget target, List<string> notes, CancellationToken ct)
+    /// <summary>The lint running beside the copy, and the versions it lints.</summary>
+    private sealed record EarlyLint(Task<(IReadOnlyList<LintFinding> Findings, string? Note, TimeSpan Duration)> Task, IReadOnlySet<string> Pending);
+
+    /// <summary>
+    /// Starts the lint of the pending migrations on empty scratch databases of the throwaway server (the files not in
+    /// <paramref name="applied"/>; null reads the copy's journal). A lint that cannot run is a note, not a failure.
+    /// </summary>
+    private EarlyLint StartLint(DatabaseTarget target, IReadOnlySet<string>? applied, IReadOnlySet<string> pending, CancellationToken ct)
     {
         _progress.Report("linting the pending migrations");
-        try
+        var lintOptions = new LintOptions { LockTimeout = LockTimeoutOverride.DbUp(options.LockTimeout), Applied = applied };
+        return new EarlyLint(Task.Run(async () =>
         {
-            var report = await new MigrationLinter(layout, target, new LintOptions { LockTimeout = LockTimeoutOverride.DbUp(options.LockTimeout) }).LintAsync(ct);
-            return report.Findings;
-        }
-        catch (Exception e) when (e is MigrationException or NpgsqlException)
-        {
-            notes.Add($"the lint could not run on the copy ({e.Message}); measured figures only");
-            return [];
-        }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                var report = await new MigrationLinter(layout, target, lintOptions).LintAsync(ct);
+                return (report.Findings, (string?)null, clock.Elapsed);
+            }
+            catch (Exception e) when (e is MigrationException or NpgsqlException && !ct.IsCancellationRequested)
+            {
+                return ((IReadOnlyList<LintFinding>)[], $"the lint could not run on the copy ({e.Message}); measured figures only", clock.Elapsed);
+            }
+        }, CancellationToken.None), pending);
     }
 
     private sealed class PhaseReporter(RehearsalProgress progress) : IProgress<string>

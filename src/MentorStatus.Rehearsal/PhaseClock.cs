@@ -20,7 +20,8 @@ public static class RehearsalPhases
     public const string PostData = "indexes and constraints (post-data)";
     public const string Analyze = "ANALYZE";
     public const string Plan = "migration plan and schema snapshot";
-    public const string Lint = "lint replay";
+    public const string Lint = "lint replay (alongside rows, post-data, ANALYZE and plan)";
+    public const string LintWait = "wait for the lint replay";
     public const string Durability = "durable settings and checkpoint";
     public const string LoadBaseline = "synthetic clients' baseline";
     public const string Migrations = "migrations";

@@ -14,6 +14,13 @@ public sealed record LintOptions
 
     /// <summary>The project's settings; null reads them from <see cref="ProjectLayout"/> (supabase/lint.toml, config.toml, CI files).</summary>
     public LintSettings? Settings { get; init; }
+
+    /// <summary>
+    /// The versions already applied, read by the caller elsewhere: the files not in it are linted. Null reads the
+    /// target database's journal. `db rehearse` reads it from the source, so its lint can run while the copy (and
+    /// with it the journal) is still being made on the server the lint uses.
+    /// </summary>
+    public IReadOnlySet<string>? Applied { get; init; }
 }
 
 /// <summary>A lock_timeout reading chosen on the command line: the session value of `db up`, or strict (the file's own only).</summary>
@@ -119,6 +126,7 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
     private async Task<IReadOnlyList<LintInput>> SelectAsync(IReadOnlyList<LintInput> migrations, CancellationToken ct)
     {
         if (_options.All || migrations.Count == 0) return migrations;
+        if (_options.Applied is { } known) return migrations.Where(m => !known.Contains(m.Version)).ToList();
         await using var dataSource = server.CreateDataSource();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var applied = (await MigrationJournal.ReadAsync(connection, ct)).Select(a => a.Version).ToHashSet();

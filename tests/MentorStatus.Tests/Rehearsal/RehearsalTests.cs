@@ -102,11 +102,13 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
         Assert.Equal(
             [RehearsalPhases.SourceCheck, RehearsalPhases.Initdb, RehearsalPhases.Start, RehearsalPhases.SourceReadWait, RehearsalPhases.SourceRead,
              RehearsalPhases.SchemaCopy, RehearsalPhases.RowCopy,
-             RehearsalPhases.PostData, RehearsalPhases.Analyze, RehearsalPhases.Plan, RehearsalPhases.Lint, RehearsalPhases.Durability,
+             RehearsalPhases.PostData, RehearsalPhases.Analyze, RehearsalPhases.Plan, RehearsalPhases.LintWait, RehearsalPhases.Lint, RehearsalPhases.Durability,
              RehearsalPhases.LoadBaseline, RehearsalPhases.Migrations, RehearsalPhases.Rollback, RehearsalPhases.StopAndDelete],
             phases.Select(p => p.Name));
         Assert.All(phases, p => Assert.True(p.Ms >= 0, $"{p.Name}: {p.Ms} ms"));
-        Assert.Equal([RehearsalPhases.SourceRead], phases.Where(p => p.Overlapped).Select(p => p.Name));
+        Assert.Equal([RehearsalPhases.SourceRead, RehearsalPhases.Lint], phases.Where(p => p.Overlapped).Select(p => p.Name));
+        // the lint started during the row copy: its own time holds the wait for it after the plan, and more
+        Assert.True(phases.Single(p => p.Name == RehearsalPhases.Lint).Ms >= phases.Single(p => p.Name == RehearsalPhases.LintWait).Ms);
         var whole = phases.Where(p => !p.Overlapped).Sum(p => p.Ms);
         Assert.True(whole <= run.Elapsed.TotalMilliseconds, $"phases {whole} ms, command {run.Elapsed.TotalMilliseconds} ms");
         // the baseline window of --load alone lasts at least its 2 s
@@ -137,13 +139,14 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
     }
 
     /// <summary>Where in the run the signal lands (each waits for the phase's own progress line first).</summary>
-    public enum Phase { Cluster, Copy, Lint, Migration }
+    public enum Phase { Cluster, Copy, Lint, LintDuringCopy, Migration }
 
     private const int SigInt = 2;
     private const int SigTerm = 15;
 
     /// <summary>
-    /// Ctrl+C (SIGINT) or SIGTERM while the cluster is created, in the row copy, in the lint's replay of a sleeping statement, and in a sleeping
+    /// Ctrl+C (SIGINT) or SIGTERM while the cluster is created, in the row copy, in the lint's replay of a sleeping statement (after the copy,
+    /// and while the rows are still being copied beside it), and in a sleeping
     /// migration under load: the CLI stops within seconds, prints "cancelled", exits 130, and leaves no folder, no
     /// server process and no listening port behind. The CLI is started with SIGINT ignored, as CI's background job
     /// started the whole suite: under that inherited disposition .NET installed no SIGINT handler and the old CLI
@@ -155,6 +158,7 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
     [InlineData(Phase.Cluster, SigInt, 1)]
     [InlineData(Phase.Copy, SigInt, 1)]
     [InlineData(Phase.Lint, SigInt, 1)]
+    [InlineData(Phase.LintDuringCopy, SigInt, 1)]
     [InlineData(Phase.Migration, SigInt, 1)]
     [InlineData(Phase.Migration, SigTerm, 1)]
     [InlineData(Phase.Migration, SigInt, 3)]
@@ -172,7 +176,7 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
                 // initdb and the start take seconds: the signal lands before the copy begins
                 phaseLine = "creating a throwaway PostgreSQL 15 cluster";
                 break;
-            case Phase.Copy:
+            case Phase.Copy or Phase.LintDuringCopy:
                 // A database whose rows are slow to load into the copy: the copy cannot finish before the signal.
                 var database = await TestDatabases.EmptyAsync("rehearse_slow_copy");
                 slowSource = database.CreateDataSource();
@@ -180,6 +184,8 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
                 from = $"postgresql://{RehearsalSource.ReaderRole}:{RehearsalSource.ReaderPassword}@127.0.0.1:{source.Port}/{database.Database}";
                 options = ["--jobs", "1"];
                 phaseLine = "copying rows";
+                // The lint, which runs beside the row copy, sleeps in this file: the signal lands in both at once.
+                if (phase == Phase.LintDuringCopy) project.AddMigration("20270101000900", "slow_in_the_lint", "select pg_sleep(600);\n", "select 1;\n");
                 break;
             case Phase.Lint:
                 // Sleeps where the mentors table is empty: in the lint's replay on empty scratch databases only.
@@ -216,11 +222,20 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
             Assert.True(Stderr().Contains(phaseLine, StringComparison.Ordinal), $"no \"{phaseLine}\" line: {Stderr()}");
             if (slowSource is not null)
                 while (!await SlowCopy.CopyActiveAsync(slowSource) && DateTime.UtcNow < deadline && !process.HasExited) await Task.Delay(50);
+            if (phase == Phase.LintDuringCopy)
+                while (!(work.Server() is { } lintServer && LintSleeps(lintServer.Pid)) && DateTime.UtcNow < deadline && !process.HasExited) await Task.Delay(100);
             else if (phase != Phase.Cluster) await Task.Delay(1000); // into the sleeping statement
             Assert.False(process.HasExited, "the rehearsal ended before the signal: " + Stderr());
             var server = work.Server(); // (none yet while the cluster is being created)
             if (phase != Phase.Cluster) Assert.NotNull(server);
             if (signal == SigInt) Assert.True(CatchesSigint(process.Id), "the CLI installed no SIGINT handler: " + File.ReadAllText($"/proc/{process.Id}/status"));
+
+            if (phase == Phase.LintDuringCopy)
+            {
+                // both at once: the lint's scratch database sleeps while the source still sends rows
+                Assert.True(LintSleeps(server!.Value.Pid), "the lint's replay did not reach its sleeping statement during the copy: " + Stderr());
+                Assert.True(await SlowCopy.CopyActiveAsync(slowSource!), "the row copy was not running: " + Stderr());
+            }
 
             var clock = Stopwatch.StartNew();
             Assert.Equal(0, kill(process.Id, signal));
@@ -242,7 +257,10 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
             Assert.True(process.ExitCode is 130 || process.ExitCode == 128 + signal, $"exit {process.ExitCode}: {Stderr()}");
             Assert.Contains("cancelled", Stderr());
             // The signal landed in the phase: the next phase's line never came.
-            var next = phase switch { Phase.Cluster => "copying roles", Phase.Copy => "building indexes", Phase.Lint => "applying ", _ => "rolling back" };
+            var next = phase switch
+            {
+                Phase.Cluster => "copying roles", Phase.Copy or Phase.LintDuringCopy => "building indexes", Phase.Lint => "applying ", _ => "rolling back",
+            };
             Assert.DoesNotContain(next, Stderr());
             Assert.True(work.Leftovers().Count == 0, $"left behind: {string.Join(", ", work.Leftovers())}\n{Stderr()}");
             Assert.True(work.InitdbCacheLeftovers().Count == 0, $"left in the initdb cache: {string.Join(", ", work.InitdbCacheLeftovers())}");
@@ -267,6 +285,30 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
         {
             if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
+    }
+
+    /// <summary>
+    /// Whether a backend of the throwaway server (postmaster <paramref name="serverPid"/>) runs a SELECT in one of the lint's
+    /// scratch databases (mslint_…): its process title, "postgres: user database host(port) SELECT".
+    /// </summary>
+    private static bool LintSleeps(int serverPid)
+    {
+        foreach (var proc in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(System.IO.Path.GetFileName(d)[0])))
+        {
+            try
+            {
+                var stat = File.ReadAllText(System.IO.Path.Combine(proc, "stat"));
+                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                if (parent != serverPid) continue;
+                var title = File.ReadAllText(System.IO.Path.Combine(proc, "cmdline")).Replace('\0', ' ');
+                if (title.Contains(" mslint_", StringComparison.Ordinal) && title.TrimEnd().EndsWith(" SELECT", StringComparison.Ordinal)) return true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // the process ended while it was read
+            }
+        }
+        return false;
     }
 
     /// <summary>Runs the command with SIGINT ignored, inherited through exec (what a non-interactive shell does to `cmd &amp;`).</summary>
