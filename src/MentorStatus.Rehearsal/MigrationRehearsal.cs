@@ -192,8 +192,8 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             {
                 failure = e.Message;
             }
-            // Let the clients that waited for the last commit finish their call, so it is measured.
-            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+            // Let the clients that waited for the last commit finish their call, so it is measured (no clients, no wait).
+            if (load is not null) await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
             completed = true;
         }
         finally
