@@ -150,7 +150,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         if (lint is not null && !lint.Pending.SetEquals(pendingVersions))
         {
             await stopLint.CancelAsync();
-            try { await lint.Task; } catch (OperationCanceledException) { /* dropped */ }
+            try { await lint.Task; } catch (Exception) { /* dropped: cancelled, its result is not used */ }
             lint = null;
         }
         lint ??= StartLint(target, null, pendingVersions, ct);

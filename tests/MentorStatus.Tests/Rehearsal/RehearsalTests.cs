@@ -223,7 +223,8 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
             if (slowSource is not null)
                 while (!await SlowCopy.CopyActiveAsync(slowSource) && DateTime.UtcNow < deadline && !process.HasExited) await Task.Delay(50);
             if (phase == Phase.LintDuringCopy)
-                while (!(work.Server() is { } lintServer && LintSleeps(lintServer.Pid)) && DateTime.UtcNow < deadline && !process.HasExited) await Task.Delay(100);
+                while (!(work.Server() is { } lintServer && await LintSleepsAsync(lintServer.Port)) && DateTime.UtcNow < deadline && !process.HasExited)
+                    await Task.Delay(100);
             else if (phase != Phase.Cluster) await Task.Delay(1000); // into the sleeping statement
             Assert.False(process.HasExited, "the rehearsal ended before the signal: " + Stderr());
             var server = work.Server(); // (none yet while the cluster is being created)
@@ -233,7 +234,7 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
             if (phase == Phase.LintDuringCopy)
             {
                 // both at once: the lint's scratch database sleeps while the source still sends rows
-                Assert.True(LintSleeps(server!.Value.Pid), "the lint's replay did not reach its sleeping statement during the copy: " + Stderr());
+                Assert.True(await LintSleepsAsync(server!.Value.Port), "the lint's replay did not reach its sleeping statement during the copy: " + Stderr());
                 Assert.True(await SlowCopy.CopyActiveAsync(slowSource!), "the row copy was not running: " + Stderr());
             }
 
@@ -288,27 +289,30 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
     }
 
     /// <summary>
-    /// Whether a backend of the throwaway server (postmaster <paramref name="serverPid"/>) runs a SELECT in one of the lint's
-    /// scratch databases (mslint_…): its process title, "postgres: user database host(port) SELECT".
+    /// Whether the throwaway server (listening on <paramref name="port"/>) runs the lint's sleeping statement in one of
+    /// the lint's scratch databases (mslint_…), as its own pg_stat_activity shows (the fixed local password).
     /// </summary>
-    private static bool LintSleeps(int serverPid)
+    private static async Task<bool> LintSleepsAsync(int port)
     {
-        foreach (var proc in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(System.IO.Path.GetFileName(d)[0])))
+        var url = new NpgsqlConnectionStringBuilder
         {
-            try
-            {
-                var stat = File.ReadAllText(System.IO.Path.Combine(proc, "stat"));
-                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                if (parent != serverPid) continue;
-                var title = File.ReadAllText(System.IO.Path.Combine(proc, "cmdline")).Replace('\0', ' ');
-                if (title.Contains(" mslint_", StringComparison.Ordinal) && title.TrimEnd().EndsWith(" SELECT", StringComparison.Ordinal)) return true;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-            {
-                // the process ended while it was read
-            }
+            Host = "127.0.0.1", Port = port, Username = "postgres", Password = MentorStatus.Database.Local.LocalCluster.Password,
+            Database = "postgres", Pooling = false, Timeout = 5,
+        };
+        try
+        {
+            await using var connection = new NpgsqlConnection(url.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("""
+                select count(*) from pg_stat_activity
+                where pid <> pg_backend_pid() and datname like 'mslint%' and state = 'active' and query ilike '%pg_sleep(600)%'
+                """, connection);
+            return (long)(await command.ExecuteScalarAsync())! > 0;
         }
-        return false;
+        catch (NpgsqlException)
+        {
+            return false; // not accepting connections yet, or already stopping
+        }
     }
 
     /// <summary>Runs the command with SIGINT ignored, inherited through exec (what a non-interactive shell does to `cmd &amp;`).</summary>
