@@ -22,6 +22,10 @@ public sealed class ExpiryNotificationsWhenTheRunFinishesTests
         await db.DataSource.ColumnAsync(
             "select coordinator_user_id || ':' || array_to_string(mentor_ids, ',') from public.coordinator_notifications where job_run_id = $1", run);
 
+    private static async Task<string[]> PausedByAsync(LibraryDatabase db, Guid run) =>
+        [.. await db.DataSource.ColumnAsync(
+            "select mentor_id from public.peer_mentor_status_history where job_run_id = $1 order by mentor_id", run)];
+
     [Theory]
     [InlineData(Runner.DotNetJob)]
     [InlineData(Runner.PgCronProcedure)]
@@ -34,19 +38,17 @@ public sealed class ExpiryNotificationsWhenTheRunFinishesTests
         Assert.Equal(2, await OneBatchAsync(w.Db, killed, 2));
         Assert.Empty(await NotifiedAsync(w.Db, killed));
         // …two hours ago (the batch set the heartbeat; the next run abandons runs silent for an hour)
-        await w.Db.DataSource.ScalarAsync<int>(
-            "update public.status_job_runs set heartbeat_at = now() - interval '2 hours' where id = $1 returning 1", killed);
+        await w.Db.DataSource.ExecuteAsync(
+            "update public.status_job_runs set heartbeat_at = now() - interval '2 hours' where id = $1", killed);
 
         await ExpiryJobKeysetTests.RunAsync(w.Db, runner, batchSize: 2);
 
-        var killedMentors = (await w.Db.DataSource.ColumnAsync(
-            "select mentor_id from public.peer_mentor_status_history where job_run_id = $1 order by mentor_id", killed)).ToArray();
+        var killedMentors = await PausedByAsync(w.Db, killed);
         Assert.Equal(2, killedMentors.Length);
         Assert.Equal([$"{w.Coordinator}:{string.Join(",", killedMentors)}"], await NotifiedAsync(w.Db, killed));
         var next = await w.Db.DataSource.ScalarAsync<Guid>(
             "select id from public.status_job_runs where id <> $1 and outcome = 'succeeded'", killed);
-        var nextMentors = (await w.Db.DataSource.ColumnAsync(
-            "select mentor_id from public.peer_mentor_status_history where job_run_id = $1 order by mentor_id", next)).ToArray();
+        var nextMentors = await PausedByAsync(w.Db, next);
         Assert.Equal(3, nextMentors.Length);
         Assert.Equal([$"{w.Coordinator}:{string.Join(",", nextMentors)}"], await NotifiedAsync(w.Db, next));
         // every paused mentor is in exactly one notification
@@ -65,17 +67,17 @@ public sealed class ExpiryNotificationsWhenTheRunFinishesTests
         Assert.Equal(5, await OneBatchAsync(w.Db, run, 10));
         // what a batch of the previous design wrote for its first two mentors before the migration
         var early = w.Expired.Take(2).Order().ToArray();
-        await w.Db.DataSource.ScalarAsync<int>(
-            "insert into public.coordinator_notifications (job_run_id, coordinator_user_id, mentor_ids) values ($1, $2, $3) returning 1",
+        await w.Db.DataSource.ExecuteAsync(
+            "insert into public.coordinator_notifications (job_run_id, coordinator_user_id, mentor_ids) values ($1, $2, $3)",
             run, w.Coordinator, early);
 
         // an operator ends the run by hand: the trigger fires on that path too
-        await w.Db.DataSource.ScalarAsync<int>(
-            "update public.status_job_runs set outcome = 'failed', finished_at = now(), error = 'stopped by hand' where id = $1 returning 1", run);
+        await w.Db.DataSource.ExecuteAsync(
+            "update public.status_job_runs set outcome = 'failed', finished_at = now(), error = 'stopped by hand' where id = $1", run);
 
         Assert.Equal([$"{w.Coordinator}:{string.Join(",", w.Expired.Order())}"], await NotifiedAsync(w.Db, run));
         // a later update of the finished run writes nothing more
-        await w.Db.DataSource.ScalarAsync<int>("update public.status_job_runs set error = 'noted' where id = $1 returning 1", run);
+        await w.Db.DataSource.ExecuteAsync("update public.status_job_runs set error = 'noted' where id = $1", run);
         Assert.Equal(1, await w.Db.CountAsync("select count(*) from public.coordinator_notifications where job_run_id = $1", run));
     }
 
