@@ -64,6 +64,8 @@ public sealed class CertificationExpiryJobTests
         Assert.Equal(w.Expired.Order(), result.PausedMentorIds.Order());
         Assert.Equal((4, 4, "succeeded"), (result.MentorsPaused, result.Batches, result.Outcome));
         Assert.Equal([1, 2, 3, 4], progress.Select(p => p.PausedSoFar));
+        // counted before the first batch: the soft-deleted expired mentor is not eligible
+        Assert.All(progress, p => Assert.Equal(4, p.EligibleAtStart));
         foreach (var m in w.Expired) Assert.Equal("paused", await w.Db.StatusAsync(m));
         foreach (var m in new[] { w.Fresh, w.Deleted, w.NoCert }) Assert.Equal("active", await w.Db.StatusAsync(m));
 
