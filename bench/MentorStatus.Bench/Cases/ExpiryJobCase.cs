@@ -167,14 +167,18 @@ public static class ExpiryJobCase
             select s.*,
                    case
                        when s.query ilike '%pause_expired_certifications(%' then '1 batch call (top level, all of a batch)'
-                       when s.query ilike '%with candidates as%' then '2 its statement: lock, pause, history, notify, count'
+                       when s.query ilike '%with candidates as%' then '2 its statement: candidates, pause, history, run counters'
                        when s.query ilike '%FOR KEY SHARE OF%' then '3 foreign-key checks (per row)'
                        when s.query ilike '%chapter_coordinators%' then '4 notification recipients'
                        when s.query ilike '%from new_mentors%' then '5 MS101 trigger (status without history)'
                        when s.query ilike 'update public.peer_mentors%' then '2 UPDATE peer_mentors'
                        when s.query ilike 'insert into public.peer_mentor_status_history%' then '2 INSERT … SELECT history'
+                       when s.query ilike '%write_run_notifications(new.id)%' then '4 run notifications at the finish (trigger, recipients included)'
+                       when s.query ilike 'with paused as%' then null -- the body of the line above
+                       when s.query ilike 'update public.status_job_runs%finished_at%' then '6 run finish (its UPDATE, the notifications trigger included)'
+                       when s.query ilike '%count(*)%from public.peer_mentors%' then '6 eligible count (progress, log)'
                        when s.query ilike '%pg_stat_statements%' then null
-                       else '6 other (run row, counts, begin/commit, settings)'
+                       else '7 other (run row, begin/commit, settings)'
                    end as part
             from pg_stat_statements s
             join pg_database d on d.oid = s.dbid and d.datname = current_database()
