@@ -58,3 +58,7 @@ bench_out=$(mktemp -d)
 dotnet run -c Release --project bench/MentorStatus.Bench -- --size ci \
   --out "$bench_out/bench.md" --json "$bench_out/bench.json" --svg "$bench_out/bench.svg"
 rm -rf "$bench_out"
+
+# The bench stops cleanly on SIGINT when a script ran it in the background (SIGINT ignored by inheritance).
+echo "==> bench stops on SIGINT"
+scripts/bench-interrupt-check.sh
