@@ -21,11 +21,15 @@ public sealed record TableToCopy(string Name, double EstimatedRows, long Estimat
 /// primary key and at least <see cref="SampleMinRows"/> rows. P % of its rows are kept, chosen by a hash of the
 /// primary key (the same rows every run). Every other table keeps exactly the rows whose referenced rows were
 /// kept, so every foreign key still holds in the copy. With --tables, the named tables and every table they
-/// reference are copied whole and the others are left empty.
+/// reference are copied whole and the others are left empty, except the migration journal: it is always copied
+/// whole, since it decides which migrations are pending on the copy.
 /// </summary>
 internal static class CopyPlan
 {
     public const double SampleMinRows = 1000;
+
+    /// <summary>The schema of the migration journal shared with the Supabase CLI (schema_migrations, seed_files).</summary>
+    private const string JournalSchema = "supabase_migrations";
 
     private const string SelectTables = $"""
         select c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), n.nspname || '.' || c.relname,
@@ -148,6 +152,10 @@ internal static class CopyPlan
                     $"--tables: the source has no table {name}; name tables as schema.table (public is assumed), e.g. public.peer_mentors.");
             chosen.Add(match.Oid);
         }
+        // The migration journal comes along: without its rows every migration would look pending on the copy and be
+        // applied again over the schema it already made ("relation … already exists"), whatever the tables named.
+        foreach (var journal in tables.Values.Where(t => t.PlainName.StartsWith(JournalSchema + ".", StringComparison.Ordinal)))
+            chosen.Add(journal.Oid);
         // Referenced tables come along, or the copy's foreign keys could not be created.
         var queue = new Queue<uint>(chosen);
         while (queue.TryDequeue(out var oid))

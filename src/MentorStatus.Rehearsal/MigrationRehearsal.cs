@@ -153,11 +153,16 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             try { await lint.Task; } catch (Exception) { /* dropped: cancelled, its result is not used */ }
             lint = null;
         }
+        var beside = lint is not null;
         lint ??= StartLint(target, null, pendingVersions, ct);
         var (findings, lintNote, lintTime) = await lint.Task;
         if (lintNote is not null) notes.Add(lintNote);
-        clock.Lap(RehearsalPhases.LintWait);
-        clock.Add(RehearsalPhases.Lint, lintTime, overlapped: true);
+        if (beside)
+        {
+            clock.Lap(RehearsalPhases.LintWait);
+            clock.Add(RehearsalPhases.Lint, lintTime, overlapped: true);
+        }
+        else clock.Lap(RehearsalPhases.LintAfterCopy); // it ran here, in the main flow: a phase of its own, not overlapped
         await cluster.RestoreDurabilityAsync(ct);
         clock.Lap(RehearsalPhases.Durability);
 

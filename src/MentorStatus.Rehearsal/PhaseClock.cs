@@ -22,6 +22,7 @@ public static class RehearsalPhases
     public const string Plan = "migration plan and schema snapshot";
     public const string Lint = "lint replay (alongside rows, post-data, ANALYZE and plan)";
     public const string LintWait = "wait for the lint replay";
+    public const string LintAfterCopy = "lint replay (after the copy: its journal listed other pending migrations than the source's)";
     public const string Durability = "durable settings and checkpoint";
     public const string LoadBaseline = "synthetic clients' baseline";
     public const string Migrations = "migrations";

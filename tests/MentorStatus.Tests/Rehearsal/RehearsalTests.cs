@@ -77,6 +77,28 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
     }
 
     [Fact]
+    public async Task ATablesRehearsalCopiesTheMigrationJournalSoOnlyThePendingMigrationsRun()
+    {
+        // --tables copies the named tables and what they reference; the journal must come along whatever is named,
+        // or every migration looks pending on the copy and the first one fails ("relation … already exists")
+        using var project = RehearsalProjects.SafeOnly();
+        using var work = new WorkFolder();
+        var run = await Cli(work, project, "db", "rehearse", "--from", source.ReaderUrl, "--tables", "public.peer_mentors", "--json",
+            "--max-block", "3");
+        Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.StartsWith("safe to apply online", json.RootElement.GetProperty("verdict").GetString());
+        var report = json.RootElement.GetProperty("report");
+        Assert.Equal([RehearsalProjects.Additive, RehearsalProjects.ConcurrentIndex],
+            report.GetProperty("migrations").EnumerateArray().Select(m => Path.GetFileNameWithoutExtension(m.GetProperty("file").GetString())));
+        // the copy's journal agrees with the source's: the lint that ran beside the copy was used, none ran after it
+        var phases = report.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("phase").GetString()).ToList();
+        Assert.Contains(RehearsalPhases.LintWait, phases);
+        Assert.DoesNotContain(RehearsalPhases.LintAfterCopy, phases);
+        Assert.Empty(work.Leftovers());
+    }
+
+    [Fact]
     public async Task ASafeSampledRehearsalExitsZeroWithJsonAndKeepsForeignKeys()
     {
         using var project = RehearsalProjects.SafeOnly();
