@@ -148,8 +148,7 @@ internal static class CopyPlan
         {
             var wanted = name.Contains('.') ? name : "public." + name;
             var match = tables.Values.FirstOrDefault(t => t.PlainName == wanted || t.Name == wanted)
-                ?? throw new RehearsalException(
-                    $"--tables: the source has no table {name}; name tables as schema.table (public is assumed), e.g. public.peer_mentors.");
+                ?? throw new UnknownTableException(name);
             chosen.Add(match.Oid);
         }
         // The migration journal comes along: without its rows every migration would look pending on the copy and be

@@ -13,3 +13,10 @@ public sealed class WritableSourceException(string role, IReadOnlyList<string> r
 {
     public IReadOnlyList<string> Reasons { get; } = reasons;
 }
+
+/// <summary>A --tables name the source does not have: a usage error (exit 2), found once the source is read.</summary>
+public sealed class UnknownTableException(string name)
+    : RehearsalException($"--tables: the source has no table {name}; name tables as schema.table (public is assumed), e.g. public.peer_mentors.")
+{
+    public string Name { get; } = name;
+}

@@ -77,6 +77,10 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         var badSample = await RehearsalTests.Cli(work, project, "db", "rehearse", "--from", source.ReaderUrl, "--sample", "0");
         Assert.Equal(2, badSample.ExitCode);
         Assert.Contains("--sample must be a percentage", Flat(badSample.Stderr));
+        // found only once the source is read (a throwaway cluster exists by then): still a usage error, nothing left
+        var noTable = await RehearsalTests.Cli(work, project, "db", "rehearse", "--from", source.ReaderUrl, "--tables", "public.no_such_table");
+        Assert.Equal(2, noTable.ExitCode);
+        Assert.Contains("the source has no table public.no_such_table", Flat(noTable.Stderr));
         Assert.Empty(work.Leftovers());
     }
 
