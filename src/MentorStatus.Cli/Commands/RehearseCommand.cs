@@ -23,7 +23,7 @@ internal static class RehearseCommand
         };
         var tables = new Option<string[]>("--tables")
         {
-            Description = "Copy the rows of these tables only (schema.table; public assumed), plus the tables they reference; the rest empty.",
+            Description = "Copy the rows of these tables only (schema.table; public assumed), plus the tables they reference and the migration journal; the rest empty.",
             AllowMultipleArgumentsPerToken = true,
         };
         var load = new Option<int>("--load") { Description = "Synthetic clients reading timelines and changing statuses (as signed-in mentors) during the migrations.", DefaultValueFactory = _ => 0 };
