@@ -69,7 +69,8 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             await sourceConnection.CloseAsync(); // everything is read: the source is not touched again
             report = await RehearseAsync(source, cluster, copy, notes, clock, lint, stopLint, ct);
             completed = true;
-            if (options.Keep) report = report with { KeptClusterUrl = cluster.Target(options.Source.Database).Url };
+            if (options.Keep)
+                report = report with { KeptClusterUrl = cluster.Target(options.Source.Database).Url, KeptClusterStopCommand = cluster.StopAndDeleteCommand };
         }
         catch (NpgsqlException e) when (e is not PostgresException)
         {

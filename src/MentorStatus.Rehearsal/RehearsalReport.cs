@@ -52,6 +52,9 @@ public sealed record RehearsalReport(
     string? KeptClusterUrl,
     IReadOnlyList<string> Notes)
 {
+    /// <summary>With --keep: the shell command that stops the kept cluster and deletes its folder.</summary>
+    public string? KeptClusterStopCommand { get; init; }
+
     /// <summary>Wall time of each phase, in order (source check, cluster, copy, lint, migrations, rollback, deletion).</summary>
     public IReadOnlyList<PhaseTiming> Phases { get; init; } = [];
 

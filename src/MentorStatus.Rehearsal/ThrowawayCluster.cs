@@ -25,6 +25,19 @@ internal sealed class ThrowawayCluster
 
     private ThrowawayCluster(string root, LocalCluster cluster) => (Root, Cluster) = (root, cluster);
 
+    /// <summary>
+    /// The shell command that stops this cluster and deletes its folder, for --keep. Run as root, the server runs as
+    /// the postgres OS user (initdb and pg_ctl refuse root), so pg_ctl must too.
+    /// </summary>
+    public string StopAndDeleteCommand
+    {
+        get
+        {
+            var stop = $"{Cluster.Installation.Tool("pg_ctl")} stop -D {Cluster.DataDirectory}";
+            return (Environment.UserName == "root" ? $"su postgres -c '{stop}'" : stop) + $" && rm -rf {Root}";
+        }
+    }
+
     /// <summary>Creates the folder and the cluster object; <see cref="StartAsync"/> runs initdb and starts it.</summary>
     public static async Task<ThrowawayCluster> CreateAsync(string? workRoot, CancellationToken ct)
     {

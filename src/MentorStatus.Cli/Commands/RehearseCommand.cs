@@ -34,7 +34,7 @@ internal static class RehearseCommand
         };
         var lockTimeout = new Option<double>("--lock-timeout") { Description = "The lock_timeout `db up` will use (seconds), as its own --lock-timeout.", DefaultValueFactory = _ => 10 };
         var jobs = new Option<int>("--jobs") { Description = "Parallel copy streams and pg_restore jobs.", DefaultValueFactory = _ => Math.Clamp(Environment.ProcessorCount, 1, 4) };
-        var keep = new Option<bool>("--keep") { Description = "Leave the throwaway cluster running afterwards and print its URL (delete it yourself)." };
+        var keep = new Option<bool>("--keep") { Description = "Leave the throwaway cluster running afterwards; print its URL and the command that stops it and deletes its folder." };
         var iKnow = new Option<bool>("--i-know") { Description = "Accept a --from role that could write (superuser, owner, or write privileges). It is still only read, in read-only sessions." };
 
         var command = new Command("rehearse",

@@ -83,7 +83,8 @@ internal static class RehearsalTables
         if (report.Phases.Count > 0)
             output.Info($"took {report.Phases.Where(p => !p.Overlapped).Sum(p => p.Duration.TotalSeconds):0.0} s: " +
                         string.Join(", ", report.Phases.Select(p => $"{p.Phase} {p.Duration.TotalSeconds:0.00} s")));
-        if (report.KeptClusterUrl is { } url) output.Info($"kept the throwaway cluster: {url}");
+        if (report.KeptClusterUrl is { } url)
+            output.Info($"kept the throwaway cluster: {url}; stop and delete it with: {report.KeptClusterStopCommand}");
         if (report.Ok) output.Success(report.Verdict);
         else output.Error(report.Verdict);
     }

@@ -99,6 +99,36 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
     }
 
     [Fact]
+    public async Task KeepLeavesTheCopyRunningAndSaysHowToStopAndDeleteIt()
+    {
+        using var project = RehearsalProjects.SafeOnly();
+        using var work = new WorkFolder();
+        var run = await Cli(work, project, "db", "rehearse", "--from", source.ReaderUrl, "--sample", "10", "--keep", "--json", "--max-block", "3");
+        using var json = JsonDocument.Parse(run.Stdout);
+        var report = json.RootElement.GetProperty("report");
+        var stop = report.GetProperty("kept_cluster_stop_command").GetString()!;
+        try
+        {
+            Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+            Assert.Contains("kept the throwaway cluster in ", Flat(run.Stderr));
+            // the kept copy answers at the URL the report gives, with the sampled rows in it
+            await using (var copy = DatabaseTarget.Parse(report.GetProperty("kept_cluster_url").GetString()!).CreateDataSource())
+            await using (var count = copy.CreateCommand("select count(*) from public.peer_mentors"))
+                Assert.InRange((long)(await count.ExecuteScalarAsync())!, 1, RehearsalSource.Mentors - 1);
+            Assert.NotNull(work.Server());
+        }
+        finally
+        {
+            // the printed command is what a user runs: it must stop the server and delete the folder
+            using var shell = Process.Start(new ProcessStartInfo("bash", ["-c", stop]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            var said = await shell.StandardError.ReadToEndAsync() + await shell.StandardOutput.ReadToEndAsync();
+            await shell.WaitForExitAsync();
+            Assert.True(shell.ExitCode == 0, $"{stop}\n{said}");
+        }
+        Assert.Empty(work.Leftovers());
+    }
+
+    [Fact]
     public async Task ASafeSampledRehearsalExitsZeroWithJsonAndKeepsForeignKeys()
     {
         using var project = RehearsalProjects.SafeOnly();
