@@ -297,7 +297,10 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
                 // 20 ms apart: inside the cancellation and the cleanup it starts (stopping the server alone takes longer;
                 // waiting for the "stopping:" line first was too slow on a quiet machine, where the cleanup had ended)
                 await Task.Delay(20);
-                Assert.Equal(0, kill(process.Id, signal));
+                if (kill(process.Id, signal) == 0) continue;
+                // no such process: the cleanup had already ended (a quiet machine, a short phase); nothing left to signal
+                Assert.True(process.WaitForExit(TimeSpan.FromSeconds(5)), $"signal {signal} #{again + 1} failed while the CLI still ran");
+                break;
             }
             // A few seconds on a quiet machine; the bound is wide because the cleanup (pg_ctl stop, deleting the folder)
             // took 47 s once with the machine's load average at 40 on 2 cores.
