@@ -34,7 +34,7 @@ internal sealed class ThrowawayCluster
         get
         {
             var stop = $"{Cluster.Installation.Tool("pg_ctl")} stop -D {Cluster.DataDirectory}";
-            return (Environment.UserName == "root" ? $"su postgres -c '{stop}'" : stop) + $" && rm -rf {Root}";
+            return (OsProcess.IsRoot ? $"su postgres -c '{stop}'" : stop) + $" && rm -rf {Root}";
         }
     }
 

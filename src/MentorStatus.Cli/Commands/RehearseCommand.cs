@@ -115,7 +115,7 @@ internal static class RehearseCommand
                 output.Error("cancelled: the throwaway cluster was stopped and deleted.");
                 return CommandAction.Cancelled;
             }
-            catch (Exception e) when (e is WritableSourceException or UnknownTableException)
+            catch (RehearsalUsageException e)
             {
                 throw new UsageException(e.Message);
             }
