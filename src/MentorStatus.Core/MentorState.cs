@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using NpgsqlTypes;
 
 namespace MentorStatus;
@@ -5,15 +6,17 @@ namespace MentorStatus;
 /// <summary>
 /// public.mentor_status. Named MentorState so that it does not clash with the MentorStatus namespace.
 /// The labels are checked against pg_enum at start-up (<see cref="MentorStatusDataSource"/>).
+/// In JSON a status is its database label ("paused", as PostgREST and supabase-js show it), never a number.
 /// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MentorState>))]
 public enum MentorState
 {
     /// <summary>Working as a mentor.</summary>
-    [PgName("active")] Active,
+    [PgName("active"), JsonStringEnumMemberName("active")] Active,
     /// <summary>Temporarily not mentoring (by themself, a coordinator or an expired certification).</summary>
-    [PgName("paused")] Paused,
+    [PgName("paused"), JsonStringEnumMemberName("paused")] Paused,
     /// <summary>No longer a mentor.</summary>
-    [PgName("inactive")] Inactive,
+    [PgName("inactive"), JsonStringEnumMemberName("inactive")] Inactive,
 }
 
 /// <summary>The codes of public.mentor_status_reason_codes, checked against the table at start-up.</summary>

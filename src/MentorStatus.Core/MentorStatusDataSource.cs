@@ -37,7 +37,16 @@ public static class MentorStatusDataSource
     /// the connection string sets "Max Auto Prepare" itself. Through a transaction pooler that does not keep
     /// prepared statements (PgBouncer before 1.21, Supavisor on port 6543) set "Max Auto Prepare=0".
     /// </remarks>
-    public static NpgsqlDataSource Create(string connectionString)
+    public static NpgsqlDataSource Create(string connectionString) => CreateBuilder(connectionString).Build();
+
+    /// <summary>
+    /// The service key of the data source <c>AddMentorStatus</c> registers (a keyed singleton, so an application's own
+    /// <see cref="NpgsqlDataSource"/> registration is left alone): <c>[FromKeyedServices(MentorStatusDataSource.ServiceKey)]</c>.
+    /// </summary>
+    public const string ServiceKey = "MentorStatus";
+
+    /// <summary>The builder <see cref="Create"/> builds: enum mapping, no reset on close, auto-prepare (see there).</summary>
+    internal static NpgsqlDataSourceBuilder CreateBuilder(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.NoResetOnClose = true;
@@ -47,7 +56,7 @@ public static class MentorStatusDataSource
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
         }
         builder.UseMentorStatus();
-        return builder.Build();
+        return builder;
     }
 
     /// <summary>Statements the library runs per connection: every call's begin, settings, statement and commit fit.</summary>

@@ -173,7 +173,8 @@ public sealed class NotificationDispatcher
         }
         activity?.SetTag("mentorstatus.notifications.sent", sent).SetTag("mentorstatus.notifications.retrying", retrying)
             .SetTag("mentorstatus.notifications.failed", failed);
-        _log.DispatchFinished(sent, retrying, failed);
+        if (sent + retrying + failed == 0) _log.DispatchFoundNothing();
+        else _log.DispatchFinished(sent, retrying, failed);
         return new DispatchResult(sent, retrying, failed);
     }
 

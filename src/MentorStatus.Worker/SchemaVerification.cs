@@ -4,7 +4,7 @@ using Npgsql;
 namespace MentorStatus.Worker;
 
 /// <summary>At start: the database's enum, mapping and reason codes match this build, or the host does not start.</summary>
-internal sealed class SchemaVerification(NpgsqlDataSource dataSource, IOptions<WorkerOptions> options, ILogger<SchemaVerification> logger) : IHostedService
+internal sealed class SchemaVerification([FromKeyedServices(MentorStatusDataSource.ServiceKey)] NpgsqlDataSource dataSource, IOptions<WorkerOptions> options, ILogger<SchemaVerification> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -19,17 +19,22 @@ public sealed class MentorStatusOptions
     /// <summary>The certification-expiry job.</summary>
     public CertificationExpiryJobOptions Job { get; set; } = new();
 
-    /// <summary>The notification dispatcher.</summary>
-    public NotificationDispatcherOptions Dispatcher { get; set; } = new();
-
     /// <summary>
-    /// The delivery channels (section MentorStatus:Notifications, the same keys as the command line's
-    /// appsettings.json: Channels, Smtp, Webhook). None configured: the dispatcher cannot be resolved, and says so.
+    /// The delivery channels and the dispatcher (section MentorStatus:Notifications, the same keys as the command
+    /// line's appsettings.json: Channels, Smtp, Webhook, Dispatcher). No channel configured: the dispatcher cannot be
+    /// resolved, and says so.
     /// </summary>
     public MentorStatusNotificationOptions Notifications { get; set; } = new();
 
     /// <summary>The health checks.</summary>
     public MentorStatusHealthOptions Health { get; set; } = new();
+
+    /// <summary>
+    /// Let Npgsql log each statement it runs (category Npgsql.Command, at Information) through the application's
+    /// logging. Off by default: an application logging at Information would otherwise get a line per statement.
+    /// Npgsql's warnings and errors reach the application's logging either way.
+    /// </summary>
+    public bool LogStatements { get; set; }
 }
 
 /// <summary>Thresholds and inputs of the mentor-status health checks.</summary>
@@ -56,4 +61,7 @@ public sealed class MentorStatusNotificationOptions
 
     /// <summary>Settings of the webhook channel.</summary>
     public MentorStatus.Notifications.WebhookChannelOptions Webhook { get; set; } = new();
+
+    /// <summary>The dispatcher (MentorStatus:Notifications:Dispatcher, the key the command line reads too).</summary>
+    public NotificationDispatcherOptions Dispatcher { get; set; } = new();
 }

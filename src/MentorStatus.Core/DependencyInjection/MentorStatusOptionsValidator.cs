@@ -22,16 +22,16 @@ internal sealed class MentorStatusOptionsValidator : IValidateOptions<MentorStat
         AtLeastOne(options.Retry.MaxAttempts, "Retry:MaxAttempts", failures);
         AtLeastOne(options.Job.BatchSize, "Job:BatchSize", failures);
         AtLeastOne(options.Job.Retry.MaxAttempts, "Job:Retry:MaxAttempts", failures);
-        AtLeastOne(options.Dispatcher.BatchSize, "Dispatcher:BatchSize", failures);
-        AtLeastOne(options.Dispatcher.MaxAttempts, "Dispatcher:MaxAttempts", failures);
-        AtLeastOne(options.Dispatcher.Retry.MaxAttempts, "Dispatcher:Retry:MaxAttempts", failures);
+        AtLeastOne(options.Notifications.Dispatcher.BatchSize, "Notifications:Dispatcher:BatchSize", failures);
+        AtLeastOne(options.Notifications.Dispatcher.MaxAttempts, "Notifications:Dispatcher:MaxAttempts", failures);
+        AtLeastOne(options.Notifications.Dispatcher.Retry.MaxAttempts, "Notifications:Dispatcher:Retry:MaxAttempts", failures);
         Positive(options.Job.AbandonAfter, "Job:AbandonAfter", failures);
-        Positive(options.Dispatcher.ClaimDuration, "Dispatcher:ClaimDuration", failures);
+        Positive(options.Notifications.Dispatcher.ClaimDuration, "Notifications:Dispatcher:ClaimDuration", failures);
         Positive(options.Health.OutboxStuckAfter, "Health:OutboxStuckAfter", failures);
         var notifications = options.Notifications;
         failures.AddRange(MentorStatus.Notifications.NotificationChannels.Problems(
             MentorStatus.Notifications.NotificationChannels.Normalise(notifications.Channels), notifications.Smtp, notifications.Webhook));
-        if (options.Dispatcher.Problem() is { } dispatcher) failures.Add(dispatcher);
+        if (options.Notifications.Dispatcher.Problem() is { } dispatcher) failures.Add(dispatcher);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

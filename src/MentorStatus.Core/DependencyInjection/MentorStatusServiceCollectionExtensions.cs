@@ -17,10 +17,10 @@ public static class MentorStatusServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the library with options bound from a configuration section (usually
-    /// <c>configuration.GetSection("MentorStatus")</c>): the data source (Npgsql's <c>AddNpgsqlDataSource</c>, with
-    /// <see cref="MentorStatus.NpgsqlDataSourceBuilderExtensions.UseMentorStatus"/>), the repository, the
+    /// <c>configuration.GetSection("MentorStatus")</c>): its own data source (keyed <see cref="MentorStatusDataSource.ServiceKey"/>,
+    /// with <see cref="MentorStatus.NpgsqlDataSourceBuilderExtensions.UseMentorStatus"/>), the repository, the
     /// certification-expiry job, the coordinator notification service, the dispatcher, the health checks.
-    /// Options are validated when the host starts.
+    /// Options are validated when the host starts; a key under the section that is no setting fails the validation.
     /// </summary>
     /// <param name="services">The application's services.</param>
     /// <param name="configuration">The section holding <see cref="MentorStatusOptions"/>.</param>
@@ -29,6 +29,7 @@ public static class MentorStatusServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var notifications = configuration.GetSection(nameof(MentorStatusOptions.Notifications));
+        services.AddSingleton<IValidateOptions<MentorStatusOptions>>(new UnknownKeysValidator(configuration));
         services.AddOptions<MentorStatusOptions>().Bind(configuration)
             // the same reading of Channels as the CLI's, so "inbox,email" from an environment variable counts here too
             .PostConfigure(o =>
@@ -59,25 +60,26 @@ public static class MentorStatusServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MentorStatusOptions>, MentorStatusOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
 
-        // Npgsql's own registration (NpgsqlDataSource, DbDataSource, NpgsqlConnection; its ILoggerFactory from DI).
-        // The connection string comes from the validated options when the data source is first resolved, so
-        // configuration read later (environment, secrets) counts and a missing value fails with the options' message.
-        services.AddNpgsqlDataSource("", (provider, builder) =>
+        // The library's own data source, a keyed singleton: an application's NpgsqlDataSource (AddNpgsqlDataSource or
+        // its own) stays the application's. Built when first resolved, from the validated options, so configuration
+        // read later (environment, secrets) counts and a missing value fails with the options' message. Npgsql logs
+        // through the application's ILoggerFactory, without a line per statement unless LogStatements is set.
+        services.AddKeyedSingleton(MentorStatusDataSource.ServiceKey, (provider, _) =>
         {
             var options = Options(provider);
-            builder.ConnectionStringBuilder.ConnectionString = DatabaseTarget.Parse(options.ConnectionString).ConnectionString;
-            // The library sets only transaction-local state, so pooled connections keep their cached plans (see MentorStatusDataSource.Create).
-            builder.ConnectionStringBuilder.NoResetOnClose = true;
-            builder.UseMentorStatus();
+            var builder = MentorStatusDataSource.CreateBuilder(DatabaseTarget.Parse(options.ConnectionString).ConnectionString);
+            if (provider.GetService<ILoggerFactory>() is { } loggers)
+                builder.UseLoggerFactory(options.LogStatements ? loggers : new StatementLogFilter(loggers));
+            return builder.Build();
         });
 
         services.TryAddSingleton(provider => new MentorStatusRepository(
-            provider.GetRequiredService<NpgsqlDataSource>(), Options(provider).Retry, logger: provider.GetService<ILogger<MentorStatusRepository>>()));
+            DataSource(provider), Options(provider).Retry, logger: provider.GetService<ILogger<MentorStatusRepository>>()));
         services.TryAddSingleton(provider => new CertificationExpiryJob(
-            provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<TimeProvider>(), Options(provider).Job,
+            DataSource(provider), provider.GetRequiredService<TimeProvider>(), Options(provider).Job,
             provider.GetService<ILogger<CertificationExpiryJob>>()));
         services.TryAddSingleton(provider => new CoordinatorNotificationService(
-            provider.GetRequiredService<NpgsqlDataSource>(), Options(provider).Retry));
+            DataSource(provider), Options(provider).Retry));
         // Delivery channels: every INotificationChannel registered (inbox, email, webhook — see docs/notifications.md),
         // plus an INotificationSender of your own if registered. None at all: resolving the dispatcher fails and
         // names the fix — a notification is never marked sent without a channel that accepted it.
@@ -85,11 +87,11 @@ public static class MentorStatusServiceCollectionExtensions
         {
             var configured = Options(provider).Notifications;
             var channels = NotificationChannels.Create(NotificationChannels.Normalise(configured.Channels),
-                provider.GetRequiredService<NpgsqlDataSource>(), configured.Smtp, configured.Webhook, WebhookHttp.Value, Console.Error).ToList();
+                DataSource(provider), configured.Smtp, configured.Webhook, WebhookHttp.Value, Console.Error).ToList();
             channels.AddRange(provider.GetServices<INotificationChannel>());
             if (provider.GetService<INotificationSender>() is { } sender) channels.Add(new SenderChannel(sender));
-            return new NotificationDispatcher(provider.GetRequiredService<NpgsqlDataSource>(), channels,
-                provider.GetRequiredService<TimeProvider>(), Options(provider).Dispatcher, provider.GetService<ILogger<NotificationDispatcher>>());
+            return new NotificationDispatcher(DataSource(provider), channels,
+                provider.GetRequiredService<TimeProvider>(), Options(provider).Notifications.Dispatcher, provider.GetService<ILogger<NotificationDispatcher>>());
         });
 
         services.AddHealthChecks().AddMentorStatusChecks();
@@ -100,6 +102,10 @@ public static class MentorStatusServiceCollectionExtensions
 
     // One HttpClient for the webhook channel for the life of the process (a new one per dispatcher would exhaust sockets).
     private static readonly Lazy<HttpClient> WebhookHttp = new(() => new HttpClient());
+
+    /// <summary>The library's data source (<see cref="MentorStatusDataSource.ServiceKey"/>).</summary>
+    internal static NpgsqlDataSource DataSource(IServiceProvider provider) =>
+        provider.GetRequiredKeyedService<NpgsqlDataSource>(MentorStatusDataSource.ServiceKey);
 
     private static MentorStatusOptions Options(IServiceProvider provider) =>
         provider.GetRequiredService<IOptions<MentorStatusOptions>>().Value;

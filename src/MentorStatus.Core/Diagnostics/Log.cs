@@ -44,6 +44,10 @@ internal static partial class Log
     [LoggerMessage(2004, LogLevel.Information, "Dispatch finished: {Sent} sent, {Retrying} to retry, {Failed} given up")]
     public static partial void DispatchFinished(this ILogger logger, int sent, int retrying, int failed);
 
+    // A worker dispatches every few minutes; a round with nothing due is not news at Information.
+    [LoggerMessage(2005, LogLevel.Debug, "Dispatch finished: nothing sent, retried or given up")]
+    public static partial void DispatchFoundNothing(this ILogger logger);
+
     // transactions (repository, job and dispatcher alike)
     [LoggerMessage(3000, LogLevel.Warning, "Transient conflict {SqlState} on attempt {Attempt} of {MaxAttempts}; retrying in {DelayMs:0} ms")]
     public static partial void TransientRetry(this ILogger logger, string sqlState, int attempt, int maxAttempts, double delayMs);

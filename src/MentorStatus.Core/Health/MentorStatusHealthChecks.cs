@@ -1,4 +1,7 @@
+using MentorStatus.DependencyInjection;
 using MentorStatus.Health;
+using Microsoft.Extensions.Options;
+using Npgsql;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 // The conventional namespace of IHealthChecksBuilder extensions.
@@ -21,11 +24,17 @@ public static class MentorStatusHealthChecksBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         string[] tags = [Tag];
+        // Each check reads through the library's own (keyed) data source, never an application's NpgsqlDataSource.
         return builder
-            .AddCheck<DatabaseReachableCheck>(DatabaseReachableCheck.Name, HealthStatus.Unhealthy, tags)
-            .AddCheck<MigrationsCheck>(MigrationsCheck.Name, HealthStatus.Unhealthy, tags)
-            .AddCheck<InvalidIndexCheck>(InvalidIndexCheck.Name, HealthStatus.Unhealthy, tags)
-            .AddCheck<SchemaInSyncCheck>(SchemaInSyncCheck.Name, HealthStatus.Unhealthy, tags)
-            .AddCheck<OutboxNotStuckCheck>(OutboxNotStuckCheck.Name, HealthStatus.Unhealthy, tags);
+            .Add(Check(DatabaseReachableCheck.Name, p => new DatabaseReachableCheck(Db(p)), tags))
+            .Add(Check(MigrationsCheck.Name, p => new MigrationsCheck(Db(p), p.GetRequiredService<IOptions<MentorStatusOptions>>()), tags))
+            .Add(Check(InvalidIndexCheck.Name, p => new InvalidIndexCheck(Db(p)), tags))
+            .Add(Check(SchemaInSyncCheck.Name, p => new SchemaInSyncCheck(Db(p)), tags))
+            .Add(Check(OutboxNotStuckCheck.Name, p => new OutboxNotStuckCheck(Db(p), p.GetRequiredService<IOptions<MentorStatusOptions>>()), tags));
     }
+
+    private static HealthCheckRegistration Check(string name, Func<IServiceProvider, IHealthCheck> create, string[] tags) =>
+        new(name, create, HealthStatus.Unhealthy, tags);
+
+    private static NpgsqlDataSource Db(IServiceProvider provider) => MentorStatusServiceCollectionExtensions.DataSource(provider);
 }

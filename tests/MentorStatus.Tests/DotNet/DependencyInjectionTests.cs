@@ -4,6 +4,7 @@ using MentorStatus.Tests.Library;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -24,15 +25,16 @@ public sealed class DependencyInjectionTests
         await using var provider = MentorStatusHost.Build(db.ConnectionString, settings: new Dictionary<string, string?>
         {
             ["MentorStatus:Job:BatchSize"] = "2",
-            ["MentorStatus:Dispatcher:MaxAttempts"] = "3",
+            ["MentorStatus:Notifications:Dispatcher:MaxAttempts"] = "3",
             ["MentorStatus:Notifications:Channels:0"] = "inbox",
         });
 
-        // the data source is Npgsql's registration, built with UseMentorStatus: verification passes
-        var dataSource = provider.GetRequiredService<NpgsqlDataSource>();
+        // the library's own data source (keyed), built with UseMentorStatus: verification passes
+        var dataSource = provider.GetRequiredKeyedService<NpgsqlDataSource>(MentorStatusDataSource.ServiceKey);
         await MentorStatusDataSource.VerifyAsync(dataSource);
-        Assert.Same(dataSource, provider.GetRequiredService<System.Data.Common.DbDataSource>());
-        Assert.Equal(3, provider.GetRequiredService<IOptions<MentorStatusOptions>>().Value.Dispatcher.MaxAttempts);
+        Assert.Null(provider.GetService<NpgsqlDataSource>()); // nothing registered in the application's name
+        // the documented key reaches the dispatcher's settings
+        Assert.Equal(3, provider.GetRequiredService<IOptions<MentorStatusOptions>>().Value.Notifications.Dispatcher.MaxAttempts);
 
         // the bound batch size reaches the job: 3 expired mentors take two batches
         var run = await provider.GetRequiredService<CertificationExpiryJob>().RunAsync();
@@ -92,8 +94,8 @@ public sealed class DependencyInjectionTests
         services.AddMentorStatus(o => o.ConnectionString = target.Url);
         await using var provider = services.BuildServiceProvider();
 
-        await MentorStatusDataSource.VerifyAsync(provider.GetRequiredService<NpgsqlDataSource>());
-        var ids = await provider.GetRequiredService<NpgsqlDataSource>().ColumnAsync("select id::text from public.peer_mentors");
+        await MentorStatusDataSource.VerifyAsync(provider.GetRequiredKeyedService<NpgsqlDataSource>(MentorStatusDataSource.ServiceKey));
+        var ids = await provider.GetRequiredKeyedService<NpgsqlDataSource>(MentorStatusDataSource.ServiceKey).ColumnAsync("select id::text from public.peer_mentors");
         var statuses = await provider.GetRequiredService<MentorStatusRepository>().GetCurrentStatusesAsync(Caller.Service, ids.Select(Guid.Parse).ToList());
         Assert.Equal(ids.Count, statuses.Count);
     }
@@ -128,5 +130,77 @@ public sealed class DependencyInjectionTests
         var options = provider.GetRequiredService<IOptions<MentorStatusOptions>>().Value;
         Assert.Equal("Host=127.0.0.1", options.ConnectionString);
         Assert.Equal(9, options.Job.BatchSize);
+    }
+
+    [Fact]
+    public async Task AnAppsOwnDataSource_IsLeftAlone_AndTheLibraryKeepsItsOwn()
+    {
+        var target = await TestDatabases.SeededAsync("di_own_source");
+        // the application registers its data source first (Npgsql's usual way), then the library
+        await using var appDataSource = NpgsqlDataSource.Create(target.ConnectionString);
+        await using var provider = MentorStatusHost.Build(target.ConnectionString,
+            more: services => services.AddSingleton(appDataSource));
+
+        Assert.Same(appDataSource, provider.GetRequiredService<NpgsqlDataSource>());
+        var library = provider.GetRequiredKeyedService<NpgsqlDataSource>(MentorStatusDataSource.ServiceKey);
+        Assert.NotSame(appDataSource, library);
+        await MentorStatusDataSource.VerifyAsync(library); // the library's has the enum mapping, the app's need not
+        var ids = await appDataSource.ColumnAsync("select id::text from public.peer_mentors");
+        Assert.Equal(ids.Count, (await provider.GetRequiredService<MentorStatusRepository>()
+            .GetCurrentStatusesAsync(Caller.Service, ids.Select(Guid.Parse).ToList())).Count);
+    }
+
+    [Fact]
+    public async Task AKeyUnderMentorStatusThatIsNoSetting_FailsStartUp_NamingItAndWhereItBelongs()
+    {
+        await using var db = await LibraryDatabase.CreateAsync("di_unknown_key");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MentorStatus:ConnectionString"] = db.ConnectionString,
+            ["MentorStatus:Notifications:Channels:0"] = "inbox",          // list items are not keys of their own
+            ["MentorStatus:Notifications:Dispatcher:BatchSize"] = "10",    // the documented key: fine
+            ["MentorStatus:Dispatcher:MaxAttempts"] = "3",                 // the old, undocumented place
+            ["MentorStatus:Job:BatchSzie"] = "10",                         // a typo
+        });
+        builder.Services.AddMentorStatus(builder.Configuration.GetSection("MentorStatus"));
+        using var host = builder.Build();
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(2, e.Failures.Count());
+        Assert.Contains(e.Failures, f => f.StartsWith("MentorStatus:Dispatcher is not a setting", StringComparison.Ordinal)
+                                         && f.Contains("did you mean MentorStatus:Notifications:Dispatcher?"));
+        Assert.Contains(e.Failures, f => f.StartsWith("MentorStatus:Job:BatchSzie is not a setting", StringComparison.Ordinal)
+                                         && f.Contains("the keys under MentorStatus:Job are BatchSize,"));
+    }
+
+    [Fact]
+    public async Task NpgsqlsLinePerStatement_IsNotLoggedAtInformation_UnlessAskedFor()
+    {
+        await using var db = await LibraryDatabase.CreateAsync("di_npgsql_log");
+        var org = await db.OrganisationAsync();
+        var chapter = await db.ChapterAsync(org);
+        var mentor = await db.MentorAsync(org, [chapter]);
+
+        async Task<List<CapturingLoggerProvider.Entry>> CommandLinesAsync(bool logStatements)
+        {
+            var logs = new CapturingLoggerProvider();
+            await using var provider = MentorStatusHost.Build(db.ConnectionString, logs,
+                new Dictionary<string, string?> { ["MentorStatus:LogStatements"] = logStatements ? "true" : "false" });
+            await provider.GetRequiredService<MentorStatusRepository>().GetCurrentStatusesAsync(Caller.Service, [mentor]);
+            return logs.Entries.Where(e => e.Category.StartsWith("Npgsql.Command", StringComparison.Ordinal) && e.Level >= LogLevel.Information).ToList();
+        }
+
+        Assert.Empty(await CommandLinesAsync(logStatements: false));
+        Assert.NotEmpty(await CommandLinesAsync(logStatements: true)); // Npgsql logs each statement at Information
+    }
+
+    [Fact]
+    public void MentorState_IsItsDatabaseLabelInJson()
+    {
+        Assert.Equal("\"paused\"", System.Text.Json.JsonSerializer.Serialize(MentorState.Paused));
+        Assert.Equal("{\"S\":\"inactive\"}", System.Text.Json.JsonSerializer.Serialize(new { S = MentorState.Inactive }));
+        Assert.Equal(MentorState.Active, System.Text.Json.JsonSerializer.Deserialize<MentorState>("\"active\""));
     }
 }

@@ -88,4 +88,19 @@ public sealed class LoggingTests
         Assert.Equal(3, gaveUp.Fields["Attempts"]);
         Assert.Equal("MentorStatus.MentorStatusRepository", gaveUp.Category);
     }
+
+    [Fact]
+    public async Task ADispatchWithNothingDue_LogsAtDebug_NotEveryIntervalAtInformation()
+    {
+        await using var db = await LibraryDatabase.CreateAsync("log_nothing_due");
+        var logs = new CapturingLoggerProvider();
+        await using var provider = MentorStatusHost.Build(db.ConnectionString, logs,
+            new Dictionary<string, string?> { ["MentorStatus:Notifications:Channels:0"] = "inbox" });
+
+        Assert.Equal(new DispatchResult(0, 0, 0), await provider.GetRequiredService<NotificationDispatcher>().DispatchAsync());
+
+        Assert.Empty(logs.ById(2004));
+        Assert.Equal(LogLevel.Debug, Assert.Single(logs.ById(2005)).Level);
+        Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("MentorStatus", StringComparison.Ordinal) && e.Level >= LogLevel.Information);
+    }
 }
