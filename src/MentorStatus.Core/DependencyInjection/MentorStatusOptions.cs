@@ -44,8 +44,8 @@ public sealed class MentorStatusHealthOptions
     public TimeSpan OutboxStuckAfter { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// The project folder holding supabase/migrations, for the migrations check. Default: found upward from the
-    /// application's folder (ship supabase/ beside the app, as the worker does).
+    /// A project folder whose supabase/migrations the migrations check compares with the database instead of the
+    /// migrations built into the library (a team keeping the library's migrations among its own). Default: unset.
     /// </summary>
     public string? ProjectDirectory { get; set; }
 }

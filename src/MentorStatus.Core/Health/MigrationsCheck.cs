@@ -7,42 +7,59 @@ using Npgsql;
 
 namespace MentorStatus.Health;
 
-/// <summary>Every migration of the project is applied, none has changed since (drift), none applied is unknown here.</summary>
+/// <summary>
+/// Every migration this build was made for is applied and none has changed since (drift). By default the build's
+/// embedded migrations (<see cref="MentorStatusMigrations"/>), where versions applied that are not the library's (the
+/// application's own) are reported but healthy; with Health:ProjectDirectory, that project's supabase/migrations, as
+/// `db status` reads them, where an applied version with no file is unhealthy too.
+/// </summary>
 internal sealed class MigrationsCheck(NpgsqlDataSource dataSource, IOptions<MentorStatusOptions> options) : IHealthCheck
 {
     public const string Name = "mentorstatus-migrations";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        ProjectLayout layout;
+        var source = MentorStatusMigrations.Source;
+        if (options.Value.Health.ProjectDirectory is { } folder)
+        {
+            try
+            {
+                source = new MigrationSource(ProjectLayout.Find(folder));
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return HealthCheckResult.Unhealthy(
+                    $"MentorStatus:Health:ProjectDirectory is {folder}, and neither it nor a parent folder has supabase/config.toml; " +
+                    "set it to the project folder, or remove it to compare with the migrations built into the library.");
+            }
+        }
         try
         {
-            layout = ProjectLayout.Find(options.Value.Health.ProjectDirectory ?? AppContext.BaseDirectory);
-        }
-        catch (DirectoryNotFoundException e)
-        {
-            return HealthCheckResult.Unhealthy(
-                $"{e.Message} Ship supabase/ with the application or set MentorStatus:Health:ProjectDirectory.");
-        }
-        try
-        {
-            var plan = await new MigrationRunner(dataSource, new MigrationSource(layout)).PlanAsync(cancellationToken);
+            var plan = await new MigrationRunner(dataSource, source).PlanAsync(cancellationToken);
             var pending = plan.Pending.Select(f => f.Version).ToList();
             var data = new Dictionary<string, object>
             {
                 ["pending"] = pending, ["drifted"] = plan.Drifted, ["unknown_applied"] = plan.UnknownApplied,
             };
             var problems = new List<string>();
-            if (pending.Count > 0) problems.Add($"{pending.Count} pending ({string.Join(", ", pending)}): run `mentorstatus db up`");
+            if (pending.Count > 0)
+                problems.Add($"{pending.Count} pending ({string.Join(", ", pending)}): " +
+                             (source.IsEmbedded ? "call `await app.Services.MigrateMentorStatusAsync()` at start-up, or run `mentorstatus db up`" : "run `mentorstatus db up`"));
             if (plan.Drifted.Count > 0) problems.Add($"drifted since applied: {string.Join(", ", plan.Drifted)}: restore the files or `db repair`");
-            if (plan.UnknownApplied.Count > 0) problems.Add($"applied but not in this build: {string.Join(", ", plan.UnknownApplied)}: deploy the matching code");
+            if (!source.IsEmbedded && plan.UnknownApplied.Count > 0)
+                problems.Add($"applied but not in this build: {string.Join(", ", plan.UnknownApplied)}: deploy the matching code");
+            var others = source.IsEmbedded && plan.UnknownApplied.Count > 0 ? $"; {plan.UnknownApplied.Count} other migration(s) in the journal" : "";
             return problems.Count == 0
-                ? HealthCheckResult.Healthy($"{plan.Applied.Count} migration(s) applied, none pending or drifted", data)
+                ? HealthCheckResult.Healthy($"{plan.Local.Count - pending.Count} migration(s) applied, none pending or drifted{others}", data)
                 : HealthCheckResult.Unhealthy("migrations: " + string.Join("; ", problems), data: data);
         }
         catch (NpgsqlException e)
         {
             return HealthCheckResult.Unhealthy($"cannot read the migration journal: {e.Message}", e);
+        }
+        catch (MigrationException e)
+        {
+            return HealthCheckResult.Unhealthy($"cannot read the migrations: {e.Message}", e);
         }
     }
 }

@@ -35,9 +35,12 @@ public sealed partial record MigrationFile
 
     /// <summary>Reads and checks a file. Throws <see cref="InvalidMigrationFileException"/> with the fix.</summary>
     /// <param name="requireVersionedName">False for scripts that are not migrations (the seed).</param>
-    public static MigrationFile Load(string path, string displayPath, bool requireVersionedName = true)
+    public static MigrationFile Load(string path, string displayPath, bool requireVersionedName = true) =>
+        Parse(Path.GetFileName(path), displayPath, File.ReadAllBytes(path), requireVersionedName);
+
+    /// <summary>Checks a file's content given as bytes (an embedded resource); the same rules as <see cref="Load"/>.</summary>
+    public static MigrationFile Parse(string fileName, string displayPath, byte[] content, bool requireVersionedName = true)
     {
-        var fileName = Path.GetFileName(path);
         var match = FileNamePattern().Match(fileName);
         if (!match.Success && requireVersionedName)
             throw new InvalidMigrationFileException(displayPath, "the name must be <version>_<name>.sql, e.g. 20261101000000_create_things.sql");
@@ -46,7 +49,7 @@ public sealed partial record MigrationFile
         try
         {
             sql = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true)
-                .GetString(File.ReadAllBytes(path));
+                .GetString(content);
         }
         catch (DecoderFallbackException)
         {

@@ -47,9 +47,9 @@ public sealed class MigrationPlan
         : [];
 
     /// <summary>Throws the first rule the pending migrations break; returns them, in order, when none.</summary>
-    public IReadOnlyList<MigrationFile> CheckUp(bool includeAll)
+    public IReadOnlyList<MigrationFile> CheckUp(bool includeAll, bool allowUnknownApplied = false)
     {
-        if (UnknownApplied.Count > 0) throw new UnknownAppliedMigrationException(UnknownApplied);
+        if (!allowUnknownApplied && UnknownApplied.Count > 0) throw new UnknownAppliedMigrationException(UnknownApplied);
         if (Drifted.Count > 0) throw new MigrationDriftException(Drifted);
         if (!includeAll && OutOfOrder.Count > 0) throw new OutOfOrderMigrationException(OutOfOrder, NewestApplied!);
 

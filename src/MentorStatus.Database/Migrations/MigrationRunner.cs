@@ -13,6 +13,12 @@ public sealed record MigrationOptions
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>How long to wait for another runner that holds the migration lock.</summary>
     public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// The journal is shared with migrations this source does not have (a library's embedded schema beside the
+    /// application's own migrations): versions applied that are not here are not an error, and this source's pending
+    /// files run even when older than the newest applied (their versions interleave with the application's).
+    /// </summary>
+    public bool SharedJournal { get; init; }
     /// <summary>Per-statement hooks (`db rehearse` measures each statement); null for `db up` itself.</summary>
     public IMigrationObserver? Observer { get; init; }
 }
@@ -64,7 +70,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
         {
             var plan = new MigrationPlan(local, await MigrationJournal.ReadAsync(connection, ct), source);
             var results = new List<MigrationResult>();
-            var pending = plan.CheckUp(_options.IncludeAll);
+            var pending = plan.CheckUp(_options.IncludeAll || _options.SharedJournal, allowUnknownApplied: _options.SharedJournal);
             if (_log.IsEnabled(LogLevel.Debug))
                 foreach (var file in local.Where(f => !pending.Contains(f)))
                     _log.FileSkipped(file.Version, file.Name);
@@ -111,6 +117,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
     /// <summary>Runs supabase/seed.sql in one transaction and records it in seed_files, as the CLI does.</summary>
     public async Task<MigrationResult?> SeedAsync(CancellationToken ct = default)
     {
+        if (source.IsEmbedded) return null; // a library's embedded schema has no seed
         var path = source.Layout.SeedFile;
         if (!File.Exists(path)) return null;
         var seed = MigrationFile.Load(path, source.Layout.Display(path), requireVersionedName: false);

@@ -15,7 +15,6 @@ public static class MentorStatusHost
         var values = new Dictionary<string, string?>
         {
             ["MentorStatus:ConnectionString"] = connectionString,
-            ["MentorStatus:Health:ProjectDirectory"] = TestDatabases.Project.Root,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) values[key] = value;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
