@@ -33,8 +33,8 @@ public sealed class StatusChangeConcurrencyTests(ITestOutputHelper output)
         var builder = new NpgsqlDataSourceBuilder(target.ConnectionString);
         builder.ConnectionStringBuilder.MaxPoolSize = Workers + 2;
         await using var dataSource = builder.Build();
-        // Hundreds of changes per mentor: lift the self-change rate limit of issue 10 (tested on its own in 042).
-        await dataSource.ExecuteAsync("update public.mentor_status_settings set self_change_limit = 1000000, updated_at = now()");
+        // Hundreds of changes per mentor: lift the self-change and coordinator rate limits (tested on their own in 042 and 071).
+        await dataSource.ExecuteAsync("update public.mentor_status_settings set self_change_limit = 1000000, coordinator_change_limit = 1000000, updated_at = now()");
 
         var historyBefore = await dataSource.ScalarAsync<long>("select count(*) from public.peer_mentor_status_history");
         var successes = new ConcurrentBag<Success>();
