@@ -39,7 +39,7 @@ public sealed class MentorStatusRepository(
         $"select {HistoryColumns} from public.change_mentor_status($1, $2, $3)";
 
     private const string ChangeAsServiceSql =
-        $"select {HistoryColumns} from mentor_status_private.record_system_status_change($1, $2, $3, null)";
+        $"select {HistoryColumns} from mentor_status_private.record_system_status_change($1, $2, $3, null, $4)";
 
     // Keyset paging: (changed_at, id) strictly below the cursor, never OFFSET. The timeline index
     // (mentor_id, changed_at desc) serves it; id only breaks ties of changed_at. The service reads the
@@ -97,6 +97,8 @@ public sealed class MentorStatusRepository(
                     p.Add(new NpgsqlParameter<Guid> { TypedValue = mentorId });
                     p.Add(new NpgsqlParameter<MentorState> { TypedValue = newStatus });
                     p.Add(new NpgsqlParameter<string> { TypedValue = reason });
+                    // no job run: the system path records which service made the change
+                    if (caller is Caller.ServiceCaller service) p.Add(new NpgsqlParameter<string> { TypedValue = service.Name });
                 },
                 static async (reader, token) =>
                 {

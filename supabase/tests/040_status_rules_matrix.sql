@@ -160,6 +160,10 @@ begin
 
         begin
             if p_actor = 'system' then
+                -- the system claims an expired certification only for one that has expired
+                if p_code = 'certification_expired' then
+                    update public.peer_mentors set certification_expires_at = now() - interval '1 day' where id = s.mentor_id;
+                end if;
                 perform set_config('request.jwt.claims', '{"role":"service_role"}', true);
                 perform set_config('role', 'service_role', true);
                 v_record := mentor_status_private.record_system_status_change(s.mentor_id, v_to, p_code, null);

@@ -42,6 +42,8 @@ public sealed class DependencyInjectionTests
         Assert.Equal(2, run.Batches);
         Assert.Equal(2, await db.CountAsync("select batch_size::bigint from public.status_job_runs where id = $1", run.RunId));
 
+        // the service's own system change: certification_expired only once the certification has expired
+        await db.DataSource.ExecuteAsync("update public.peer_mentors set certification_expires_at = now() - interval '1 minute' where id = $1", other);
         var change = await provider.GetRequiredService<MentorStatusRepository>()
             .ChangeStatusAsync(Caller.Service, other, MentorState.Paused, ReasonCodes.CertificationExpired);
         Assert.Equal(MentorState.Paused, change.NewStatus);

@@ -41,7 +41,7 @@ public sealed class StatusCheckTriggerPlanTests
             await Exec(connection, setting);
 
         // one row: the trigger's plan is cached with one-row transition tables
-        await Exec(connection, "select mentor_status_private.record_system_status_change($1, 'paused', 'certification_expired', null)", first);
+        await Exec(connection, "select mentor_status_private.record_system_status_change($1, 'paused', 'certification_expired', null, 'trigger-plan-test')", first);
         Assert.Contains(plans, p => p.Contains("new_mentors", StringComparison.Ordinal));
         plans.Clear();
         // then the job's statement pausing the other 300 in one batch, on the same session

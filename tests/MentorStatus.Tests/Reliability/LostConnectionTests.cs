@@ -27,7 +27,7 @@ public sealed class LostConnectionTests(ITestOutputHelper output) : IAsyncLifeti
         await using var db = LibraryDatabase.On(target.ConnectionString);
         var org = await db.OrganisationAsync();
         var chapter = await db.ChapterAsync(org);
-        var mentor = await db.MentorAsync(org, [chapter]);
+        var mentor = await db.MentorAsync(org, [chapter], expiresInDays: -1); // expired: the system path pauses it below
 
         await using var data = MentorStatusDataSource.Create(target.ConnectionString);
         var repository = new MentorStatusRepository(data);
