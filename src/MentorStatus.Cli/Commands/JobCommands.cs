@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MentorStatus.Cli.Output;
+using MentorStatus.Notifications;
 using Spectre.Console;
 
 namespace MentorStatus.Cli.Commands;
@@ -52,7 +53,7 @@ internal static class JobCommands
                 var table = new Table().Title("would pause (dry run)").Border(TableBorder.Rounded)
                     .AddColumns("mentor", "name", "certification expired", "coordinators told", "fallback");
                 foreach (var m in list)
-                    table.AddRow(m.MentorId.ToString(), Markup.Escape(m.DisplayName), m.CertificationExpiresAt.ToString("u"),
+                    table.AddRow(m.MentorId.ToString(), Markup.Escape(PrintableText.Clean(m.DisplayName)), m.CertificationExpiresAt.ToString("u"),
                         m.CoordinatorUserIds.Count == 0 ? "[red]none[/]" : m.CoordinatorUserIds.Count.ToString(CultureInfo.InvariantCulture),
                         m.FellBackToOrganisation ? "[yellow]organisation[/]" : "");
                 output.Write(table);

@@ -110,8 +110,9 @@ internal static class NotificationCommands
                     e.Status switch { "sent" => "[green]sent[/]", "failed" => "[red]failed[/]", "retrying" => "[yellow]retrying[/]", var s => s },
                     e.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     $"{e.Mentors}{(e.FellBackToOrganisation ? " [yellow](fallback)[/]" : "")}",
-                    Markup.Escape(string.Join(", ", e.Channels.Select(ch => $"{ch.Channel}: {ch.Outcome}"))),
-                    Markup.Escape(e.LastError ?? ""));
+                    Markup.Escape(PrintableText.Clean(string.Join(", ", e.Channels.Select(ch => $"{ch.Channel}: {ch.Outcome}")))),
+                    // a stored error is text a remote server chose: no escape sequence reaches the terminal
+                    Markup.Escape(PrintableText.Clean(e.LastError)));
             output.Write(table);
             output.Success($"{entries.Count} notification(s)");
             return CommandAction.Ok;

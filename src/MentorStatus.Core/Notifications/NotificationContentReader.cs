@@ -4,8 +4,10 @@ namespace MentorStatus.Notifications;
 
 /// <summary>
 /// Reads what the channels need for a batch of claimed notifications in one query: the coordinator's
-/// email (auth.users), each mentor's name and chapters, the organisation's language, and the reason
-/// code with its description (from the history row the job wrote: never free text, never health data).
+/// email (auth.users), each mentor's name and the chapters of that mentor this coordinator actively
+/// coordinates (never the mentor's other chapters, which the coordinator may not see; none for a mentor
+/// who reached them by the organisation fallback), the organisation's language, and the reason code with
+/// its description (from the history row the job wrote: never free text, never health data).
 /// </summary>
 public static class NotificationContentReader
 {
@@ -17,6 +19,10 @@ public static class NotificationContentReader
                coalesce((select string_agg(c.name, ', ' order by c.name)
                          from public.chapter_memberships cm
                          join public.chapters c on c.id = cm.chapter_id
+                         join public.coordinator_assignments ca
+                           on ca.chapter_id = cm.chapter_id
+                          and ca.user_id = n.coordinator_user_id
+                          and ca.revoked_at is null
                          where cm.mentor_id = m.id), ''),
                coalesce(o.language, 'nb'),
                coalesce(o.name, ''),

@@ -1,6 +1,6 @@
 namespace MentorStatus.Notifications;
 
-/// <summary>One paused mentor as a coordinator is told about it: name, chapters and the reason code (never free text).</summary>
+/// <summary>One paused mentor as a coordinator is told about it: name, the mentor's chapters this coordinator coordinates, and the reason code (never free text).</summary>
 public sealed record NotifiedMentor(
     Guid MentorId, string DisplayName, string Chapters, string ReasonCode, string ReasonDescription, bool ViaOrganisationFallback);
 

@@ -78,15 +78,17 @@ public static class NotificationTemplates
     {
         var t = For(message.Language);
         var count = message.Mentors.Count;
-        var subject = t.Subject(count);
+        // Names come from the database: no control character reaches a subject or body (a CR/LF forges lines, an
+        // escape sequence or bidirectional override shows a reader something else than what is there).
+        var subject = PrintableText.Clean(t.Subject(count));
 
         var text = new StringBuilder()
             .AppendLine(t.Greeting).AppendLine()
             .AppendLine(t.Intro(count)).AppendLine();
         foreach (var m in message.Mentors)
         {
-            text.Append("- ").Append(m.DisplayName);
-            if (m.Chapters.Length > 0) text.Append(" (").Append(m.Chapters).Append(')');
+            text.Append("- ").Append(PrintableText.Clean(m.DisplayName));
+            if (m.Chapters.Length > 0) text.Append(" (").Append(PrintableText.Clean(m.Chapters)).Append(')');
             text.Append(": ").AppendLine(Describe(message.Language, m));
             if (m.ViaOrganisationFallback) text.Append("  ").AppendLine(t.Fallback);
         }
@@ -99,8 +101,8 @@ public static class NotificationTemplates
             .Append("<p>").Append(E(t.Intro(count))).Append("</p><ul>");
         foreach (var m in message.Mentors)
         {
-            html.Append("<li><strong>").Append(E(m.DisplayName)).Append("</strong>");
-            if (m.Chapters.Length > 0) html.Append(" (").Append(E(m.Chapters)).Append(')');
+            html.Append("<li><strong>").Append(E(PrintableText.Clean(m.DisplayName))).Append("</strong>");
+            if (m.Chapters.Length > 0) html.Append(" (").Append(E(PrintableText.Clean(m.Chapters))).Append(')');
             html.Append(": ").Append(E(Describe(message.Language, m)));
             if (m.ViaOrganisationFallback) html.Append("<br><em>").Append(E(t.Fallback)).Append("</em>");
             html.Append("</li>");

@@ -42,7 +42,7 @@ public sealed class WebhookChannel(WebhookChannelOptions options, HttpClient htt
     /// <summary>One paused mentor in the body.</summary>
     /// <param name="Id">The mentor id.</param>
     /// <param name="DisplayName">The mentor's display name.</param>
-    /// <param name="Chapters">The mentor's chapters.</param>
+    /// <param name="Chapters">The mentor's chapters that this coordinator coordinates (never the others).</param>
     /// <param name="Reason">The reason code (never free text).</param>
     /// <param name="ReasonDescription">The reason in the payload's language (see <see cref="NotificationTemplates.Describe"/>).</param>
     /// <param name="ViaOrganisationFallback">True when no chapter of the mentor has an active coordinator, so the organisation's coordinators are told instead.</param>
