@@ -216,6 +216,39 @@ public static class SecurityRules
         """,
         "revoke usage on schema … from anon, public; grant it to the roles whose policies call its functions.");
 
+    public static readonly SecurityRule MultiplePermissivePolicies = new(
+        "multiple_permissive_policies", SecurityLevel.Warn,
+        "Table with several permissive policies for the same role and command",
+        $$"""
+        select format('%I.%I', n.nspname, c.relname) as object,
+               format('table %I.%I has permissive policies %s for the same role and command: PostgreSQL ORs them into one expression, evaluated for every row and with no single index condition',
+                      n.nspname, c.relname, string_agg(distinct quote_ident(p1.polname), ', ')) as detail,
+               obj_description(c.oid, 'pg_class') as comment, null::text as subject
+        from pg_policy p1
+        join pg_policy p2 on p2.polrelid = p1.polrelid and p2.oid <> p1.oid
+        join pg_class c on c.oid = p1.polrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        where {{ExposedSchema}}
+          and {{NotExtensionRelation}}
+          and p1.polpermissive and p2.polpermissive
+          and (p1.polcmd = p2.polcmd or p1.polcmd = '*' or p2.polcmd = '*')
+          and (0::oid = any (p1.polroles) or 0::oid = any (p2.polroles) or p1.polroles && p2.polroles)
+        group by c.oid, n.nspname, c.relname
+        """,
+        "Merge them into one policy per role and command whose first conjunct is an index condition (column = any (array(select helper()))).");
+
+    public static readonly SecurityRule PolicyOrNotIndexBound = new(
+        "policy_or_not_index_bound", SecurityLevel.Warn,
+        "Policy whose OR of membership tests no index can serve",
+        Policies("""
+            format('policy %s on %I.%I is an OR of membership tests with no condition an index can serve alone: a user who sees nothing makes an ordered query read and filter every row: %s',
+                   pol.polname, n.nspname, c.relname, pg_get_expr(pol.polqual, pol.polrelid))
+            """,
+            "pg_get_expr(pol.polqual, pol.polrelid)",
+            ExposedSchema, IsTable, "pol.polpermissive", "pol.polcmd in ('r', '*')", "pol.polqual is not null"),
+        "Lead with one index condition: column = any (array(select helper())) over every row an arm allows (a union of the helpers), and keep the OR as a filter after AND.",
+        PolicyIndexBinding.IsUnboundOr);
+
     /// <summary>Every rule, in report order.</summary>
     public static IReadOnlyList<SecurityRule> All { get; } =
     [
@@ -224,5 +257,6 @@ public static class SecurityRules
         AnonSecurityDefinerFunctionExecutable, AuthenticatedSecurityDefinerFunctionExecutable,
         SecurityDefinerView, ExtensionInPublic, ApiRoleExcessPrivilege, AppendOnlyWritable,
         PgGraphqlAnonTableExposed, PgGraphqlAuthenticatedTableExposed, PrivateSchemaAnonUsage,
+        MultiplePermissivePolicies, PolicyOrNotIndexBound,
     ];
 }

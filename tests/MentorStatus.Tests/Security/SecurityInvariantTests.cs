@@ -118,6 +118,23 @@ public sealed class SecurityInvariantTests
         ["private schema usage for PUBLIC"] = (
             "grant usage on schema mentor_status_private to public",
             ["private_schema_anon_usage: anon has USAGE on schema mentor_status_private"]),
+        ["policy that is an OR of two membership arrays (no index condition)"] = (
+            """
+            create table public.notes (id uuid primary key, owner uuid, chapter uuid);
+            alter table public.notes enable row level security;
+            create policy notes_own_or_chapter on public.notes for select to authenticated
+                using (owner = any (array(select mentor_status_private.own_mentor_ids()))
+                       or chapter = any (array(select mentor_status_private.coordinated_chapter_ids())));
+            """,
+            ["policy_or_not_index_bound: policy notes_own_or_chapter on public.notes is an OR of membership tests"]),
+        ["the same OR split into two permissive policies"] = (
+            """
+            create table public.notes (id uuid primary key, owner uuid, chapter uuid);
+            alter table public.notes enable row level security;
+            create policy notes_own on public.notes for select to authenticated using (owner = any (array(select mentor_status_private.own_mentor_ids())));
+            create policy notes_chapter on public.notes for select to authenticated using (chapter = any (array(select mentor_status_private.coordinated_chapter_ids())));
+            """,
+            ["multiple_permissive_policies: table public.notes has permissive policies notes_chapter, notes_own"]),
         ["extension in public"] = (
             "create extension citext with schema public",
             ["extension_in_public: extension citext is installed in schema public"]),
@@ -158,6 +175,12 @@ public sealed class SecurityInvariantTests
             create function mentor_status_private.quoted() returns int language sql security definer set search_path = "pg_catalog", "pg_temp" as 'select 1';
             create function public.invoker_helper() returns int language sql set search_path = '' as 'select 1';
             create view public.my_notes with (security_invoker = true) as select body from public.notes;
+            create table public.bound_notes (id uuid primary key, owner uuid, chapter uuid);
+            alter table public.bound_notes enable row level security;
+            create policy bound_notes_read on public.bound_notes for select to authenticated
+                using (owner = any (array(select mentor_status_private.visible_mentor_ids()))
+                       and (owner = any (array(select mentor_status_private.own_mentor_ids()))
+                            or chapter = any (array(select mentor_status_private.coordinated_chapter_ids()))));
             """);
         var violations = await SecurityInvariants.FindViolationsAsync(dataSource);
         Assert.True(violations.Count == 0, "false positives:\n" + string.Join("\n", violations));
