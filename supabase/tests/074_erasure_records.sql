@@ -19,12 +19,12 @@ insert into public.chapter_memberships (mentor_id, chapter_id) values
 -- two more history rows: the mentor pauses and resumes (their certification has expired: no matter to them)
 set local role authenticated;
 set local request.jwt.claims = '{"sub":"00000000-0000-4000-d074-0000000000a1","role":"authenticated"}';
-select public.change_mentor_status('00000000-0000-4000-d074-0000000000d1', 'paused', 'self_pause');
-select public.change_mentor_status('00000000-0000-4000-d074-0000000000d1', 'active', 'self_resume');
+select count(*) from public.change_mentor_status('00000000-0000-4000-d074-0000000000d1', 'paused', 'self_pause');
+select count(*) from public.change_mentor_status('00000000-0000-4000-d074-0000000000d1', 'active', 'self_resume');
 reset role;
 -- and a system change by a named service, whose source row goes with its history row
 set local role service_role;
-select mentor_status_private.record_system_status_change('00000000-0000-4000-d074-0000000000d1', 'paused', 'certification_expired', null, 'support-console');
+select count(*) from mentor_status_private.record_system_status_change('00000000-0000-4000-d074-0000000000d1', 'paused', 'certification_expired', null, 'support-console');
 reset role;
 
 create temp table before_delete as select clock_timestamp() as at;
