@@ -28,24 +28,29 @@ done
 if [[ "$throwaway" == 1 ]]; then
     # A PostgreSQL 15 of its own on a port the kernel says is free: never the local cluster's default port, which a
     # `supabase start` stack or another checkout may hold. initdb/pg_ctl refuse root: run them as postgres.
+    # Closed like every cluster of the project: no trust, a random password (in a 0600 file for initdb, then only in
+    # MENTORSTATUS_DB_URL, never on a command line), the folder 0700 and the postgres OS user's.
     bin=/usr/lib/postgresql/15/bin
-    dir=$(mktemp -d /tmp/mentorstatus-lint-XXXXXX)
-    chmod 755 "$dir"
+    dir=$(mktemp -d /tmp/mentorstatus-lint-XXXXXXXXXXXX)
+    chmod 700 "$dir"
     as_pg() { if [[ "$(id -u)" == 0 ]]; then su postgres -s /bin/sh -c "$1"; else sh -c "$1"; fi; }
-    if [[ "$(id -u)" == 0 ]]; then chown postgres "$dir"; fi
+    password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+    (umask 077; printf '%s\n' "$password" > "$dir/pwfile")
+    if [[ "$(id -u)" == 0 ]]; then chown -R postgres:postgres "$dir"; fi
     cleanup() { as_pg "$bin/pg_ctl -D '$dir/data' -m immediate stop" >/dev/null 2>&1 || true; rm -rf "$dir"; }
     trap cleanup EXIT
-    as_pg "$bin/initdb -D '$dir/data' -U postgres --auth=trust -E UTF8 --no-sync" >/dev/null
+    as_pg "$bin/initdb -D '$dir/data' -U postgres --auth=scram-sha-256 --pwfile='$dir/pwfile' -E UTF8 --no-sync" >/dev/null
+    rm -f "$dir/pwfile"
     started=0
     for _ in 1 2 3; do
         port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-        if as_pg "$bin/pg_ctl -D '$dir/data' -l '$dir/postgres.log' -w -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off\" start" >/dev/null; then
+        if as_pg "$bin/pg_ctl -D '$dir/data' -l '$dir/postgres.log' -w -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c unix_socket_permissions=0700 -c fsync=off\" start" >/dev/null; then
             started=1; break
         fi
     done
     if [[ "$started" != 1 ]]; then echo "could not start a throwaway PostgreSQL 15 (see $dir/postgres.log)" >&2; cat "$dir/postgres.log" >&2; exit 2; fi
     echo "==> db lint on a throwaway cluster at 127.0.0.1:$port" >&2
-    global=(--db-url "postgresql://postgres:postgres@127.0.0.1:$port/postgres")
+    export MENTORSTATUS_DB_URL="postgresql://postgres:$password@127.0.0.1:$port/postgres"
 fi
 status=0
 "$here/ms" "${global[@]}" "${args[@]}" "${rest[@]}" || status=$?

@@ -128,7 +128,7 @@ namespace MentorStatus.Bench
                     loadSummary = await loader.LoadAsync(ct);
                     err.MarkupLineInterpolated($"[grey]{loadSummary}[/]");
                     var ctx = new BenchContext(size, layout, cluster, data, loader,
-                        new Pgbench(cluster.Cluster.Installation.BinDirectory, cluster.Cluster.Port, Database.Local.LocalCluster.Password), err, work);
+                        new Pgbench(cluster.Cluster.Installation.BinDirectory, cluster.Cluster.Port, cluster.Cluster.Password), err, work);
                     foreach (var id in CaseOrder.All.Where(selected.Contains).Where(id => id != ResetCase.Id && id != LintCase.Id))
                     {
                         cases.Add(await Guard(id, id switch
@@ -152,7 +152,7 @@ namespace MentorStatus.Bench
                 if (keep)
                 {
                     var how = $"su postgres -c '{cluster.Cluster.Installation.Tool("pg_ctl")} stop -D {cluster.Cluster.DataDirectory}' && rm -rf {cluster.Cluster.Directory}";
-                    err.MarkupLineInterpolated($"[yellow]kept[/] the data cluster: {cluster.Target(BenchContext.Database).Url}; stop and delete it with: {how}");
+                    err.MarkupLineInterpolated($"[yellow]kept[/] the data cluster: {cluster.Target(BenchContext.Database).UrlWithoutPassword} (password in {cluster.Cluster.PassFile}: PGPASSFILE={cluster.Cluster.PassFile} psql …); stop and delete it with: {how}");
                 }
                 else
                 {

@@ -34,9 +34,19 @@ public sealed class DatabaseTarget
         }
     }
 
-    public static DatabaseTarget Local(string host, int port, string database) => new(new NpgsqlConnectionStringBuilder
+    /// <summary>The URL without its password, for what is printed or logged (a password in a URL ends up in terminals, logs and process lists).</summary>
+    public string UrlWithoutPassword
     {
-        Host = host, Port = port, Database = database, Username = "postgres", Password = MentorStatus.Database.Local.LocalCluster.Password,
+        get
+        {
+            var b = new NpgsqlConnectionStringBuilder(ConnectionString);
+            return $"postgresql://{(b.Username is { } user ? Uri.EscapeDataString(user) + "@" : "")}{b.Host}:{b.Port}/{b.Database}";
+        }
+    }
+
+    public static DatabaseTarget Local(string host, int port, string database, string password) => new(new NpgsqlConnectionStringBuilder
+    {
+        Host = host, Port = port, Database = database, Username = "postgres", Password = password,
     });
 
     public static DatabaseTarget Parse(string urlOrConnectionString)

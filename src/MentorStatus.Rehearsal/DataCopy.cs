@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MentorStatus.Database.Migrations;
+using MentorStatus.Database.Local;
 using Npgsql;
 
 namespace MentorStatus.Database.Rehearsal;
@@ -47,8 +48,10 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         var clock = Stopwatch.StartNew();
         await using (var begin = new NpgsqlCommand(BeginSnapshot, snapshotHolder)) await begin.ExecuteNonQueryAsync(ct);
         var snapshot = await ScalarAsync<string>(snapshotHolder, ExportSnapshot, ct);
-        var rolesFile = Path.Combine(cluster.Root, "roles.sql");
-        var schemaFile = Path.Combine(cluster.Root, "schema.dump");
+        // production's roles and schema: 0600 files (made before the tools write them, which keep the mode) in the
+        // cluster's 0700 folder with its random name
+        var rolesFile = PrivateFiles.CreateEmpty(Path.Combine(cluster.Root, "roles.sql"));
+        var schemaFile = PrivateFiles.CreateEmpty(Path.Combine(cluster.Root, "schema.dump"));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var roles = _tools.DumpAllRolesAsync(source, rolesFile, stop.Token);
         var schema = _tools.DumpSchemaAsync(source, snapshot, schemaFile, stop.Token);

@@ -33,7 +33,9 @@ internal sealed class InitdbCache(string folder)
         return Path.IsPathRooted(home) ? Path.Combine(home, ".cache", "mentorstatus") : null;
     }
 
-    private sealed record Manifest(string ServerVersion, string InitdbOptions, Dictionary<string, long> Files);
+    /// <param name="Password">The entry's bootstrap password of the postgres role: a copy starts with it and is given
+    /// its own random one at once (the manifest is 0600 in the 0700 cache folder).</param>
+    private sealed record Manifest(string ServerVersion, string InitdbOptions, Dictionary<string, long> Files, string Password);
 
     /// <summary>The entry for this server and these initdb options.</summary>
     public string EntryFor(PostgresInstallation installation)
@@ -47,35 +49,32 @@ internal sealed class InitdbCache(string folder)
     private static string Options => string.Join(' ', LocalCluster.InitdbOptions);
 
     /// <summary>
-    /// Fills the cluster's data folder from a valid entry; false (nothing copied, the cluster folder as it was) when
-    /// there is none or the copy failed: the caller runs initdb and then <see cref="SaveAsync"/>.
+    /// Fills the cluster's data folder from a valid entry and returns the entry's bootstrap password (the caller changes
+    /// it once the server runs); null (nothing copied, the cluster folder as it was) when there is none or the copy
+    /// failed: the caller runs initdb and then <see cref="SaveAsync"/>.
     /// </summary>
-    public async Task<bool> TryRestoreAsync(LocalCluster cluster, CancellationToken ct)
+    public async Task<string?> TryRestoreAsync(LocalCluster cluster, CancellationToken ct)
     {
         var entry = EntryFor(cluster.Installation);
-        if (!Directory.Exists(entry)) return false;
-        if (!IsValid(entry, cluster.Installation))
+        if (!Directory.Exists(entry)) return null;
+        if (Read(entry, cluster.Installation) is not { } manifest)
         {
             Discard(entry);
-            return false;
+            return null;
         }
-        Directory.CreateDirectory(cluster.Directory);
-        Directory.CreateDirectory(cluster.SocketDirectory);
+        // the cluster folder (0700, its passfile) as initdb would leave it, given to postgres when we are root
+        await cluster.PrepareFolderAsync(ct);
         // cp -a keeps the owner (the postgres OS user, when we are root) and the 0700 modes the server insists on.
         var copy = await OsProcess.RunAsync("cp", ["-a", Path.Combine(entry, DataFolder), cluster.DataDirectory], false, ct);
-        if (copy.ExitCode == 0 && cluster.IsInitialized)
-        {
-            // pg_ctl writes its log next to the data folder, the server its socket in run/: both as postgres
-            if (OsProcess.IsRoot) await OwnAsync([cluster.Directory, cluster.SocketDirectory], ct);
-            return true;
-        }
+        if (copy.ExitCode == 0 && cluster.IsInitialized) return manifest.Password;
         // another rehearsal discarded the entry under us, or the disk is full: start over with initdb
         if (Directory.Exists(cluster.DataDirectory)) Directory.Delete(cluster.DataDirectory, recursive: true);
-        return false;
+        return null;
     }
 
     /// <summary>Keeps a copy of a fresh initdb (before its first start) as the entry; best effort, a failure leaves no trace.</summary>
-    public async Task SaveAsync(LocalCluster cluster, CancellationToken ct)
+    /// <param name="password">The password that initdb gave the postgres role.</param>
+    public async Task SaveAsync(LocalCluster cluster, string password, CancellationToken ct)
     {
         var entry = EntryFor(cluster.Installation);
         if (Directory.Exists(entry)) return; // another rehearsal saved it first
@@ -89,8 +88,7 @@ internal sealed class InitdbCache(string folder)
             var data = Path.Combine(build, DataFolder);
             var files = Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories)
                 .ToDictionary(f => Path.GetRelativePath(data, f), f => new FileInfo(f).Length);
-            await File.WriteAllTextAsync(Path.Combine(build, ManifestFile),
-                JsonSerializer.Serialize(new Manifest(cluster.Installation.Version, Options, files)), ct);
+            PrivateFiles.Write(Path.Combine(build, ManifestFile), JsonSerializer.Serialize(new Manifest(cluster.Installation.Version, Options, files, password)));
             try
             {
                 Directory.Move(build, entry); // one step: others see no entry or a whole one
@@ -106,27 +104,29 @@ internal sealed class InitdbCache(string folder)
         }
     }
 
-    /// <summary>Same server version and options, PG_VERSION 15, and every file of the manifest there with its size.</summary>
-    private static bool IsValid(string entry, PostgresInstallation installation)
+    /// <summary>The manifest of a valid entry: same server version and options, a bootstrap password, PG_VERSION 15,
+    /// and every file of the manifest there with its size; else null.</summary>
+    private static Manifest? Read(string entry, PostgresInstallation installation)
     {
         try
         {
             var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllText(Path.Combine(entry, ManifestFile)));
-            if (manifest is null || manifest.ServerVersion != installation.Version || manifest.InitdbOptions != Options || manifest.Files.Count == 0)
-                return false;
+            if (manifest is null || manifest.ServerVersion != installation.Version || manifest.InitdbOptions != Options || manifest.Files.Count == 0
+                || string.IsNullOrEmpty(manifest.Password))
+                return null;
             var data = Path.Combine(entry, DataFolder);
             if (File.ReadAllText(Path.Combine(data, "PG_VERSION")).Trim() != PostgresInstallation.RequiredMajorVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                return false;
+                return null;
             foreach (var (file, size) in manifest.Files)
             {
                 var info = new FileInfo(Path.Combine(data, file));
-                if (!info.Exists || info.Length != size) return false;
+                if (!info.Exists || info.Length != size) return null;
             }
-            return true;
+            return manifest;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            return false;
+            return null;
         }
     }
 
@@ -145,17 +145,7 @@ internal sealed class InitdbCache(string folder)
         TryDelete(aside);
     }
 
-    private static void CreatePrivate(string path)
-    {
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-        else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-    }
-
-    private static async Task OwnAsync(string[] paths, CancellationToken ct)
-    {
-        var chown = await OsProcess.RunAsync("chown", ["postgres:postgres", .. paths], false, ct);
-        if (chown.ExitCode != 0) throw new RehearsalException($"could not give {string.Join(", ", paths)} to the postgres user: {chown.Output}");
-    }
+    private static void CreatePrivate(string path) => PrivateFiles.CreateFolder(path);
 
     private static void TryDelete(string path)
     {

@@ -70,7 +70,11 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             report = await RehearseAsync(source, cluster, copy, notes, clock, lint, stopLint, ct);
             completed = true;
             if (options.Keep)
-                report = report with { KeptClusterUrl = cluster.Target(options.Source.Database).Url, KeptClusterStopCommand = cluster.StopAndDeleteCommand };
+                report = report with
+                {
+                    KeptClusterUrl = cluster.Target(options.Source.Database).UrlWithoutPassword, KeptClusterStopCommand = cluster.StopAndDeleteCommand,
+                    KeptClusterPassFile = cluster.Cluster.PassFile, KeptClusterConnectCommand = cluster.ConnectCommand(options.Source.Database),
+                };
         }
         catch (NpgsqlException e) when (e is not PostgresException)
         {
@@ -90,7 +94,9 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
                 if (!lint.Task.IsCompleted) await stopLint.CancelAsync();
                 try { await lint.Task; } catch (Exception) { /* the first failure is the one reported */ }
             }
-            if (options.Keep) _progress.Report($"kept the throwaway cluster in {cluster.Root}: {cluster.Target(options.Source.Database).Url}");
+            if (options.Keep)
+                _progress.Report($"kept the throwaway cluster in {cluster.Root}: {cluster.Target(options.Source.Database).UrlWithoutPassword}, " +
+                                 $"its password in {cluster.Cluster.PassFile}; connect with: {cluster.ConnectCommand(options.Source.Database)}");
             else
             {
                 try

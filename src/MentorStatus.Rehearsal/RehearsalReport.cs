@@ -55,6 +55,12 @@ public sealed record RehearsalReport(
     /// <summary>With --keep: the shell command that stops the kept cluster and deletes its folder.</summary>
     public string? KeptClusterStopCommand { get; init; }
 
+    /// <summary>With --keep: the libpq passfile (0600) holding the kept cluster's random password; <see cref="KeptClusterUrl"/> has none.</summary>
+    public string? KeptClusterPassFile { get; init; }
+
+    /// <summary>With --keep: how to connect with psql through the passfile (PGPASSFILE), the password never on the command line.</summary>
+    public string? KeptClusterConnectCommand { get; init; }
+
     /// <summary>Wall time of each phase, in order (source check, cluster, copy, lint, migrations, rollback, deletion).</summary>
     public IReadOnlyList<PhaseTiming> Phases { get; init; } = [];
 

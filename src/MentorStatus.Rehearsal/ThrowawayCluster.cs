@@ -8,6 +8,8 @@ namespace MentorStatus.Database.Rehearsal;
 /// <summary>
 /// The local PostgreSQL 15 the copy goes into: a folder of its own under the system temp folder (never the
 /// project folder: production data must not land in a checkout), a free port, run as the postgres OS user.
+/// As closed as production: the folder has a random name and is 0700 (the dumps of the source's roles and schema
+/// in it are 0600), and the postgres role has a random password of this cluster only, kept in its passfile.
 /// Durability is off while the copy loads and back on before the migrations run, so the measured figures
 /// are those of a normal server. Deleted with everything in its folder at the end.
 /// </summary>
@@ -38,17 +40,18 @@ internal sealed class ThrowawayCluster
         }
     }
 
+    /// <summary>How to connect to the kept cluster without the password on a command line or in a URL.</summary>
+    public string ConnectCommand(string database) =>
+        $"PGPASSFILE={Cluster.PassFile} psql -h 127.0.0.1 -p {Cluster.Port} -U postgres {database}";
+
     /// <summary>Creates the folder and the cluster object; <see cref="StartAsync"/> runs initdb and starts it.</summary>
     public static async Task<ThrowawayCluster> CreateAsync(string? workRoot, CancellationToken ct)
     {
-        var parent = Path.GetFullPath(workRoot ?? Path.GetTempPath());
-        var root = Path.Combine(parent, $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..(FolderPrefix.Length + 20)]);
-        // The postgres OS user must pass through this folder to reach its cluster folder inside.
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(root);
-        else Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-                                             UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        // random name, made by mkdir (fails if it exists), 0700; given to the postgres OS user, who runs the server inside
+        var root = PrivateFiles.CreateUniqueFolder(workRoot ?? Path.GetTempPath(), FolderPrefix);
         try
         {
+            await PrivateFiles.GiveToPostgresAsync(root, ct);
             var cluster = await LocalCluster.AtAsync(Path.Combine(root, "cluster"), new LocalClusterOptions
             {
                 Port = FreePort(),
@@ -68,14 +71,20 @@ internal sealed class ThrowawayCluster
     /// The cluster's files from the initdb cache when it has a valid entry, else initdb (then saved there), and the
     /// start. A cached copy the server refuses to start is discarded, and the cluster made again with initdb.
     /// </summary>
+    /// <remarks>
+    /// Every copy of a cache entry starts with the entry's bootstrap password (a cluster saved into the cache too):
+    /// right after the start it gets the cluster's own random one, so no two clusters share a password.
+    /// </remarks>
     public async Task StartAsync(InitdbCache? cache, PhaseClock clock, CancellationToken ct)
     {
-        var fromCache = cache is not null && await cache.TryRestoreAsync(Cluster, ct);
+        var bootstrap = cache is null ? null : await cache.TryRestoreAsync(Cluster, ct);
+        var fromCache = bootstrap is not null;
         if (fromCache) clock.Lap(RehearsalPhases.InitdbFromCache);
         else
         {
-            await Cluster.InitAsync(null, ct);
-            if (cache is not null) await cache.SaveAsync(Cluster, ct);
+            bootstrap = cache is null ? null : LocalCluster.NewPassword();
+            await Cluster.InitAsync(null, ct, bootstrap);
+            if (cache is not null) await cache.SaveAsync(Cluster, bootstrap!, ct);
             clock.Lap(RehearsalPhases.Initdb);
         }
         try
@@ -87,10 +96,12 @@ internal sealed class ThrowawayCluster
             // damaged in a way the manifest (names and sizes) does not show: never use that entry again
             cache!.Discard(cache.EntryFor(Cluster.Installation));
             Directory.Delete(Cluster.DataDirectory, recursive: true);
+            bootstrap = null;
             await Cluster.InitAsync(null, ct);
             clock.Lap(RehearsalPhases.Initdb);
             await StartWithLoadSettingsAsync(ct);
         }
+        if (bootstrap is not null) await Cluster.ChangePasswordAsync(bootstrap, ct);
         clock.Lap(RehearsalPhases.Start);
     }
 

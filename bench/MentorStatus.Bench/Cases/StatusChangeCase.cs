@@ -181,7 +181,7 @@ public static class StatusChangeCase
         await PairsAsync(Pairs);
         var csharp = (counter.RoundTrips - before) / (2.0 * Pairs);
 
-        var viaProxy = new Pgbench(ctx.Cluster.Cluster.Installation.BinDirectory, counter.Port, Database.Local.LocalCluster.Password);
+        var viaProxy = new Pgbench(ctx.Cluster.Cluster.Installation.BinDirectory, counter.Port, ctx.Cluster.Cluster.Password);
         before = counter.RoundTrips;
         await viaProxy.RunAsync(BenchContext.Database,
             ["-n", "-M", "extended", "-c", "1", "-t", Pairs.ToString(CultureInfo.InvariantCulture), "-f", scriptFile, "-D", $"per={Pairs}", "-D", "nclients=1"], ct);

@@ -84,7 +84,8 @@ internal static class RehearsalTables
             output.Info($"took {report.Phases.Where(p => !p.Overlapped).Sum(p => p.Duration.TotalSeconds):0.0} s: " +
                         string.Join(", ", report.Phases.Select(p => $"{p.Phase} {p.Duration.TotalSeconds:0.00} s")));
         if (report.KeptClusterUrl is { } url)
-            output.Info($"kept the throwaway cluster: {url}; stop and delete it with: {report.KeptClusterStopCommand}");
+            output.Info($"kept the throwaway cluster: {url} (password in {report.KeptClusterPassFile}); connect with: {report.KeptClusterConnectCommand}; " +
+                        $"stop and delete it with: {report.KeptClusterStopCommand}");
         if (report.Ok) output.Success(report.Verdict);
         else output.Error(report.Verdict);
     }

@@ -10,23 +10,36 @@ public sealed record LocalClusterOptions
     public int Port { get; init; } = DefaultPort;
     /// <summary>Extra server settings (e.g. fsync=off for throwaway test clusters).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// The password of the <c>postgres</c> role. Null (the default): a random one made for this cluster at initdb, kept
+    /// only in the cluster's passfile (0600). The developer cluster passes <see cref="LocalCluster.DeveloperPassword"/>.
+    /// </summary>
+    public string? Password { get; init; }
 }
 
 /// <summary>
 /// A PostgreSQL 15 cluster the project owns: created with initdb, run with pg_ctl, listening on
 /// 127.0.0.1 and a private socket folder, as the <c>postgres</c> OS user when we are root.
+/// Closed to other OS users: scram-sha-256 for every connection (no trust, also on the socket), the folder and
+/// everything in it private to the server's user (0700 folders, 0600 files), and the socket only for that user.
 /// </summary>
-public sealed class LocalCluster
+public sealed partial class LocalCluster
 {
-    public const string Password = "postgres";
+    /// <summary>The developer cluster keeps Supabase's local convention (postgres:postgres on 127.0.0.1), which users expect.</summary>
+    public const string DeveloperPassword = "postgres";
+    /// <summary>The libpq passfile in the cluster folder (<c>*:*:*:postgres:PASSWORD</c>, 0600): PGPASSFILE=it psql … connects.</summary>
+    public const string PassFileName = "passfile";
     private const string StateFile = "cluster.json";
 
     public string Directory { get; }
     public string DataDirectory => Path.Combine(Directory, "data");
     public string SocketDirectory => Path.Combine(Directory, "run");
     public string LogFile => Path.Combine(Directory, "postgres.log");
+    public string PassFile => Path.Combine(Directory, PassFileName);
     public int Port { get; private set; }
     public PostgresInstallation Installation { get; }
+    /// <summary>The <c>postgres</c> role's password: the passfile's when the cluster has one, else the options', else a new random one.</summary>
+    public string Password { get; }
     private readonly LocalClusterOptions _options;
 
     private LocalCluster(string directory, PostgresInstallation installation, LocalClusterOptions options)
@@ -35,22 +48,41 @@ public sealed class LocalCluster
         Installation = installation;
         _options = options;
         Port = options.Port;
+        Password = PasswordFromPassFile(PassFile)
+                   // a cluster made before the passfile existed was given the developer password
+                   ?? (File.Exists(Path.Combine(DataDirectory, "PG_VERSION")) ? options.Password ?? DeveloperPassword : null)
+                   ?? options.Password ?? NewPassword();
     }
 
-    public DatabaseTarget Target(string database = "postgres") => DatabaseTarget.Local("127.0.0.1", Port, database);
+    public DatabaseTarget Target(string database = "postgres") => DatabaseTarget.Local("127.0.0.1", Port, database, Password);
+
+    /// <summary>32 random hex digits (128 bits): no character a URL, a connection string or a passfile must escape.</summary>
+    public static string NewPassword() => System.Security.Cryptography.RandomNumberGenerator.GetHexString(32, lowercase: true);
+
+    /// <summary>The password of a passfile this class wrote, or null when there is none.</summary>
+    public static string? PasswordFromPassFile(string path)
+    {
+        try
+        {
+            return File.ReadLines(path).Select(l => l.Split(':')).FirstOrDefault(f => f.Length == 5 && f[3] == "postgres")?[4];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The cluster of a project lives in its git-ignored .mentorstatus folder, unless the postgres user cannot
-    /// reach that folder (a checkout under a private home directory): then under the system temp folder.
+    /// reach that folder (a checkout under a private home directory): then in a folder with a random name under the
+    /// system temp folder, whose path the project's .mentorstatus/local-cluster remembers (a name others could
+    /// predict could be made by them first). Its password is the developer one, <see cref="DeveloperPassword"/>.
     /// </summary>
     public static async Task<LocalCluster> ForProjectAsync(ProjectLayout layout, LocalClusterOptions options, CancellationToken ct = default)
     {
+        options = options with { Password = DeveloperPassword };
         var directory = Path.Combine(layout.LocalStateDirectory, "local");
-        if (OsProcess.IsRoot && !PostgresUserCanReach(layout.Root))
-        {
-            var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(layout.Root)))[..12];
-            directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-{key}");
-        }
+        if (OsProcess.IsRoot && !PostgresUserCanReach(layout.Root)) directory = await TempClusterFolderAsync(layout, ct);
         var cluster = await AtAsync(directory, options, ct);
         if (cluster.ReadState() is { } state && options.Port == LocalClusterOptions.DefaultPort) cluster.Port = state.Port;
         return cluster;
@@ -76,6 +108,7 @@ public sealed class LocalCluster
         if (await IsRunningAsync(ct)) return false;
         CheckStalePidFile();
         CheckPortFree();
+        await CloseOlderClusterAsync(ct);
 
         progress?.Report($"starting PostgreSQL on 127.0.0.1:{Port}…");
         var settings = new Dictionary<string, string>
@@ -83,6 +116,8 @@ public sealed class LocalCluster
             ["port"] = Port.ToString(CultureInfo.InvariantCulture),
             ["listen_addresses"] = "127.0.0.1",
             ["unix_socket_directories"] = SocketDirectory,
+            // the socket itself only for the server's own OS user (and root), besides its 0700 folder
+            ["unix_socket_permissions"] = "0700",
         };
         foreach (var (k, v) in _options.Settings) settings[k] = v;
         var serverOptions = string.Join(' ', settings.Select(kv => $"-c {kv.Key}={kv.Value}"));
@@ -90,9 +125,31 @@ public sealed class LocalCluster
             ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", serverOptions], true, ct, TimeSpan.FromSeconds(90));
         if (start.ExitCode != 0)
             throw new LocalDatabaseException($"PostgreSQL did not start: {start.Output}\n  the server log is {LogFile}; {Tail(LogFile)}");
-        WriteState();
+        await WriteStateAsync(ct);
         return true;
     }
+
+    /// <summary>
+    /// A cluster made by an older version (trust on the socket, folders open to everyone) is closed before it starts:
+    /// its trust lines become scram-sha-256 (its postgres role has the developer password) and its folders 0700.
+    /// </summary>
+    private async Task CloseOlderClusterAsync(CancellationToken ct)
+    {
+        var hba = Path.Combine(DataDirectory, "pg_hba.conf");
+        if (File.Exists(hba))
+        {
+            var lines = await File.ReadAllLinesAsync(hba, ct);
+            var closed = lines.Select(l => l.TrimStart().StartsWith('#') ? l : TrustMethod().Replace(l, "scram-sha-256")).ToArray();
+            if (!closed.SequenceEqual(lines)) await File.WriteAllLinesAsync(hba, closed, ct); // an existing file keeps its owner and mode
+        }
+        if (OperatingSystem.IsWindows()) return;
+        foreach (var folder in new[] { Directory, SocketDirectory }.Where(System.IO.Directory.Exists))
+            File.SetUnixFileMode(folder, PrivateFiles.FolderMode);
+        if (!File.Exists(PassFile)) await PrepareFolderAsync(ct);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\btrust\s*$")]
+    private static partial System.Text.RegularExpressions.Regex TrustMethod();
 
     public Task<bool> StopAsync(CancellationToken ct = default) => StopAsync("fast", ct);
 
@@ -113,28 +170,57 @@ public sealed class LocalCluster
         if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
     }
 
-    /// <summary>What initdb is told besides the folder and the password file (whose content is <see cref="Password"/>).</summary>
+    /// <summary>
+    /// What initdb is told besides the folder and the password file. Every connection, the Unix socket included, needs
+    /// the password (scram-sha-256): with trust, any OS user who reaches the socket is superuser.
+    /// </summary>
     internal static readonly IReadOnlyList<string> InitdbOptions =
-        ["-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions"];
+        ["-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "--no-instructions"];
 
     /// <summary>initdb into <see cref="DataDirectory"/> (<see cref="StartAsync"/> does it when needed).</summary>
-    internal async Task InitAsync(IProgress<string>? progress, CancellationToken ct)
+    /// <param name="password">The password initdb gives the postgres role; default <see cref="Password"/> (the
+    /// rehearsal's initdb cache uses a bootstrap one, changed after the start).</param>
+    internal async Task InitAsync(IProgress<string>? progress, CancellationToken ct, string? password = null)
     {
         progress?.Report($"creating a PostgreSQL {PostgresInstallation.RequiredMajorVersion} cluster in {Directory}…");
-        System.IO.Directory.CreateDirectory(Directory);
-        System.IO.Directory.CreateDirectory(SocketDirectory);
-        var passwordFile = Path.Combine(Directory, ".pwfile");
-        await File.WriteAllTextAsync(passwordFile, Password + "\n", ct);
-        if (OsProcess.IsRoot)
+        var passwordFile = Path.Combine(Directory, ".pwfile-" + NewPassword()[..12]);
+        await PrepareFolderAsync(ct, (passwordFile, (password ?? Password) + "\n"));
+        try
         {
-            // initdb runs as postgres: hand it the folder (and only this folder).
-            var chown = await OsProcess.RunAsync("chown", ["-R", "postgres:postgres", Directory], false, ct);
-            if (chown.ExitCode != 0) throw new LocalDatabaseException($"could not give {Directory} to the postgres user: {chown.Output}");
+            var init = await OsProcess.RunAsync(Installation.Tool("initdb"), ["-D", DataDirectory, "--pwfile", passwordFile, .. InitdbOptions], true, ct);
+            if (init.ExitCode != 0)
+                throw new LocalDatabaseException($"initdb failed in {DataDirectory}: {init.Output}\n  fix: remove {Directory} and run again.");
         }
-        var init = await OsProcess.RunAsync(Installation.Tool("initdb"), ["-D", DataDirectory, "--pwfile", passwordFile, .. InitdbOptions], true, ct);
-        File.Delete(passwordFile);
-        if (init.ExitCode != 0)
-            throw new LocalDatabaseException($"initdb failed in {DataDirectory}: {init.Output}\n  fix: remove {Directory} and run again.");
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+    }
+
+    /// <summary>
+    /// The cluster folder and its socket folder, 0700, with the passfile (0600) and any <paramref name="files"/> (0600)
+    /// in it; all given to the postgres OS user when we are root (initdb and the server run as that user).
+    /// </summary>
+    internal async Task PrepareFolderAsync(CancellationToken ct, params (string Path, string Content)[] files)
+    {
+        PrivateFiles.CreateFolder(Directory);
+        PrivateFiles.CreateFolder(SocketDirectory);
+        PrivateFiles.Write(PassFile, $"*:*:*:postgres:{Password}\n");
+        foreach (var (path, content) in files) PrivateFiles.Write(path, content);
+        await PrivateFiles.GiveToPostgresAsync(Directory, ct);
+    }
+
+    /// <summary>
+    /// Sets the postgres role's password to <see cref="Password"/>, connected with <paramref name="current"/> (a cluster
+    /// made from a copy of another initdb starts with that one's password).
+    /// </summary>
+    internal async Task ChangePasswordAsync(string current, CancellationToken ct)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(DatabaseTarget.Local("127.0.0.1", Port, "postgres", current).ConnectionString) { Pooling = false };
+        await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new Npgsql.NpgsqlCommand($"alter role postgres password '{Password}'", connection);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>A postmaster.pid whose process is gone, or belongs to something else, blocks the start.</summary>
@@ -169,7 +255,12 @@ public sealed class LocalCluster
 
     private sealed record State(int Port);
 
-    private void WriteState() => File.WriteAllText(Path.Combine(Directory, StateFile), JsonSerializer.Serialize(new State(Port)));
+    private async Task WriteStateAsync(CancellationToken ct)
+    {
+        var path = Path.Combine(Directory, StateFile);
+        PrivateFiles.Write(path, JsonSerializer.Serialize(new State(Port)));
+        await PrivateFiles.GiveToPostgresAsync(path, ct);
+    }
 
     private State? ReadState()
     {
@@ -187,6 +278,22 @@ public sealed class LocalCluster
         {
             return "it could not be read.";
         }
+    }
+
+    /// <summary>
+    /// The temp folder remembered in .mentorstatus/local-cluster when it is still ours (a real folder, 0700, owned by
+    /// postgres or root); else a new one with a random name, remembered there.
+    /// </summary>
+    private static async Task<string> TempClusterFolderAsync(ProjectLayout layout, CancellationToken ct)
+    {
+        var pointer = Path.Combine(layout.LocalStateDirectory, "local-cluster");
+        if (File.Exists(pointer) && (await File.ReadAllTextAsync(pointer, ct)).Trim() is { Length: > 0 } remembered
+            && await PrivateFiles.IsOursAsync(remembered, ct))
+            return remembered;
+        var folder = PrivateFiles.CreateUniqueFolder(Path.GetTempPath(), "mentorstatus-local-");
+        PrivateFiles.CreateFolder(layout.LocalStateDirectory);
+        PrivateFiles.Write(pointer, folder + "\n");
+        return folder;
     }
 
     /// <summary>Every ancestor folder must be searchable by others (or owned by postgres) for the server to reach its files.</summary>

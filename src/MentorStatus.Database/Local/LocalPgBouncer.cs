@@ -11,14 +11,16 @@ namespace MentorStatus.Database.Local;
 public sealed class LocalPgBouncer : IAsyncDisposable
 {
     private readonly string _directory;
+    private readonly string _password;
     public int Port { get; }
     public int ServerPort { get; }
 
-    private LocalPgBouncer(string directory, int port, int serverPort)
+    private LocalPgBouncer(string directory, int port, int serverPort, string password)
     {
         _directory = directory;
         Port = port;
         ServerPort = serverPort;
+        _password = password;
     }
 
     /// <summary>The pgbouncer program (Debian package pgbouncer), or null when it is not installed.</summary>
@@ -27,15 +29,16 @@ public sealed class LocalPgBouncer : IAsyncDisposable
     private static readonly string[] ProgramPaths = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer", "/usr/local/bin/pgbouncer"];
 
     /// <summary>Writes the configuration, starts PgBouncer as a daemon and waits until it accepts connections.</summary>
-    public static async Task<LocalPgBouncer> StartAsync(string directory, int serverPort, int port, int poolSize = 10, CancellationToken ct = default)
+    /// <param name="password">The postgres role's password on the server (<see cref="LocalCluster.Password"/>); PgBouncer asks clients for the same.</param>
+    public static async Task<LocalPgBouncer> StartAsync(string directory, int serverPort, int port, string password, int poolSize = 10, CancellationToken ct = default)
     {
         var program = FindProgram() ?? throw new LocalDatabaseException(
             "pgbouncer is not installed: apt-get install pgbouncer (scripts/test.sh installs it).");
         directory = Path.GetFullPath(directory);
-        Directory.CreateDirectory(directory);
+        PrivateFiles.CreateFolder(directory);
         var ini = Path.Combine(directory, "pgbouncer.ini");
-        await File.WriteAllTextAsync(Path.Combine(directory, "userlist.txt"), $"\"postgres\" \"{LocalCluster.Password}\"\n", ct);
-        await File.WriteAllTextAsync(ini, string.Join('\n',
+        PrivateFiles.Write(Path.Combine(directory, "userlist.txt"), $"\"postgres\" \"{password}\"\n");
+        PrivateFiles.Write(ini, string.Join('\n',
             "[databases]",
             $"* = host=127.0.0.1 port={serverPort.ToString(CultureInfo.InvariantCulture)}",
             "[pgbouncer]",
@@ -51,16 +54,12 @@ public sealed class LocalPgBouncer : IAsyncDisposable
             "max_client_conn = 500",
             $"logfile = {Path.Combine(directory, "pgbouncer.log")}",
             $"pidfile = {Path.Combine(directory, "pgbouncer.pid")}",
-            "") , ct);
-        if (OsProcess.IsRoot)
-        {
-            var chown = await OsProcess.RunAsync("chown", ["-R", "postgres:postgres", directory], false, ct);
-            if (chown.ExitCode != 0) throw new LocalDatabaseException($"could not give {directory} to the postgres user: {chown.Output}");
-        }
+            ""));
+        await PrivateFiles.GiveToPostgresAsync(directory, ct);
         var start = await OsProcess.RunAsync(program, ["-d", ini], true, ct, TimeSpan.FromSeconds(30));
         if (start.ExitCode != 0)
             throw new LocalDatabaseException($"pgbouncer did not start: {start.Output}\n  its log is {Path.Combine(directory, "pgbouncer.log")}");
-        var bouncer = new LocalPgBouncer(directory, port, serverPort);
+        var bouncer = new LocalPgBouncer(directory, port, serverPort, password);
         for (var i = 0; ; i++)
         {
             try
@@ -79,7 +78,7 @@ public sealed class LocalPgBouncer : IAsyncDisposable
     /// <summary>A database behind the pooler. Auto-prepare is off: PgBouncer 1.18 does not keep prepared statements across transactions.</summary>
     public DatabaseTarget Target(string database) =>
         DatabaseTarget.Parse($"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Database={database};Username=postgres;" +
-                             $"Password={LocalCluster.Password};Max Auto Prepare=0");
+                             $"Password={_password};Max Auto Prepare=0");
 
     public async ValueTask DisposeAsync()
     {

@@ -11,18 +11,18 @@ public static class LocalStandby
         IReadOnlyDictionary<string, string>? settings = null, CancellationToken ct = default)
     {
         directory = Path.GetFullPath(directory);
-        var standby = await LocalCluster.AtAsync(directory, new LocalClusterOptions { Port = port, Settings = settings ?? new Dictionary<string, string>() }, ct);
-        Directory.CreateDirectory(standby.SocketDirectory);
-        if (OsProcess.IsRoot)
+        // the standby is a copy of the primary: the same postgres password, in its own passfile
+        var standby = await LocalCluster.AtAsync(directory, new LocalClusterOptions
         {
-            var chown = await OsProcess.RunAsync("chown", ["-R", "postgres:postgres", directory], false, ct);
-            if (chown.ExitCode != 0) throw new LocalDatabaseException($"could not give {directory} to the postgres user: {chown.Output}");
-        }
+            Port = port, Settings = settings ?? new Dictionary<string, string>(), Password = primary.Password,
+        }, ct);
+        await standby.PrepareFolderAsync(ct);
         // -R writes primary_conninfo and standby.signal; -X stream copies the WAL written meanwhile; -c fast
-        // does not wait for the next checkpoint.
-        var conninfo = $"host=127.0.0.1 port={primary.Port} user=postgres password={LocalCluster.Password} application_name=standby_{port}";
+        // does not wait for the next checkpoint. The password comes from the primary's passfile, never the command line.
+        var conninfo = $"host=127.0.0.1 port={primary.Port} user=postgres application_name=standby_{port}";
         var backup = await OsProcess.RunAsync(primary.Installation.Tool("pg_basebackup"),
-            ["-D", standby.DataDirectory, "-R", "-X", "stream", "-c", "fast", "-d", conninfo], true, ct, TimeSpan.FromMinutes(30));
+            ["-D", standby.DataDirectory, "-R", "-X", "stream", "-c", "fast", "-d", conninfo], true, ct, TimeSpan.FromMinutes(30),
+            new Dictionary<string, string> { ["PGPASSFILE"] = standby.PassFile });
         if (backup.ExitCode != 0)
             throw new LocalDatabaseException($"pg_basebackup from port {primary.Port} failed: {backup.Output}\n" +
                                              "  fix: the primary needs wal_level replica (the default), max_wal_senders > 0 and a pg_hba.conf replication line for 127.0.0.1.");

@@ -32,7 +32,9 @@ internal static class OsProcess
     }
 
     /// <param name="timeout">The tool's own time limit; without one, <see cref="DefaultTimeLimit"/>.</param>
-    public static async Task<Result> RunAsync(string program, IEnumerable<string> arguments, bool asPostgresUser, CancellationToken ct, TimeSpan? timeout = null)
+    /// <param name="environment">Variables for the tool (PGPASSFILE…): a password never goes on a command line, which every OS user can read.</param>
+    public static async Task<Result> RunAsync(string program, IEnumerable<string> arguments, bool asPostgresUser, CancellationToken ct, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var allowed = timeout ?? DefaultTimeLimit(Environment.GetEnvironmentVariable(TimeLimitVariable));
         var info = new ProcessStartInfo
@@ -48,6 +50,7 @@ internal static class OsProcess
         }
         else info.FileName = program;
         foreach (var a in arguments) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
         var stdout = process.StandardOutput.ReadToEndAsync(ct);

@@ -98,6 +98,8 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
         Assert.Empty(work.Leftovers());
     }
 
+    /// <remarks>The kept copy is as closed as production: its URL carries no password, the random password is in a 0600
+    /// passfile that the printed psql command uses, and another OS user can neither read nor reach any of it.</remarks>
     [Fact]
     public async Task KeepLeavesTheCopyRunningAndSaysHowToStopAndDeleteIt()
     {
@@ -111,11 +113,36 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
         {
             Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
             Assert.Contains("kept the throwaway cluster in ", Flat(run.Stderr));
-            // the kept copy answers at the URL the report gives, with the sampled rows in it
-            await using (var copy = DatabaseTarget.Parse(report.GetProperty("kept_cluster_url").GetString()!).CreateDataSource())
+            // the kept copy answers at the URL the report gives, with the password of its passfile, with the sampled rows in it
+            var url = report.GetProperty("kept_cluster_url").GetString()!;
+            var passFile = report.GetProperty("kept_cluster_pass_file").GetString()!;
+            var password = MentorStatus.Database.Local.LocalCluster.PasswordFromPassFile(passFile)!;
+            Assert.Matches("^[0-9a-f]{32}$", password);
+            Assert.DoesNotContain(password, run.Stdout + run.Stderr); // printed nowhere, in no URL
+            Assert.DoesNotMatch("://[^/@]*:[^/@]*@", url);
+            var target = new NpgsqlConnectionStringBuilder(DatabaseTarget.Parse(url).ConnectionString) { Password = password };
+            await using (var copy = NpgsqlDataSource.Create(target.ConnectionString))
             await using (var count = copy.CreateCommand("select count(*) from public.peer_mentors"))
                 Assert.InRange((long)(await count.ExecuteScalarAsync())!, 1, RehearsalSource.Mentors - 1);
-            Assert.NotNull(work.Server());
+            // the printed way to connect works as printed (through PGPASSFILE)
+            var connect = report.GetProperty("kept_cluster_connect_command").GetString()!;
+            Assert.Contains(connect, Flat(run.Stderr));
+            using (var psql = Process.Start(new ProcessStartInfo("bash", ["-c", connect + " -w -Atc 'select count(*) > 0 from public.peer_mentors'"])
+                   { RedirectStandardError = true, RedirectStandardOutput = true })!)
+            {
+                var said = await psql.StandardOutput.ReadToEndAsync() + await psql.StandardError.ReadToEndAsync();
+                await psql.WaitForExitAsync();
+                Assert.True(psql.ExitCode == 0 && said.Trim() == "t", $"{connect}: {said}");
+            }
+            var server = work.Server();
+            Assert.NotNull(server);
+            // the attacks, as another OS user: the old fixed password, the socket, the passfile, the folder
+            var root = Path.GetDirectoryName(Path.GetDirectoryName(passFile))!;
+            Assert.Empty(OtherOsUser.OpenEntries(root));
+            Assert.False((await OtherOsUser.PsqlAsync("nobody", "127.0.0.1", server!.Value.Port, "postgres")).Succeeded, "TCP with the old fixed password");
+            Assert.False((await OtherOsUser.PsqlAsync("nobody", Path.Combine(root, "cluster", "run"), server.Value.Port)).Succeeded, "the socket as nobody");
+            Assert.False((await OtherOsUser.RunAsync("nobody", "cat", [passFile])).Succeeded, "reading the passfile");
+            Assert.False((await OtherOsUser.RunAsync("nobody", "ls", [root])).Succeeded, "listing the kept cluster's folder");
         }
         finally
         {
@@ -275,18 +302,19 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
             if (slowSource is not null)
                 while (!await SlowCopy.CopyActiveAsync(slowSource) && DateTime.UtcNow < deadline && !process.HasExited) await Task.Delay(50);
             if (phase == Phase.LintDuringCopy)
-                while (!(work.Server() is { } lintServer && await LintSleepsAsync(lintServer.Port)) && DateTime.UtcNow < deadline && !process.HasExited)
+                while (!(work.Server() is { } lintServer && await LintSleepsAsync(lintServer.Port, lintServer.Password)) && DateTime.UtcNow < deadline && !process.HasExited)
                     await Task.Delay(100);
             else if (phase != Phase.Cluster) await Task.Delay(1000); // into the sleeping statement
             Assert.False(process.HasExited, "the rehearsal ended before the signal: " + Stderr());
             var server = work.Server(); // (none yet while the cluster is being created)
             if (phase != Phase.Cluster) Assert.NotNull(server);
+            if (phase == Phase.Copy) await AssertTheCopyIsClosedAsync(work);
             if (signal == SigInt) Assert.True(CatchesSigint(process.Id), "the CLI installed no SIGINT handler: " + File.ReadAllText($"/proc/{process.Id}/status"));
 
             if (phase == Phase.LintDuringCopy)
             {
                 // both at once: the lint's scratch database sleeps while the source still sends rows
-                Assert.True(await LintSleepsAsync(server!.Value.Port), "the lint's replay did not reach its sleeping statement during the copy: " + Stderr());
+                Assert.True(await LintSleepsAsync(server!.Value.Port, server.Value.Password), "the lint's replay did not reach its sleeping statement during the copy: " + Stderr());
                 Assert.True(await SlowCopy.CopyActiveAsync(slowSource!), "the row copy was not running: " + Stderr());
             }
 
@@ -345,13 +373,13 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
 
     /// <summary>
     /// Whether the throwaway server (listening on <paramref name="port"/>) runs the lint's sleeping statement in one of
-    /// the lint's scratch databases (mslint_…), as its own pg_stat_activity shows (the fixed local password).
+    /// the lint's scratch databases (mslint_…), as its own pg_stat_activity shows (the password from its passfile).
     /// </summary>
-    private static async Task<bool> LintSleepsAsync(int port)
+    private static async Task<bool> LintSleepsAsync(int port, string? password)
     {
         var url = new NpgsqlConnectionStringBuilder
         {
-            Host = "127.0.0.1", Port = port, Username = "postgres", Password = MentorStatus.Database.Local.LocalCluster.Password,
+            Host = "127.0.0.1", Port = port, Username = "postgres", Password = password,
             Database = "postgres", Pooling = false, Timeout = 5,
         };
         try
@@ -368,6 +396,25 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
         {
             return false; // not accepting connections yet, or already stopping
         }
+    }
+
+    /// <summary>
+    /// While production's rows are copied, the throwaway cluster's folder (random name) and everything in it, the dump
+    /// of the source's schema included, is closed to other OS users; the old fixed password opens nothing.
+    /// </summary>
+    private static async Task AssertTheCopyIsClosedAsync(WorkFolder work)
+    {
+        var root = Assert.Single(Directory.EnumerateDirectories(work.Path, "mentorstatus-rehearse-*"));
+        Assert.Matches("^mentorstatus-rehearse-[0-9a-f]{16}$", Path.GetFileName(root));
+        var schemaDump = Path.Combine(root, "schema.dump");
+        Assert.True(File.Exists(schemaDump), "the schema dump is kept until the post-data restore");
+        Assert.Empty(OtherOsUser.OpenEntries(root));
+        Assert.Equal("", await OtherOsUser.NotOwnedByAsync(Path.Combine(root, "cluster"), "postgres"));
+        Assert.False((await OtherOsUser.RunAsync("nobody", "cat", [schemaDump])).Succeeded, "reading the schema dump as nobody");
+        Assert.False((await OtherOsUser.RunAsync("nobody", "ls", [root])).Succeeded, "listing the copy's folder as nobody");
+        var port = work.Server()!.Value.Port;
+        Assert.False((await OtherOsUser.PsqlAsync("nobody", "127.0.0.1", port, "postgres")).Succeeded, "the copy with the old fixed password");
+        Assert.False((await OtherOsUser.PsqlAsync("nobody", Path.Combine(root, "cluster", "run"), port)).Succeeded, "the copy's socket as nobody");
     }
 
     /// <summary>Runs the command with SIGINT ignored, inherited through exec (what a non-interactive shell does to `cmd &amp;`).</summary>
@@ -466,15 +513,18 @@ public sealed class WorkFolder : IDisposable
     public IReadOnlyList<string> Leftovers() =>
         Directory.EnumerateFileSystemEntries(Path).Where(p => System.IO.Path.GetFileName(p).StartsWith("mentorstatus-rehearse-", StringComparison.Ordinal)).ToList();
 
-    /// <summary>The running throwaway server's postmaster pid and port (lines 1 and 4 of its postmaster.pid), if one runs.</summary>
-    public (int Pid, int Port)? Server()
+    /// <summary>The running throwaway server's postmaster pid and port (lines 1 and 4 of its postmaster.pid), and its
+    /// password (from its passfile, which only root and the server's user can read), if one runs.</summary>
+    public (int Pid, int Port, string? Password)? Server()
     {
         foreach (var d in Directory.EnumerateDirectories(Path, "mentorstatus-rehearse-*"))
         {
             var file = System.IO.Path.Combine(d, "cluster", "data", "postmaster.pid");
             if (!File.Exists(file)) continue;
             var lines = File.ReadAllLines(file);
-            if (lines.Length >= 4) return (int.Parse(lines[0], CultureInfo.InvariantCulture), int.Parse(lines[3], CultureInfo.InvariantCulture));
+            if (lines.Length >= 4)
+                return (int.Parse(lines[0], CultureInfo.InvariantCulture), int.Parse(lines[3], CultureInfo.InvariantCulture),
+                        MentorStatus.Database.Local.LocalCluster.PasswordFromPassFile(System.IO.Path.Combine(d, "cluster", MentorStatus.Database.Local.LocalCluster.PassFileName)));
         }
         return null;
     }

@@ -38,7 +38,7 @@ public sealed class PgBouncerTests
 
         // two server connections for many clients: they are shared transaction by transaction
         await using var bouncer = await LocalPgBouncer.StartAsync(
-            Path.Combine(Path.GetTempPath(), $"mentorstatus-tests-pgbouncer-{Guid.NewGuid():N}"), direct.Port, TestCluster.FreePort(), poolSize: 2);
+            Path.Combine(Path.GetTempPath(), $"mentorstatus-tests-pgbouncer-{Guid.NewGuid():N}"), direct.Port, TestCluster.FreePort(), (await TestCluster.GetAsync()).Password, poolSize: 2);
         await using var pooled = MentorStatusDataSource.Create(bouncer.Target(direct.Database!).ConnectionString);
         await MentorStatusDataSource.VerifyAsync(pooled);
         var repository = new MentorStatusRepository(pooled);

@@ -24,7 +24,7 @@ public sealed class RoundTripTests
         var direct = new NpgsqlConnectionStringBuilder(db.DataSource.ConnectionString);
         await using var counter = new WireRoundTripCounter(direct.Host!, direct.Port);
         // one pooled connection: a call that failed must hand it back clean to the next one
-        var proxied = new NpgsqlConnectionStringBuilder(direct.ConnectionString) { Port = counter.Port, Password = MentorStatus.Database.Local.LocalCluster.Password, MaxPoolSize = 1, SslMode = SslMode.Disable };
+        var proxied = new NpgsqlConnectionStringBuilder(direct.ConnectionString) { Port = counter.Port, Password = (await TestCluster.GetAsync()).Password, MaxPoolSize = 1, SslMode = SslMode.Disable };
         await using var dataSource = MentorStatusDataSource.Create(proxied.ConnectionString);
         var repository = new MentorStatusRepository(dataSource);
         await MentorStatusDataSource.VerifyAsync(dataSource); // opens the connection: start-up is not counted below
