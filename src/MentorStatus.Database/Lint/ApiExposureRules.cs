@@ -25,7 +25,8 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
     [GeneratedRegex(@"\b(all|truncate|trigger|references)\b")]
     private static partial Regex DangerousPrivilege();
 
-    [GeneratedRegex(@"^(schema|function|functions|procedure|procedures|routine|routines|sequence|sequences|database|type|types|domain|language|large object|tablespace|foreign|parameter|all (functions|procedures|routines|sequences)) ")]
+    // Default privileges name the kind alone (`… grant all on sequences to anon`): the kind may end the target.
+    [GeneratedRegex(@"^(schema|schemas|function|functions|procedure|procedures|routine|routines|sequence|sequences|database|type|types|domain|language|large object|tablespace|foreign|parameter|all (functions|procedures|routines|sequences))(?: |$)")]
     private static partial Regex NotATable();
 
     public IEnumerable<LintFinding> Check(MigrationTrace trace)
@@ -50,9 +51,66 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
             foreach (var finding in IntroducedOffences.Find(trace, rule, offences))
                 yield return finding;
 
-        foreach (var statement in trace.Migration.Statements)
-            if (DangerousGrant(statement) is { } message)
-                yield return LintFinding.For(LintRules.DangerousGrantToApi, trace.Migration.DisplayPath, statement, message);
+        var dangerous = trace.Migration.Statements.Select(s => (Statement: s, Message: DangerousGrant(s))).Where(x => x.Message is not null).ToList();
+        var restated = RestatedDefaultGrants(trace.Migration.Statements);
+        foreach (var (statement, message) in dangerous.Where(x => !restated.Contains(x.Statement)))
+            yield return LintFinding.For(LintRules.DangerousGrantToApi, trace.Migration.DisplayPath, statement, message!);
+        var collapsed = dangerous.Where(x => restated.Contains(x.Statement)).Select(x => x.Statement).ToList();
+        if (collapsed.Count > 0)
+            yield return LintFinding.For(LintRules.DangerousGrantToApi, trace.Migration.DisplayPath, collapsed[0],
+                $"{collapsed.Count} statement(s) (line {string.Join(", ", collapsed.Select(s => s.Line))}) re-state Supabase's default grants: ALL on the tables of " +
+                "schema public to anon, authenticated and service_role, as `supabase db diff` and pg_dump write them. On Supabase these roles hold these " +
+                "privileges already (its default privileges grant them on every table postgres creates in public), so the file adds nothing; " +
+                "row-level security on each table is what guards it, and ALL includes TRUNCATE, TRIGGER and REFERENCES",
+                fix: "Nothing to change in this file. To take TRUNCATE, TRIGGER and REFERENCES from the API roles for good, in a migration of its own: " +
+                     "`revoke truncate, trigger, references on all tables in schema public from anon, authenticated;` and " +
+                     "`alter default privileges for role postgres in schema public revoke truncate, trigger, references on tables from anon, authenticated;`.")
+                with { LevelOverride = LintLevel.Warning };
+    }
+
+    private static readonly string[] DefaultGrantees = ["anon", "authenticated", "service_role"];
+
+    [GeneratedRegex(@"^(?:alter default privileges (?:for (?:role|user) ""?(?<owner>[a-z_]+)""? )?in schema ""?(?<schema>[a-z_]+)""? )?grant (?<privs>.+?) on (?<target>.+?) to (?<roles>.+?)(?: with grant option)?$")]
+    private static partial Regex GrantShape();
+
+    [GeneratedRegex(@"^(?:all|all privileges|(?:select|insert|update|delete|truncate|references|trigger)(?:, ?(?:select|insert|update|delete|truncate|references|trigger))*)$")]
+    private static partial Regex TablePrivileges();
+
+    /// <summary>
+    /// The grants that re-state Supabase's defaults, the way `supabase db diff` and pg_dump write them: privileges on tables of
+    /// public (one by one, `all tables in schema public`, or the default privileges of postgres in public) to the API roles, where
+    /// the file grants each such target to all three of anon, authenticated and service_role. A hand-written grant of ALL to anon
+    /// alone is a decision, not a dump, and stays a finding of its own.
+    /// </summary>
+    private static HashSet<SqlStatement> RestatedDefaultGrants(IReadOnlyList<SqlStatement> statements)
+    {
+        var shapes = new List<(SqlStatement Statement, List<string> Targets, List<string> Roles)>();
+        foreach (var statement in statements)
+        {
+            var match = GrantShape().Match(QuotedText().Replace(statement.Normalized, "''"));
+            if (!match.Success || !TablePrivileges().IsMatch(match.Groups["privs"].Value)) continue;
+            var roles = match.Groups["roles"].Value.Split(',', StringSplitOptions.TrimEntries).Select(r => r.Trim('"')).ToList();
+            if (!roles.All(r => DefaultGrantees.Contains(r))) continue;
+            List<string> targets;
+            var target = match.Groups["target"].Value;
+            if (statement.Normalized.StartsWith("alter default privileges", StringComparison.Ordinal))
+            {
+                if (match.Groups["schema"].Value != "public" || match.Groups["owner"].Value is not ("" or "postgres") || target != "tables") continue;
+                targets = ["default privileges on tables"];
+            }
+            else if (target == "all tables in schema public")
+                targets = [target];
+            else
+            {
+                targets = (target.StartsWith("table ", StringComparison.Ordinal) ? target[6..] : target)
+                    .Split(',', StringSplitOptions.TrimEntries).Select(t => t.Replace("\"", "")).Select(t => t.Contains('.') ? t : "public." + t).ToList();
+                if (!targets.All(t => t.StartsWith("public.", StringComparison.Ordinal) && t.IndexOf('.', 7) < 0)) continue;
+            }
+            shapes.Add((statement, targets, roles));
+        }
+        var grantees = shapes.SelectMany(s => s.Targets.Select(t => (Target: t, s.Roles)))
+            .GroupBy(x => x.Target).ToDictionary(g => g.Key, g => g.SelectMany(x => x.Roles).ToHashSet());
+        return shapes.Where(s => s.Targets.All(t => DefaultGrantees.All(grantees[t].Contains))).Select(s => s.Statement).ToHashSet();
     }
 
     private static IEnumerable<CatalogOffence> ViewOffences(CatalogState state, IReadOnlySet<string> exposed)
@@ -70,6 +128,12 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
         }
     }
 
+    /// <summary>
+    /// Permissive policies that open a table to the API roles. As PostgreSQL applies them: a policy without USING admits no
+    /// existing row (it is not `true`), and one without WITH CHECK checks new rows with its USING (both absent: no new row).
+    /// The key is the table, the policy's name and command, its roles and what it opens: never the expression text, which
+    /// pg_get_expr prints differently when a file changes search_path (a `reset all` would otherwise "introduce" it again).
+    /// </summary>
     private static IEnumerable<CatalogOffence> PolicyOffences(CatalogState state)
     {
         foreach (var p in state.Policies.Values.Where(p => p.Permissive))
@@ -80,29 +144,36 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
             var who = roles.Contains("public") ? "every role (anon and authenticated included)" : string.Join(" and ", api);
             var table = state.NameOf(p.Table);
             var usingAll = IsTrue(p.Using);
-            var checkAll = IsTrue(p.Check) || (p.Check.Length == 0 && usingAll);
+            var checkAll = p.Check.Length > 0 ? IsTrue(p.Check) : usingAll;
             var writes = p.Command switch
             {
-                'a' => checkAll ? "insert any row into" : null,
-                'w' => usingAll ? "update every row of" : null,
-                'd' => usingAll ? "delete every row of" : null,
-                '*' => usingAll || checkAll ? "read, insert, update and delete every row of" : null,
+                'a' => checkAll ? $"insert any row into {table}" : null,
+                'w' => usingAll ? $"update every row of {table}" : null,
+                'd' => usingAll ? $"delete every row of {table}" : null,
+                '*' => (usingAll, checkAll) switch
+                {
+                    (true, true) => $"read, insert, update and delete every row of {table}",
+                    (true, false) => $"read, update and delete every row of {table} (new rows must pass its WITH CHECK)",
+                    (false, true) => $"insert any row into {table} (and give its own rows any values)",
+                    _ => null,
+                },
                 _ => null,
             };
+            var key = $"{p.Table}:{p.Name}:{p.Command}:{string.Join(',', roles)}";
             if (writes is not null)
             {
-                yield return new CatalogOffence($"{p.Oid}:w:{p.Using}:{p.Check}:{string.Join(',', roles)}", $"policy {p.Name} lets {who} {writes} {table}");
+                yield return new CatalogOffence($"{key}:w:{writes}", $"policy {p.Name} lets {who} {writes}");
                 continue;
             }
             var publicData = state.Relations.TryGetValue(p.Table, out var relation) && relation.PublicData;
             if (p.Command == 'r' && usingAll && !publicData && (roles.Contains("anon") || roles.Contains("public")))
-                yield return new CatalogOffence($"{p.Oid}:r:{p.Using}:{string.Join(',', roles)}",
+                yield return new CatalogOffence($"{key}:r",
                     $"policy {p.Name} lets {(roles.Contains("public") ? "every role, anon included," : "anon")} read every row of {table}, whose comment does not mark it public data");
         }
     }
 
-    /// <summary>An expression that admits every row: `true`, or no expression at all (pg_get_expr gives '').</summary>
-    private static bool IsTrue(string expression) => expression.Trim() is "" or "true" or "(true)";
+    /// <summary>An expression that admits every row: `true` or `1 = 1`. An absent one ('') admits none.</summary>
+    private static bool IsTrue(string expression) => expression.Trim() is "true" or "(true)" or "(1 = 1)" or "1 = 1";
 
     private static bool EndsWithPgTemp(string searchPath)
     {

@@ -37,6 +37,15 @@ internal sealed class ColumnRules : ILintRuleFamily
                 var (message, fix) = Rewrite(step, before, after, relation);
                 yield return LintFinding.For(LintRules.TableRewrite, file, step.Statement, message, fix: fix);
             }
+            // A type change that keeps the table's file still re-checks each CHECK on the column it re-adds: a full scan under ACCESS EXCLUSIVE.
+            foreach (var group in after.Constraints.Values
+                         .Where(c => c.Type == 'c' && c.Validated && trace.Existed(c.Table) && !rewritten.Contains(c.Table) && IsTable(after, c.Table)
+                                     && !before.Constraints.ContainsKey(c.Oid) && ConstraintRules.IsRebuiltByTypeChange(before, after, c))
+                         .GroupBy(c => c.Table))
+                yield return LintFinding.For(LintRules.TableRewrite, file, step.Statement,
+                    $"existing table {after.NameOf(group.Key)} is not rewritten, but every row is read to re-check {string.Join(", ", group.Select(c => c.Name).Order(StringComparer.Ordinal))} " +
+                    $"under an ACCESS EXCLUSIVE lock: {Cause(before, after, group.Key)}, and the type change drops and re-adds the CHECK constraints that use the column");
+
             // An index ALTER TABLE rebuilt under a new file while the table kept its own (e.g. a type change of an indexed column).
             var oldIndexFiles = before.Relations.Values.Where(r => r.Kind is 'i' or 'I').Select(r => r.FileNode).ToHashSet();
             foreach (var index in after.Indexes.Values.Where(i => !before.Indexes.ContainsKey(i.Oid) && trace.Existed(i.Table)

@@ -26,7 +26,7 @@ internal static partial class DataStatements
     private static partial Regex QuotedText();
 
     /// <summary>`where col is null` (a backfill's shape), `where true`, `where 1 = 1`: every row that exists.</summary>
-    [GeneratedRegex(@"^where (?:true|1 ?= ?1|\(?(?<col>""?[a-z_][a-z0-9_]*""?) is null\)?)$")]
+    [GeneratedRegex(@"^where ?(?:true|1 ?= ?1|\(?(?<col>""?[a-z_][a-z0-9_]*""?) is null\)?)$")]
     private static partial Regex EveryRowWhere();
 
     [GeneratedRegex(@"(?:^|, ?)(?<col>""?[a-z_][a-z0-9_]*""?) ?=")]
@@ -44,7 +44,7 @@ internal static partial class DataStatements
             tables.Add(("UPDATE", m.Groups["name"].Value, UpdatesEveryRow(clause), false));
         }
         foreach (Match m in Delete().Matches(text))
-            tables.Add(("DELETE", m.Groups["name"].Value, !Clause(text, m.Index + m.Length).Contains(" where ", StringComparison.Ordinal), false));
+            tables.Add(("DELETE", m.Groups["name"].Value, TopLevelKeyword(Clause(text, m.Index + m.Length), "where") < 0, false));
         if (Truncate().Match(text) is { Success: true } truncate)
         {
             var cascade = Regex.IsMatch(truncate.Groups["rest"].Value, @"\bcascade\b");
@@ -68,11 +68,11 @@ internal static partial class DataStatements
 
     private static bool UpdatesEveryRow(string clause)
     {
-        var where = TopLevelIndex(clause, " where ");
+        var where = TopLevelKeyword(clause, "where");
         if (where < 0) return true;
-        var set = clause[..where];
-        var condition = clause[(where + 1)..];
-        var returning = TopLevelIndex(condition, " returning ");
+        var set = clause[..where].Trim();
+        var condition = clause[where..];
+        var returning = TopLevelKeyword(condition, "returning");
         if (returning >= 0) condition = condition[..returning];
         var match = EveryRowWhere().Match(condition.Trim());
         if (!match.Success) return false;
@@ -81,17 +81,33 @@ internal static partial class DataStatements
         return SetColumn().Matches(set).Any(c => c.Groups["col"].Value.Trim('"') == column);
     }
 
-    private static int TopLevelIndex(string text, string word)
+    /// <summary>
+    /// Where <paramref name="keyword"/> starts as a word outside parentheses, or -1. The normalised text keeps a space only
+    /// between two words, so the keyword may follow `)` or a number with no space (`set x = f(y)where`, `set n = 1where`):
+    /// it is a keyword when the run of identifier characters before it is empty or a number (an identifier cannot start with a digit).
+    /// </summary>
+    internal static int TopLevelKeyword(string text, string keyword)
     {
         var depth = 0;
         for (var i = 0; i < text.Length; i++)
         {
             if (text[i] == '(') depth++;
             else if (text[i] == ')') depth--;
-            else if (depth == 0 && string.CompareOrdinal(text, i, word, 0, word.Length) == 0) return i;
+            else if (depth == 0 && string.CompareOrdinal(text, i, keyword, 0, keyword.Length) == 0
+                     && (i + keyword.Length == text.Length || !IsIdentifierChar(text[i + keyword.Length])) && StartsWord(text, i))
+                return i;
         }
         return -1;
     }
+
+    private static bool StartsWord(string text, int i)
+    {
+        var start = i;
+        while (start > 0 && IsIdentifierChar(text[start - 1])) start--;
+        return start == i || char.IsAsciiDigit(text[start]);
+    }
+
+    private static bool IsIdentifierChar(char c) => char.IsLetterOrDigit(c) || c is '_' or '$';
 }
 
 /// <summary>

@@ -19,11 +19,14 @@ public sealed record LintFinding
     /// <summary>A fix for this very finding when it differs from the rule's general one (e.g. for a materialized view).</summary>
     public string? FixOverride { get; init; }
     public string Fix => FixOverride ?? Rule.Fix;
+    /// <summary>A level for this very finding when the effect seen is milder (or graver) than the rule's usual one, e.g. MS005 on a lock that blocks only writers.</summary>
+    public LintLevel? LevelOverride { get; init; }
+    public LintLevel Level => LevelOverride ?? Rule.Level;
     /// <summary>The reason of a matching `-- lint: ignore` line; acknowledged findings do not fail the lint.</summary>
     public string? AcknowledgedBecause { get; init; }
 
     public bool IsAcknowledged => AcknowledgedBecause is not null;
-    public bool Fails => Rule.Level == LintLevel.Error && !IsAcknowledged;
+    public bool Fails => Level == LintLevel.Error && !IsAcknowledged;
 
     public static string Shorten(string statement, int max = 120)
     {
@@ -49,7 +52,7 @@ public sealed record LintedMigration(string Version, string File, string? Rollba
 public sealed record LintReport(IReadOnlyList<LintedMigration> Migrations, IReadOnlyList<LintFinding> Findings, IReadOnlyList<string> Notes)
 {
     public int Errors => Findings.Count(f => f.Fails);
-    public int Warnings => Findings.Count(f => f.Rule.Level == LintLevel.Warning && !f.IsAcknowledged);
+    public int Warnings => Findings.Count(f => f.Level == LintLevel.Warning && !f.IsAcknowledged);
     public int Acknowledged => Findings.Count(f => f.IsAcknowledged);
     public bool Failed => Errors > 0;
 }

@@ -28,7 +28,7 @@ public static class LintReportFormats
         var text = new StringBuilder();
         foreach (var f in report.Findings.OrderBy(f => f.File, StringComparer.Ordinal).ThenBy(f => f.Line))
         {
-            var level = f.IsAcknowledged ? "acknowledged" : f.Rule.Level == LintLevel.Error ? "error" : "warning";
+            var level = f.IsAcknowledged ? "acknowledged" : f.Level == LintLevel.Error ? "error" : "warning";
             text.AppendLine(CultureInfo.InvariantCulture, $"{level}[{f.Rule.Id}]: {f.Rule.Title}");
             text.AppendLine(CultureInfo.InvariantCulture, $"  --> {f.File}:{f.Line}{(f.StatementNumber is { } n ? $" (statement {n})" : "")}");
             if (f.Statement is not null) text.AppendLine(CultureInfo.InvariantCulture, $"   | {f.Statement}");
@@ -58,7 +58,7 @@ public static class LintReportFormats
         findings = report.Findings.Select(f => new
         {
             rule = f.Rule.Id,
-            level = f.Rule.Level.ToString().ToLowerInvariant(),
+            level = f.Level.ToString().ToLowerInvariant(),
             title = f.Rule.Title,
             file = f.File,
             line = f.Line,
@@ -80,7 +80,7 @@ public static class LintReportFormats
         var text = new StringBuilder();
         foreach (var f in report.Findings.Where(f => !f.IsAcknowledged))
         {
-            var command = f.Rule.Level == LintLevel.Error ? "error" : "warning";
+            var command = f.Level == LintLevel.Error ? "error" : "warning";
             var message = $"{f.Rule.Title}: {f.Message}\n{f.Statement}\nwhy: {f.Rule.Why}\nfix: {f.Fix}";
             text.AppendLine(CultureInfo.InvariantCulture, $"::{command} file={Property(f.File)},line={f.Line},title={Property(f.Rule.Id)}::{Data(message)}");
         }
@@ -121,7 +121,7 @@ public static class LintReportFormats
                 {
                     ["ruleId"] = f.Rule.Id,
                     ["ruleIndex"] = LintRules.All.ToList().IndexOf(f.Rule),
-                    ["level"] = f.Rule.Level == LintLevel.Error ? "error" : "warning",
+                    ["level"] = f.Level == LintLevel.Error ? "error" : "warning",
                     ["message"] = new { text = $"{f.Message}\nFix: {f.Fix}" },
                     ["locations"] = new[]
                     {

@@ -48,7 +48,8 @@ public static class LintRules
         "lock that blocks writes (SHARE or stronger) taken on an existing table without lock_timeout",
         "While the statement waits for its lock (SHARE for CREATE INDEX, SHARE ROW EXCLUSIVE for a foreign key or trigger, EXCLUSIVE, " +
         "ACCESS EXCLUSIVE for most ALTER TABLE, DROP INDEX, LOCK TABLE) behind any long query, every other writer on the table " +
-        "(every reader too, for ACCESS EXCLUSIVE) queues behind it: a short migration becomes an outage.",
+        "(every reader too, for ACCESS EXCLUSIVE) queues behind it: a short migration becomes an outage. An error for ACCESS EXCLUSIVE; a warning for " +
+        "SHARE, SHARE ROW EXCLUSIVE and EXCLUSIVE, which let reads go on; nothing for a lock below ACCESS EXCLUSIVE on a materialized view, which only REFRESH writes.",
         "Start the file with `set lock_timeout = '5s';` (it is reset after the file), and retry the migration when it times out. " +
         "A project that deploys with `db up` (which sets a session lock_timeout) says so in supabase/lint.toml: `[lint] deploy = \"db up\"`; " +
         "without it the lint assumes `supabase db push`, which sets none.");
@@ -170,7 +171,8 @@ public static class LintRules
 
     public static readonly LintRule TransactionControlInFile = new("MS026", LintLevel.Error,
         "BEGIN, COMMIT or ROLLBACK in a migration file",
-        "The runner applies each file in one transaction of its own, together with its journal row, and refuses a file that controls the transaction itself.",
+        "`db up` and `supabase db push` apply each file in one transaction together with its history row: `db up` refuses a file that controls the transaction itself; " +
+        "under `supabase db push` the file's COMMIT splits it, so a failure after it leaves the file half-applied and unrecorded.",
         "Remove the BEGIN/COMMIT statements; a statement that cannot run in a transaction goes in a file of its own.");
 
     public static IReadOnlyList<LintRule> All { get; } =

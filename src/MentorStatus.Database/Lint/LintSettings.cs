@@ -5,6 +5,9 @@ using Tomlyn.Model;
 
 namespace MentorStatus.Database.Lint;
 
+/// <summary>How migrations reach production: this project's runner (`db up`), or the Supabase CLI (the default reading).</summary>
+public enum DeployTool { SupabaseDbPush, DbUp }
+
 /// <summary>A project setting for `db lint` that cannot be used as written: the message names the file, the key and the fix.</summary>
 public sealed class LintSettingsException(string message) : Exception(message);
 
@@ -25,6 +28,9 @@ public sealed class LintSettingsException(string message) : Exception(message);
 public sealed partial record LintSettings
 {
     public const string FileName = "lint.toml";
+
+    /// <summary>The tool that applies the migrations in production: what a finding about the runner (MS026) says happens.</summary>
+    public DeployTool Deploy { get; init; } = DeployTool.SupabaseDbPush;
 
     /// <summary>The session lock_timeout the deploy sets before each file, or null when only the file's own counts.</summary>
     public TimeSpan? DeployLockTimeout { get; init; }
@@ -70,6 +76,7 @@ public sealed partial record LintSettings
             settings = settings with
             {
                 DeployLockTimeout = null,
+                Deploy = DeployTool.SupabaseDbPush,
                 LockTimeoutReading = $"lock_timeout: strict, because {ci} runs `supabase db push` (no session lock_timeout), " +
                                      $"although {display} says the project deploys with `db up`; only a lock_timeout set by the file itself counts (MS005)",
             };
@@ -89,6 +96,7 @@ public sealed partial record LintSettings
                 return settings with
                 {
                     DeployLockTimeout = timeout,
+                    Deploy = DeployTool.DbUp,
                     LockTimeoutReading = $"lock_timeout: {display} says the project deploys with `db up`, which sets lock_timeout = " +
                                          $"{timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s for each file, so MS005 counts it " +
                                          "(use --strict-lock-timeout to count only the file's own)",
@@ -97,6 +105,7 @@ public sealed partial record LintSettings
                 return settings with
                 {
                     DeployLockTimeout = null,
+                    Deploy = DeployTool.SupabaseDbPush,
                     LockTimeoutReading = $"lock_timeout: strict, {display} says the project deploys with `supabase db push` (no session lock_timeout); only a lock_timeout set by the file itself counts (MS005)",
                 };
             default:

@@ -52,14 +52,22 @@ internal sealed partial class LockRules : ILintRuleFamily
 
             var blocking = step.NewLocks.Where(l => WriteBlocking.Contains(l.Mode) && IsTableLike(before, l.Relation)).ToList();
             var exclusive = blocking.Where(l => l.IsAccessExclusive).ToList();
+            // Nothing writes a materialized view but REFRESH: a lock on it below ACCESS EXCLUSIVE (a concurrent refresh) holds up no one.
+            var felt = blocking.Where(l => l.IsAccessExclusive || before.Relations[l.Relation].Kind != 'm').ToList();
             var explicitLock = step.Statement.Normalized.StartsWith("lock ", StringComparison.Ordinal);
-            if (step.LockTimeout is "0" or null && (blocking.Count > 0 || explicitLock))
+            if (step.LockTimeout is "0" or null && (felt.Count > 0 || explicitLock))
             {
-                var what = blocking.Count > 0
-                    ? string.Join(", ", blocking.GroupBy(l => l.Relation).Select(g => $"{string.Join(" + ", g.Select(l => Mode(l.Mode)))} on {before.NameOf(g.Key)}"))
+                var what = felt.Count > 0
+                    ? string.Join(", ", felt.GroupBy(l => l.Relation).Select(g => $"{string.Join(" + ", g.Select(l => Mode(l.Mode)))} on {before.NameOf(g.Key)}"))
                     : "an explicit LOCK TABLE";
+                // ACCESS EXCLUSIVE queues every query, reads included: an outage. The weaker modes queue writers only (reads go on).
+                var readersWait = exclusive.Count > 0 || felt.Count == 0;
                 yield return LintFinding.For(LintRules.AccessExclusiveWithoutTimeout, file, step.Statement,
-                    $"{what} taken with lock_timeout = 0 (wait forever)");
+                    $"{what} taken with lock_timeout = 0 (wait forever): " + (readersWait
+                        ? "while it waits behind any query on the table, every later query on it, reads included, queues behind it"
+                        : "it blocks writers, not readers: while it waits behind a transaction that writes the table, and until the migration commits, " +
+                          "every INSERT, UPDATE and DELETE on it waits (reads go on)"))
+                    with { LevelOverride = readersWait ? null : LintLevel.Warning };
             }
             if (exclusive.Count == 0) continue;
             firstExclusive ??= step;

@@ -55,6 +55,7 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
     {
         var settings = _options.Settings ?? LintSettings.Read(layout);
         var lockTimeout = _options.LockTimeout is { } chosen ? chosen.SessionLockTimeout : settings.DeployLockTimeout;
+        var deploy = _options.LockTimeout?.SessionLockTimeout is not null ? DeployTool.DbUp : settings.Deploy;
         var source = new MigrationSource(layout);
         var migrations = LintInput.Discover(source);
         var selected = await SelectAsync(migrations, ct);
@@ -73,6 +74,9 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
         var database = await scratch.CloneAsync("template0", ct);
         await SupabasePlatformLayer.EnsureAsync(scratch.Sessions(database), ct);
 
+        // A file already applied that did not replay cleanly: not judged (it is history), but a failure in a later file may follow from it.
+        string? appliedFailure = null;
+
         // One database carries the whole chain: each migration is replayed (and committed) on what the earlier ones left,
         // and its rollback is tried in a transaction that is rolled back, so no per-file copy of the database is needed.
         for (var i = 0; i <= last; i++)
@@ -88,6 +92,24 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
                 if (lint) before = await SchemaSnapshot.ReadAsync(connection, ct);
                 trace = await new StatementTracer(connection, lockTimeout, settings.ExposedSchemas).RunAsync(migration, lint, ct);
             }
+            trace.Deploy = deploy;
+
+            if (!lint)
+            {
+                // Pending mode: a file the target has applied is replayed only to build on. Its replay failures are not findings (of
+                // it, nor of the files being judged); they are a note, and the messages of later failures name it as a possible cause.
+                var firstFailure = migration.ParseError is { } unsplit ? $"it cannot be split into statements ({unsplit})"
+                    : trace.Steps.FirstOrDefault(s => s.Error is not null) is { } step
+                        ? $"statement {step.Statement.Number} (line {step.Statement.Line}) fails with SQLSTATE {step.Error!.SqlState}: {step.Error.MessageText}"
+                        : null;
+                if (firstFailure is not null)
+                {
+                    appliedFailure ??= $"{migration.DisplayPath}, already applied, did not replay on the lint server: {firstFailure}";
+                    notes.Add($"{migration.DisplayPath} (already applied, not linted) does not replay cleanly on the lint server: {firstFailure}; " +
+                              "the files after it were replayed on what did apply");
+                }
+                continue;
+            }
 
             var fileFindings = new List<LintFinding>();
             if (migration.ParseError is { } parseError)
@@ -97,25 +119,19 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
             foreach (var failed in failures)
                 fileFindings.Add(LintFinding.For(LintRules.StatementFailed, migration.DisplayPath, failed.Statement,
                     $"statement {failed.Statement.Number} fails with SQLSTATE {failed.Error!.SqlState}: {failed.Error.MessageText}" +
-                    (failed == failures[0] ? "" : $" (possibly because statement {failures[0].Statement.Number} failed)"),
+                    (failed == failures[0] ? appliedFailure is null ? "" : $" (possibly because {appliedFailure})"
+                        : $" (possibly because statement {failures[0].Statement.Number} failed)"),
                     failures.Count > 1 || failed != trace.Steps[^1]
                         ? "the failed statement was rolled back alone and the rest of the file replayed, so later findings are still reported"
                         : null));
-            if (lint)
-            {
-                fileFindings.AddRange(Families.SelectMany(f => f.Check(trace)));
-                // Later files are replayed on what applied, also after a failed statement (they then see what the rest of this one created).
-                if (trace.Failed || migration.ParseError is not null)
-                    trace.Notes.Add($"{migration.DisplayPath}: rollback not checked, the migration did not apply cleanly");
-                else if (migration.RollbackPath is not null || settings.RequireRollbacks)
-                    fileFindings.AddRange(await RollbackCheck.RunAsync(scratch, database, migration, layout, before!, lockTimeout, ct));
-                findings.AddRange(LintAcknowledgements.Apply(migration.DisplayPath, migration.Sql, migration.Statements, fileFindings));
-                linted.Add(new LintedMigration(migration.Version, migration.DisplayPath, migration.RollbackPath, trace.Notes));
-            }
-            else
-            {
-                findings.AddRange(fileFindings);
-            }
+            fileFindings.AddRange(Families.SelectMany(f => f.Check(trace)));
+            // Later files are replayed on what applied, also after a failed statement (they then see what the rest of this one created).
+            if (trace.Failed || migration.ParseError is not null)
+                trace.Notes.Add($"{migration.DisplayPath}: rollback not checked, the migration did not apply cleanly");
+            else if (migration.RollbackPath is not null || settings.RequireRollbacks)
+                fileFindings.AddRange(await RollbackCheck.RunAsync(scratch, database, migration, layout, before!, lockTimeout, ct));
+            findings.AddRange(LintAcknowledgements.Apply(migration.DisplayPath, migration.Sql, migration.Statements, fileFindings));
+            linted.Add(new LintedMigration(migration.Version, migration.DisplayPath, migration.RollbackPath, trace.Notes));
             if (trace.Failed || migration.ParseError is not null)
                 notes.Add($"{migration.DisplayPath} does not apply cleanly: each later migration was replayed on what did apply");
         }

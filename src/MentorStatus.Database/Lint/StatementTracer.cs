@@ -42,6 +42,8 @@ public sealed class MigrationTrace
     public List<string> Notes { get; } = [];
     /// <summary>The schemas PostgREST serves, from the project's settings.</summary>
     public IReadOnlySet<string> ExposedSchemas { get; init; } = new HashSet<string> { "public" };
+    /// <summary>How the project deploys (settings), for findings that say what the deploy does with the file.</summary>
+    public DeployTool Deploy { get; set; } = DeployTool.SupabaseDbPush;
     public bool Failed => Steps.Any(s => s.Error is not null);
     public CatalogState Final => Steps.LastOrDefault(s => s.After is not null)?.After ?? Baseline;
     public bool Existed(uint relation) => Baseline.Relations.ContainsKey(relation);

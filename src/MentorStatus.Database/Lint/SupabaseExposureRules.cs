@@ -21,7 +21,7 @@ internal sealed class SupabaseExposureRules : ILintRuleFamily
             yield return finding;
         foreach (var finding in IntroducedOffences.Find(trace, LintRules.UnwrappedAuthFunction, s => s.Policies.Values
                      .Where(p => HasUnwrappedAuthCall(p.Expressions))
-                     .Select(p => new CatalogOffence($"{p.Oid}:{p.Expressions}", $"policy {p.Name} on {s.NameOf(p.Table)} calls auth functions per row: {p.Expressions.Trim()}"))))
+                     .Select(p => new CatalogOffence($"{p.Oid}:{p.Name}", $"policy {p.Name} on {s.NameOf(p.Table)} calls auth functions per row: {p.Expressions.Trim()}"))))
             yield return finding;
         foreach (var finding in IntroducedOffences.Find(trace, LintRules.SecurityDefinerSearchPath, s => s.Functions.Values
                      .Where(f => f.SecurityDefiner && !f.FixedSearchPath)

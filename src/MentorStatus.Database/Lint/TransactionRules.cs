@@ -31,6 +31,10 @@ internal sealed class TransactionRules : ILintRuleFamily
         foreach (var step in trace.Steps.Where(s => s.IsTransactionControl))
             yield return LintFinding.For(LintRules.TransactionControlInFile, trace.Migration.DisplayPath, step.Statement,
                 $"statement {step.Statement.Number} ({step.Statement.Normalized.Split(' ')[0].ToUpperInvariant()}) controls the transaction: " +
-                "`db up` refuses the file; the lint replayed the rest of it in one transaction");
+                (trace.Deploy == DeployTool.DbUp
+                    ? "`db up` refuses the file"
+                    : "`supabase db push` sends the file and its history row as one implicit transaction, which the file's own BEGIN/COMMIT split: " +
+                      "what comes before its COMMIT commits on its own, so a failure after it leaves the file half-applied and unrecorded, and a rerun repeats the first part") +
+                "; the lint replayed the rest of it in one transaction");
     }
 }

@@ -32,11 +32,12 @@ public sealed class LintCorpusTests
         var expected = LintHarness.Expectations(await File.ReadAllTextAsync(LintHarness.CasePath(relative))).ToList();
         Assert.NotEmpty(expected);
         var report = await LintHarness.LintCaseAsync(relative);
-        var found = report.Findings.Where(f => f.Rule.Id == rule && f.File.Contains(LintHarness.CaseVersion)).Select(f => (f.Rule.Id, f.Line)).ToList();
+        var matching = report.Findings.Where(f => f.Rule.Id == rule && f.File.Contains(LintHarness.CaseVersion)).ToList();
+        var found = matching.Select(f => (f.Rule.Id, f.Line)).ToList();
         foreach (var expectation in expected)
             Assert.True(found.Contains(expectation),
                 $"{relative}: expected {expectation.Rule} at line {expectation.Line}; found:\n{LintReportFormats.Text(report)}");
-        Assert.True(report.Failed || LintRules.Find(rule)!.Level == LintLevel.Warning, "an error-level finding must fail the lint");
+        Assert.True(report.Failed || matching.All(f => f.Level == LintLevel.Warning), "an error-level finding must fail the lint");
     }
 
     [Theory]

@@ -47,7 +47,7 @@ internal static partial class LintHarness
     }
 
     /// <summary>
-    /// Lints every migration of a temp project (`db lint --all`) that holds <paramref name="migrations"/> and, when given,
+    /// Lints every migration (`db lint --all`; with <see cref="LintOptions.Applied"/>, the others) of a temp project that holds <paramref name="migrations"/> and, when given,
     /// a supabase/lint.toml and further files (relative path → content, e.g. a CI workflow).
     /// </summary>
     public static async Task<LintReport> LintProjectAsync(IEnumerable<(string Version, string Name, string Sql, string? Rollback)> migrations,
@@ -63,7 +63,8 @@ internal static partial class LintHarness
             await File.WriteAllTextAsync(full, content);
         }
         var target = await JournalDatabaseAsync();
-        return await new MigrationLinter(project.Layout, target, (options ?? new LintOptions()) with { All = true }).LintAsync();
+        // `db lint --all`, unless the options name the applied versions (pending mode: only the others are judged).
+        return await new MigrationLinter(project.Layout, target, options is { Applied: not null } ? options : (options ?? new LintOptions()) with { All = true }).LintAsync();
     }
 
     /// <summary>A database on the test cluster whose Supabase journal lists <paramref name="applied"/>.</summary>
