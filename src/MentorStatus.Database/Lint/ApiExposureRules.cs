@@ -36,9 +36,7 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
         {
             (LintRules.ViewBypassesRls, s => ViewOffences(s, exposed)),
             (LintRules.PolicyOpensTable, PolicyOffences),
-            (LintRules.DefinerFunctionCallableByApi, s => s.Functions.Values
-                .Where(f => f.SecurityDefiner && f.ApiExecutable && !f.ReturnsTrigger)
-                .Select(f => new CatalogOffence($"{f.Oid}", $"security definer function {f.Signature} in exposed schema {f.Schema} may be executed by anon/authenticated (as /rpc/…)"))),
+            (LintRules.DefinerFunctionCallableByApi, DefinerOffences),
             (LintRules.DefinerSearchPathWithoutPgTemp, s => s.Functions.Values
                 .Where(f => f.SecurityDefiner && f.SearchPath is { } path && !EndsWithPgTemp(path))
                 .Select(f => new CatalogOffence($"{f.Oid}:{f.SearchPath}",
@@ -50,6 +48,19 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
         foreach (var (rule, offences) in checks)
             foreach (var finding in IntroducedOffences.Find(trace, rule, offences))
                 yield return finding;
+
+        // A definer function the API may call that this migration re-created (create or replace keeps its OID, so it is not
+        // "introduced"): the file wrote it again and is the place to fix it, even if the version before had the same flaw.
+        var introduced = DefinerOffences(trace.Final).Select(o => o.Key).Except(DefinerOffences(trace.Baseline).Select(o => o.Key)).ToHashSet();
+        foreach (var f in trace.Final.Functions.Values.Where(f => !introduced.Contains($"{f.Oid}") && DefinerOffences(trace.Final).Any(o => o.Key == $"{f.Oid}")))
+        {
+            var recreated = trace.Steps.LastOrDefault(s => s.Traced && CreateFunction().IsMatch(s.Statement.Normalized)
+                && s.Before!.Functions.TryGetValue(f.Oid, out var old) && s.After!.Functions.TryGetValue(f.Oid, out var now) && old.RowVersion != now.RowVersion);
+            if (recreated is not null)
+                yield return LintFinding.For(LintRules.DefinerFunctionCallableByApi, trace.Migration.DisplayPath, recreated.Statement,
+                    $"security definer function {f.Signature} in exposed schema {f.Schema} may be executed by anon/authenticated (as /rpc/…); " +
+                    "this migration re-creates it (the version before had the same exposure)");
+        }
 
         var dangerous = trace.Migration.Statements.Select(s => (Statement: s, Message: DangerousGrant(s))).Where(x => x.Message is not null).ToList();
         var restated = RestatedDefaultGrants(trace.Migration.Statements);
@@ -112,6 +123,13 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
             .GroupBy(x => x.Target).ToDictionary(g => g.Key, g => g.SelectMany(x => x.Roles).ToHashSet());
         return shapes.Where(s => s.Targets.All(t => DefaultGrantees.All(grantees[t].Contains))).Select(s => s.Statement).ToHashSet();
     }
+
+    private static IEnumerable<CatalogOffence> DefinerOffences(CatalogState state) => state.Functions.Values
+        .Where(f => f.SecurityDefiner && f.ApiExecutable && !f.ReturnsTrigger)
+        .Select(f => new CatalogOffence($"{f.Oid}", $"security definer function {f.Signature} in exposed schema {f.Schema} may be executed by anon/authenticated (as /rpc/…)"));
+
+    [GeneratedRegex(@"^create (?:or replace )?(?:function|procedure) ")]
+    private static partial Regex CreateFunction();
 
     private static IEnumerable<CatalogOffence> ViewOffences(CatalogState state, IReadOnlySet<string> exposed)
     {

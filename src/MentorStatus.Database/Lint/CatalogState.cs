@@ -32,8 +32,9 @@ public sealed record PolicyInfo(uint Oid, uint Table, string Name, string Expres
 
 /// <param name="SearchPath">The value of `set search_path` in the function's definition, null when it sets none.</param>
 /// <param name="ApiExecutable">anon or authenticated may execute it, and it sits in a schema the API exposes.</param>
+/// <param name="RowVersion">The xmin of its pg_proc row: it changes when the function is (re-)created or altered.</param>
 public sealed record FunctionInfo(uint Oid, string Signature, bool SecurityDefiner, bool FixedSearchPath,
-    string? SearchPath = null, string Schema = "", bool ApiExecutable = false, bool ReturnsTrigger = false);
+    string? SearchPath = null, string Schema = "", bool ApiExecutable = false, bool ReturnsTrigger = false, string RowVersion = "");
 
 public sealed record ExtensionInfo(uint Oid, string Name, string Schema);
 
@@ -118,7 +119,8 @@ public sealed class CatalogState
                n.nspname = any($1) and exists (
                    select 1 from unnest(array['anon', 'authenticated']) r
                    where to_regrole(r) is not null and has_function_privilege(r, p.oid, 'execute')),
-               p.prorettype in ('trigger'::regtype, 'event_trigger'::regtype)
+               p.prorettype in ('trigger'::regtype, 'event_trigger'::regtype),
+               p.xmin::text
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where {UserSchemas} and {NotExtensionFunction}
         """;
@@ -169,7 +171,7 @@ public sealed class CatalogState
             r.GetString(4)[0], r.GetFieldValue<string[]>(5), r.GetBoolean(6), r.GetString(7), r.GetString(8)), ct);
         var functions = await ReadAsync(reader, r => new FunctionInfo(
             r.GetFieldValue<uint>(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3),
-            r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), r.GetBoolean(6), r.GetBoolean(7)), ct);
+            r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), r.GetBoolean(6), r.GetBoolean(7), r.GetString(8)), ct);
         var extensions = await ReadAsync(reader, r => new ExtensionInfo(r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2)), ct);
         return new()
         {

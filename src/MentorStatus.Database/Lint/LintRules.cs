@@ -175,6 +175,41 @@ public static class LintRules
         "under `supabase db push` the file's COMMIT splits it, so a failure after it leaves the file half-applied and unrecorded.",
         "Remove the BEGIN/COMMIT statements; a statement that cannot run in a transaction goes in a file of its own.");
 
+    public static readonly LintRule DetachPartitionWithoutConcurrently = new("MS027", LintLevel.Error,
+        "partition detached without CONCURRENTLY",
+        "`alter table … detach partition …` takes an ACCESS EXCLUSIVE lock on the partitioned table: every read and write of every partition waits, " +
+        "and queues behind any long query on any of them.",
+        "`alter table … detach partition … concurrently` (PostgreSQL 14+; SHARE UPDATE EXCLUSIVE, reads and writes go on) in a migration file of its own " +
+        "(it cannot run in a transaction); after an interruption, finish it with `… detach partition … finalize`.");
+
+    public static readonly LintRule ReplicaIdentityFull = new("MS028", LintLevel.Warning,
+        "REPLICA IDENTITY FULL on a table",
+        "With wal_level = logical (every Supabase project), each UPDATE and DELETE on the table then writes the whole old row to the WAL: " +
+        "WAL volume, replication lag and Realtime's load grow with the row width and the write rate, for as long as the setting stays.",
+        "Keep the default (the primary key) unless subscribers need the old row. If they do, limit it to small or rarely updated tables, " +
+        "or use `replica identity using index …` on a unique index of NOT NULL columns; acknowledge it with the reason.");
+
+    public static readonly LintRule TriggersDisabled = new("MS029", LintLevel.Error,
+        "all triggers disabled (DISABLE TRIGGER ALL, session_replication_role)",
+        "`disable trigger all` and `session_replication_role = replica` also switch off the internal triggers that enforce foreign keys, " +
+        "and the audit, append-only and updated_at triggers: rows written meanwhile are never checked. Both need superuser rights, which " +
+        "the postgres role of a hosted Supabase project does not have, so the migration fails there.",
+        "Disable only the trigger you mean, by name (`alter table … disable trigger name`), and enable it again in the same file; " +
+        "or do the data change without it (e.g. write the rows the trigger expects).");
+
+    public static readonly LintRule DomainConstraintValidated = new("MS030", LintLevel.Error,
+        "domain constraint added and validated against existing rows",
+        "`alter domain … add constraint` (or `set not null`) checks every value of every column of that type in every table, " +
+        "holding a lock that blocks writes to those tables for the whole scan.",
+        "`alter domain … add constraint … check (…) not valid` (instant; enforced for new values), then `alter domain … validate constraint …` " +
+        "in a later migration at a quiet time (in PostgreSQL 15 the validation still blocks writes to those tables while it scans; 17 lets them through).");
+
+    public static readonly LintRule IdentifierTooLong = new("MS031", LintLevel.Error,
+        "identifier longer than 63 bytes",
+        "PostgreSQL silently truncates names to 63 bytes (NOTICE only): the object gets a name the file does not say, code and PostgREST clients that " +
+        "use the written name do not find it, and two long names that share their first 63 bytes collide.",
+        "Use a name of at most 63 bytes.");
+
     public static IReadOnlyList<LintRule> All { get; } =
     [
         StatementFailed, IndexWithoutConcurrently, NotNullOnExistingTable, TableRewrite, ConstraintValidated,
@@ -183,6 +218,7 @@ public static class LintRules
         MissingRollback, RollbackMismatch, BadAcknowledgement, NonIdempotentConcurrentIndex,
         ViewBypassesRls, PolicyOpensTable, DefinerFunctionCallableByApi, DefinerSearchPathWithoutPgTemp, ExtensionInPublic,
         DangerousGrantToApi, DestructiveDataStatement, TransactionControlInFile,
+        DetachPartitionWithoutConcurrently, ReplicaIdentityFull, TriggersDisabled, DomainConstraintValidated, IdentifierTooLong,
     ];
 
     public static LintRule? Find(string id) => All.FirstOrDefault(r => string.Equals(r.Id, id, StringComparison.OrdinalIgnoreCase));

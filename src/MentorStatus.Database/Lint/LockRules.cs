@@ -50,6 +50,16 @@ internal sealed partial class LockRules : ILintRuleFamily
                     yield return LintFinding.For(LintRules.IndexWithoutConcurrently, file, step.Statement,
                         $"index {index.Name} on existing table {after.NameOf(index.Table)} is dropped without CONCURRENTLY (ACCESS EXCLUSIVE on the table)");
 
+            // REINDEX keeps the index's OID but writes a new file: a build like any other, under SHARE on the table.
+            if (step.Statement.Normalized.StartsWith("reindex", StringComparison.Ordinal))
+                foreach (var index in after.Indexes.Values.Where(i => trace.Baseline.Indexes.ContainsKey(i.Oid) && trace.Existed(i.Table)
+                                                                      && before.Relations.TryGetValue(i.Oid, out var old) && after.Relations.TryGetValue(i.Oid, out var now)
+                                                                      && old.FileNode != now.FileNode))
+                    yield return LintFinding.For(LintRules.IndexWithoutConcurrently, file, step.Statement,
+                        $"index {index.Name} on existing table {after.NameOf(index.Table)} is rebuilt by REINDEX without CONCURRENTLY: SHARE on the table " +
+                        "(every write waits) and ACCESS EXCLUSIVE on the index (every query that would use it waits) for the whole build",
+                        fix: "`reindex index concurrently …` (or `reindex table concurrently …`) in a migration file of its own: it cannot run in a transaction.");
+
             var blocking = step.NewLocks.Where(l => WriteBlocking.Contains(l.Mode) && IsTableLike(before, l.Relation)).ToList();
             var exclusive = blocking.Where(l => l.IsAccessExclusive).ToList();
             // Nothing writes a materialized view but REFRESH: a lock on it below ACCESS EXCLUSIVE (a concurrent refresh) holds up no one.

@@ -47,6 +47,7 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
     [
         new LockRules(), new ColumnRules(), new ConstraintRules(), new DestructiveRules(),
         new TransactionRules(), new SupabaseExposureRules(), new ApiExposureRules(), new AppendOnlyRules(), new DataStatementRules(),
+        new StatementRules(),
     ];
 
     private readonly LintOptions _options = options ?? new LintOptions();

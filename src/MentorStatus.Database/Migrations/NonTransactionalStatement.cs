@@ -8,7 +8,7 @@ namespace MentorStatus.Database.Migrations;
 /// </summary>
 public static partial class NonTransactionalStatement
 {
-    [GeneratedRegex(@"^(create (unique )?index concurrently|drop index concurrently|reindex\b.*\bconcurrently\b|vacuum\b|alter system\b|(create|drop) database\b|(create|drop) tablespace\b)")]
+    [GeneratedRegex(@"^(create (unique )?index concurrently|drop index concurrently|reindex\b.*\bconcurrently\b|alter table\b.*\bdetach partition\b.*\bconcurrently$|vacuum\b|alter system\b|(create|drop) database\b|(create|drop) tablespace\b)")]
     private static partial Regex Pattern();
 
     [GeneratedRegex(@"^(begin|commit|rollback|end|abort|start transaction|savepoint|release)\b(?! atomic)")]

@@ -100,4 +100,19 @@ public sealed class LintFindingsTests
         Assert.Contains("pending", failed.File);
         Assert.Contains("possibly because supabase/migrations/20260101000000_applied_broken.sql, already applied, did not replay", failed.Message);
     }
+
+    [Fact]
+    public async Task DefinerFunctionTheApiMayCallIsReportedWhenThisMigrationRecreatesIt()
+    {
+        const string definer = "create or replace function public.item_count() returns bigint language sql stable security definer " +
+                               "set search_path = pg_catalog, pg_temp as $$ select count(*) from public.items $$;\n";
+        var report = await LintHarness.LintProjectAsync(
+        [
+            ("20260101000000", "definer", Items + definer, null),
+            ("20260101000100", "recreate", "comment on table public.items is 'items';\n" + definer, null),
+        ], "[lint]\nrequire_rollbacks = false\n", options: new LintOptions { Applied = new HashSet<string> { "20260101000000" } });
+        var finding = Assert.Single(report.Findings, f => f.Rule.Id == "MS021");
+        Assert.Equal(2, finding.Line);
+        Assert.Contains("re-creates it", finding.Message);
+    }
 }

@@ -40,7 +40,8 @@ internal static partial class LintHarness
     {
         using var project = new TempProject();
         project.AddMigration(ExistingVersion, "existing", await File.ReadAllTextAsync(CasePath("_existing.sql")),
-            "drop schema reporting cascade;\ndrop table public.audit_log;\ndrop table public.things;\ndrop table public.owners;\n");
+            "drop function public.thing_total();\ndrop table public.events;\ndrop schema reporting cascade;\ndrop table public.audit_log;\n" +
+            "drop table public.things;\ndrop table public.owners;\ndrop domain public.short_label;\n");
         project.AddMigration(CaseVersion, "case", sql, rollback);
         var target = await JournalDatabaseAsync(ExistingVersion);
         return await new MigrationLinter(project.Layout, target, options).LintAsync();

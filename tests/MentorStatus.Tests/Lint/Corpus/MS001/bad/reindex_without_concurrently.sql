@@ -1,0 +1,1 @@
+reindex index public.things_sku_idx; -- expect: MS001

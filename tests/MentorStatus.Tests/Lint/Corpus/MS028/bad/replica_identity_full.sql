@@ -1,0 +1,1 @@
+alter table public.things replica identity full; -- expect: MS028

@@ -1,0 +1,1 @@
+alter domain public.short_label add constraint short_label_length check (length(value) <= 40); -- expect: MS030
