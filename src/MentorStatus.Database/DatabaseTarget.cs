@@ -76,14 +76,91 @@ public sealed class DatabaseTarget
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = pair.Split('=', 2);
-            if (kv[0] == "sslmode" && kv.Length == 2)
-                builder.SslMode = Enum.TryParse<SslMode>(kv[1].Replace("-", ""), ignoreCase: true, out var mode) && Enum.IsDefined(mode)
-                    ? mode
-                    : throw new ArgumentException(
-                        $"--db-url: unknown sslmode '{kv[1]}'; use one of {string.Join(", ", Enum.GetNames<SslMode>().Select(n => n.ToLowerInvariant()))} (e.g. ?sslmode=disable for a local server).");
+            var name = Uri.UnescapeDataString(kv[0]);
+            var value = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "";
+            if (UrlParameters.TryGetValue(name, out var apply)) apply(builder, value);
+            else if (Unsupported.TryGetValue(name, out var why))
+                throw new ArgumentException($"--db-url: the libpq parameter '{name}' has no Npgsql equivalent ({why}); remove it from the URL.");
+            else
+                throw new ArgumentException(
+                    $"--db-url: unknown parameter '{name}'; a postgresql:// URL may carry {string.Join(", ", UrlParameters.Keys)} (libpq's names).");
         }
+        // libpq checks the one server's role; Npgsql chooses among several hosts only and refuses it with one.
+        if (builder.TargetSessionAttributes is { } attrs and not "any" && builder.Host?.Contains(',', StringComparison.Ordinal) != true)
+            throw new ArgumentException(
+                $"--db-url: target_session_attrs={attrs} needs several hosts here (Npgsql picks among them, e.g. ?host=db1,db2); with one host, remove it.");
         return new DatabaseTarget(builder);
     }
+
+    /// <summary>
+    /// The libpq connection parameters a postgresql:// URL may carry (as Supabase, psql and the Supabase CLI accept them),
+    /// each set on its Npgsql equivalent, so a URL that works with psql means the same here.
+    /// </summary>
+    private static readonly Dictionary<string, Action<NpgsqlConnectionStringBuilder, string>> UrlParameters = new(StringComparer.Ordinal)
+    {
+        ["host"] = (b, v) => b.Host = v,
+        ["port"] = (b, v) => b.Port = Integer("port", v, 1, 65535),
+        ["dbname"] = (b, v) => b.Database = v,
+        ["user"] = (b, v) => b.Username = v,
+        ["password"] = (b, v) => b.Password = v,
+        ["sslmode"] = (b, v) => b.SslMode = Enum.TryParse<SslMode>(v.Replace("-", ""), ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(v, out _)
+            ? mode
+            : throw new ArgumentException(
+                $"--db-url: unknown sslmode '{v}'; use one of {string.Join(", ", Enum.GetNames<SslMode>().Select(n => n.ToLowerInvariant()))} (e.g. ?sslmode=disable for a local server)."),
+        ["sslrootcert"] = (b, v) => b.RootCertificate = v,
+        ["sslcert"] = (b, v) => b.SslCertificate = v,
+        ["sslkey"] = (b, v) => b.SslKey = v,
+        ["sslpassword"] = (b, v) => b.SslPassword = v,
+        ["channel_binding"] = (b, v) => b.ChannelBinding = Choice<ChannelBinding>("channel_binding", v),
+        ["gssencmode"] = (b, v) => b.GssEncryptionMode = Choice<GssEncryptionMode>("gssencmode", v),
+        ["krbsrvname"] = (b, v) => b.KerberosServiceName = v,
+        ["application_name"] = (b, v) => b.ApplicationName = v,
+        ["fallback_application_name"] = (b, v) => b.ApplicationName ??= v,
+        ["options"] = (b, v) => b.Options = v,
+        ["client_encoding"] = (b, v) => b.ClientEncoding = v,
+        ["target_session_attrs"] = (b, v) => b.TargetSessionAttributes = v is "any" or "read-write" or "read-only" or "primary" or "standby" or "prefer-standby"
+            ? v
+            : throw new ArgumentException($"--db-url: unknown target_session_attrs '{v}'; use any, read-write, read-only, primary, standby or prefer-standby."),
+        ["load_balance_hosts"] = (b, v) => b.LoadBalanceHosts = v switch
+        {
+            "disable" => false,
+            "random" => true,
+            _ => throw new ArgumentException($"--db-url: unknown load_balance_hosts '{v}'; use disable or random."),
+        },
+        // libpq: seconds, 0 = wait forever; Npgsql's Timeout is the same, at most 1024
+        ["connect_timeout"] = (b, v) => b.Timeout = Integer("connect_timeout", v, 0, 1024),
+        ["keepalives"] = (b, v) => b.TcpKeepAlive = Integer("keepalives", v, 0, 1) == 1,
+        ["keepalives_idle"] = (b, v) => { b.TcpKeepAlive = true; b.TcpKeepAliveTime = Integer("keepalives_idle", v, 1, int.MaxValue); },
+        ["keepalives_interval"] = (b, v) => { b.TcpKeepAlive = true; b.TcpKeepAliveInterval = Integer("keepalives_interval", v, 1, int.MaxValue); },
+    };
+
+    /// <summary>libpq parameters Npgsql cannot honour: refused with the reason rather than dropped without a word.</summary>
+    private static readonly Dictionary<string, string> Unsupported = new(StringComparer.Ordinal)
+    {
+        ["keepalives_count"] = "Npgsql leaves the probe count to the operating system",
+        ["tcp_user_timeout"] = "Npgsql does not set TCP_USER_TIMEOUT",
+        ["service"] = "pg_service.conf is libpq's; put the service's settings in the URL",
+        ["passfile"] = "give the password in the URL or the connection string, or set PGPASSFILE (Npgsql reads it)",
+        ["sslcrl"] = "certificate revocation lists are not configurable in Npgsql",
+        ["sslcrldir"] = "certificate revocation lists are not configurable in Npgsql",
+        ["sslcompression"] = "SSL compression is obsolete and off",
+        ["sslsni"] = "Npgsql always sends SNI",
+        ["ssl_min_protocol_version"] = "Npgsql uses the operating system's TLS versions",
+        ["ssl_max_protocol_version"] = "Npgsql uses the operating system's TLS versions",
+        ["requirepeer"] = "Npgsql does not check the server process's user",
+        ["replication"] = "replication connections are not what this tool opens",
+        ["hostaddr"] = "give the address as the host",
+    };
+
+    private static int Integer(string name, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new ArgumentException($"--db-url: {name} must be a whole number from {min} to {max}, not '{value}'.");
+
+    private static T Choice<T>(string name, string value) where T : struct, Enum =>
+        Enum.TryParse<T>(value.Replace("-", ""), ignoreCase: true, out var choice) && Enum.IsDefined(choice) && !int.TryParse(value, out _)
+            ? choice
+            : throw new ArgumentException($"--db-url: unknown {name} '{value}'; use one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
 
     public DatabaseTarget WithDatabase(string database) =>
         new(new NpgsqlConnectionStringBuilder(ConnectionString) { Database = database });
