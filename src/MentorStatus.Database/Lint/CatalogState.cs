@@ -143,15 +143,27 @@ public sealed class CatalogState
     /// <param name="exposedSchemas">The schemas PostgREST serves (supabase/config.toml [api] schemas).</param>
     public static async Task<CatalogState> ReadAsync(NpgsqlConnection connection, IReadOnlySet<string> exposedSchemas, CancellationToken ct)
     {
-        var exposed = exposedSchemas.ToArray();
         await using var batch = new NpgsqlBatch(connection);
+        foreach (var command in Commands(exposedSchemas)) batch.BatchCommands.Add(command);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        return await ReadResultsAsync(reader, ct);
+    }
+
+    /// <summary>The seven queries, to add to a batch of the caller's (their results are read with <see cref="ReadResultsAsync"/>).</summary>
+    internal static IEnumerable<NpgsqlBatchCommand> Commands(IReadOnlySet<string> exposedSchemas)
+    {
+        var exposed = exposedSchemas.ToArray();
         foreach (var sql in new[] { SelectRelations, SelectColumns, SelectConstraints, SelectIndexes, SelectPolicies, SelectFunctions, SelectExtensions })
         {
             var command = new NpgsqlBatchCommand(sql);
             if (sql.Contains("$1", StringComparison.Ordinal)) command.Parameters.Add(new NpgsqlParameter { Value = exposed });
-            batch.BatchCommands.Add(command);
+            yield return command;
         }
-        await using var reader = await batch.ExecuteReaderAsync(ct);
+    }
+
+    /// <summary>Reads the results of <see cref="Commands"/>, starting at the reader's current result set.</summary>
+    internal static async Task<CatalogState> ReadResultsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
         var relations = await ReadAsync(reader, r =>
         {
             var view = r.IsDBNull(10) ? "|false" : r.GetString(10);

@@ -16,11 +16,15 @@ public sealed record LintInput(string Version, string Name, string DisplayPath, 
     /// <summary>One non-transactional statement alone: the runner applies it outside a transaction.</summary>
     public bool IsNonTransactional => Statements.Count == 1 && NonTransactionalStatement.Matches(Statements[0]);
 
+    /// <summary>
+    /// The migrations in version order. Two files with one version are refused, as `db up` refuses them
+    /// (<see cref="InvalidMigrationFileException"/>): their order would be arbitrary, and so would the lint's findings.
+    /// </summary>
     public static IReadOnlyList<LintInput> Discover(MigrationSource source)
     {
         var layout = source.Layout;
         if (!Directory.Exists(layout.MigrationsDirectory)) return [];
-        return Directory.EnumerateFiles(layout.MigrationsDirectory, "*.sql", SearchOption.TopDirectoryOnly)
+        var inputs = Directory.EnumerateFiles(layout.MigrationsDirectory, "*.sql", SearchOption.TopDirectoryOnly)
             .Select(path => (path, match: MigrationFile.FileNamePattern().Match(Path.GetFileName(path))))
             .Where(x => x.match.Success)
             .OrderBy(x => x.match.Groups[1].Value, StringComparer.Ordinal)
@@ -41,5 +45,11 @@ public sealed record LintInput(string Version, string Name, string DisplayPath, 
                 }
             })
             .ToList();
+        var duplicate = inputs.GroupBy(m => m.Version).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new InvalidMigrationFileException(duplicate.First().DisplayPath,
+                $"version {duplicate.Key} is used by {string.Join(" and ", duplicate.Select(m => m.DisplayPath).Order(StringComparer.Ordinal))}; " +
+                "give each migration its own timestamp (db up refuses them too).");
+        return inputs;
     }
 }

@@ -70,10 +70,12 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
 
         var findings = new List<LintFinding>();
         var linted = new List<LintedMigration>();
+        int statements = 0, replayed = 0;
         var last = migrations.ToList().IndexOf(selected[^1]);
         await using var scratch = new ScratchDatabases(server);
         var database = await scratch.CloneAsync("template0", ct);
         await SupabasePlatformLayer.EnsureAsync(scratch.Sessions(database), ct);
+        await ExtensionStandIns.EnsureHostedAsync(scratch.Sessions(database), ct);
 
         // A file already applied that did not replay cleanly: not judged (it is history), but a failure in a later file may follow from it.
         string? appliedFailure = null;
@@ -91,7 +93,8 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
             await using (var connection = await scratch.OpenAsync(database, ct))
             {
                 if (lint) before = await SchemaSnapshot.ReadAsync(connection, ct);
-                trace = await new StatementTracer(connection, lockTimeout, settings.ExposedSchemas).RunAsync(migration, lint, ct);
+                await using var tracer = new StatementTracer(connection, lockTimeout, settings.ExposedSchemas, token => scratch.OpenAsync(database, token));
+                trace = await tracer.RunAsync(migration, lint, ct);
             }
             trace.Deploy = deploy;
 
@@ -112,6 +115,9 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
                 continue;
             }
 
+            // The replay share: statements that ran (not BEGIN/COMMIT, not the ones that cannot run in a transaction) and did not fail.
+            statements += trace.Steps.Count(s => !s.IsTransactionControl);
+            replayed += trace.Steps.Count(s => !s.IsTransactionControl && s.Error is null && (s.Traced || s.StaticOnlyReason == "not linted"));
             var fileFindings = new List<LintFinding>();
             if (migration.ParseError is { } parseError)
                 fileFindings.Add(LintFinding.ForFile(LintRules.StatementFailed, migration.DisplayPath,
@@ -136,6 +142,9 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
             if (trace.Failed || migration.ParseError is not null)
                 notes.Add($"{migration.DisplayPath} does not apply cleanly: each later migration was replayed on what did apply");
         }
+        if (statements > 0)
+            notes.Add($"replay: {replayed} of {statements} statements replayed ({100.0 * replayed / statements:0.#} %); " +
+                      "the others failed (MS000) or cannot run in a transaction (checked statically)");
         return new LintReport(linted, findings, notes);
     }
 

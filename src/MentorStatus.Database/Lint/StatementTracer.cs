@@ -1,4 +1,5 @@
 using MentorStatus.Database.Migrations;
+using MentorStatus.Database.Platform;
 using Npgsql;
 
 namespace MentorStatus.Database.Lint;
@@ -57,16 +58,25 @@ public sealed class MigrationTrace
 /// Each statement runs under a savepoint: one that fails is recorded (MS000) and rolled back alone, and the
 /// rest of the file still replays, so one missing function does not hide every other finding. BEGIN/COMMIT
 /// in the file are recorded, not run (the runner refuses such a file; running them would end our transaction).
+/// The lint's own queries are immune to what a file sets or does: the file's statement and session timeouts are
+/// recorded, not applied (they would cancel the lint's catalog reads), and a statement that ends the session
+/// (pg_terminate_backend of our own backend) is a finding, after which a new session replays the file's earlier
+/// statements again and the rest of the file is linted.
 /// </summary>
-internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeSpan? runnerLockTimeout, IReadOnlySet<string>? exposedSchemas = null)
+internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeSpan? runnerLockTimeout, IReadOnlySet<string>? exposedSchemas = null,
+    Func<CancellationToken, Task<NpgsqlConnection>>? reopen = null) : IAsyncDisposable
 {
     /// <summary>As on Supabase, where the postgres role's search_path lists extensions (pgcrypto, uuid-ossp live there).</summary>
     private const string SupabaseSearchPath = "set search_path = \"$user\", public, extensions";
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^create extension (?:if not exists )?""?pg_cron""?(?: |$)")]
-    private static partial System.Text.RegularExpressions.Regex CreatePgCron();
+    /// <summary>Timeouts of the deploy session: applied, they would cancel the lint's own reads between two statements.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:set (?:session |local )?|reset )(?<name>statement_timeout|idle_in_transaction_session_timeout|idle_session_timeout)\b")]
+    private static partial System.Text.RegularExpressions.Regex SessionTimeout();
 
     private readonly IReadOnlySet<string> _exposed = exposedSchemas ?? new HashSet<string> { "public" };
+    private readonly List<NpgsqlConnection> _opened = [];
+    private NpgsqlConnection _connection = connection;
+    private NpgsqlTransaction? _transaction;
 
     // Ordered (relation by age, then mode by strength) so that a finding naming several locks reads the same on every run:
     // pg_locks lists them in the order of the lock manager's hash table, which depends on the OIDs of that run.
@@ -76,39 +86,23 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
         order by l.relation, array_position(array['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock',
                                                   'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'], l.mode)
         """;
-    private const string SelectLockTimeout = "select current_setting('lock_timeout')";
-    private const string ResolveTable = "select to_regclass($1)::oid";
-    private const string PgCronAvailable = "select exists (select 1 from pg_available_extensions where name = 'pg_cron')";
 
     /// <summary>
-    /// pg_cron's SQL API with its signatures, for replaying migrations that schedule jobs on a server where pg_cron
-    /// cannot load (it must be preloaded, and only in cron.database_name, never a throwaway copy). Lint-only: the
-    /// throwaway database is dropped afterwards; nothing runs the jobs.
+    /// The lock_timeout the next statement starts with, and a count of the catalog rows this transaction has written so far
+    /// (pg_stat_xact_all_tables on pg_catalog): when it has not moved, the statement changed nothing the catalog reads
+    /// see, and the previous catalog state is reused instead of read again.
     /// </summary>
-    private const string PgCronStandIn = """
-        create schema if not exists cron;
-        create table if not exists cron.job (jobid bigserial primary key, schedule text not null, command text not null,
-            nodename text not null default 'localhost', nodeport int not null default 5432, database text not null default current_database(),
-            username text not null default current_user, active boolean not null default true, jobname text);
-        create or replace function cron.schedule(job_name text, schedule text, command text) returns bigint language sql
-            as $$ insert into cron.job (jobname, schedule, command) values (job_name, schedule, command) returning jobid $$;
-        create or replace function cron.schedule(schedule text, command text) returns bigint language sql
-            as $$ insert into cron.job (schedule, command) values (schedule, command) returning jobid $$;
-        create or replace function cron.unschedule(job_name text) returns boolean language sql
-            as $$ with d as (delete from cron.job where jobname = job_name returning 1) select count(*) > 0 from d $$;
-        create or replace function cron.unschedule(job_id bigint) returns boolean language sql
-            as $$ with d as (delete from cron.job where jobid = job_id returning 1) select count(*) > 0 from d $$;
-        create or replace function cron.alter_job(job_id bigint, schedule text default null, command text default null,
-            database text default null, username text default null, active boolean default null) returns void language sql
-            as $$ update cron.job set schedule = coalesce(alter_job.schedule, job.schedule), command = coalesce(alter_job.command, job.command),
-                  active = coalesce(alter_job.active, job.active) where jobid = job_id $$;
+    private const string SelectSessionState = """
+        select current_setting('lock_timeout'),
+               (select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint from pg_stat_xact_all_tables where schemaname = 'pg_catalog')
         """;
+    private const string ResolveTable = "select to_regclass($1)::oid";
 
     /// <summary>Applies the migration; with <paramref name="trace"/> false it only applies it (an earlier migration that is not linted).</summary>
     public async Task<MigrationTrace> RunAsync(LintInput migration, bool trace, CancellationToken ct)
     {
         await ResetSessionAsync(ct);
-        var baseline = await CatalogState.ReadAsync(connection, _exposed, ct);
+        var baseline = await CatalogState.ReadAsync(_connection, _exposed, ct);
         var steps = new List<TraceStep>();
         var result = new MigrationTrace { Migration = migration, Baseline = baseline, Steps = steps, ExposedSchemas = _exposed };
 
@@ -124,14 +118,17 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
             catch (PostgresException e)
             {
                 step.Error = e;
+                if (IsBroken) await ReopenAsync(ct);
             }
             result.Notes.Add($"{migration.DisplayPath}:{statement.Line}: {step.StaticOnlyReason}");
             return result;
         }
 
-        await using var transaction = await connection.BeginTransactionAsync(ct);
+        _transaction = await _connection.BeginTransactionAsync(ct);
         var held = new HashSet<HeldLock>();
         var current = baseline;
+        var (lockTimeout, catalogWrites) = await SessionStateAsync(ct);
+        var replayed = new List<SqlStatement>();
         foreach (var statement in migration.Statements)
         {
             if (NonTransactionalStatement.IsTransactionControl(statement))
@@ -150,53 +147,181 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
                 result.Notes.Add($"{migration.DisplayPath}:{statement.Line}: {reason}");
                 continue;
             }
+            if (SessionTimeout().Match(statement.Normalized) is { Success: true } timeout)
+            {
+                var reason = $"statement {statement.Number} sets {timeout.Groups["name"].Value} for the deploy session: recorded, not replayed " +
+                             "(the replay holds no rows, and the setting would cancel the lint's own catalog reads)";
+                steps.Add(new TraceStep { Statement = statement, StaticOnlyReason = reason });
+                result.Notes.Add($"{migration.DisplayPath}:{statement.Line}: {reason}");
+                continue;
+            }
             var step = trace
                 ? new TraceStep
                 {
                     Statement = statement,
                     Before = current,
-                    LockTimeout = await ScalarAsync<string>(SelectLockTimeout, ct),
+                    LockTimeout = lockTimeout,
                     ModifiedTables = await ResolveAsync(DataStatements.Parse(statement), ct),
                 }
                 : new TraceStep { Statement = statement, StaticOnlyReason = "not linted" };
             steps.Add(step);
-            await ExecuteAsync("savepoint mslint_statement", ct);
             try
             {
-                if (CreatePgCron().IsMatch(statement.Normalized) && !await ScalarAsync<bool>(PgCronAvailable, ct))
-                {
-                    await ExecuteAsync(PgCronStandIn, ct);
-                    result.Notes.Add($"{migration.DisplayPath}:{statement.Line}: pg_cron cannot be loaded on the lint server " +
-                                     "(it needs shared_preload_libraries): replayed with a stand-in of its API (cron.schedule, cron.unschedule, cron.job); scheduled commands are not checked");
-                }
-                else
-                {
-                    await ExecuteAsync(statement.Text, ct);
-                }
-                await ExecuteAsync("release savepoint mslint_statement", ct);
+                await ReplayAsync(statement, migration, result, ct);
+                replayed.Add(statement);
             }
             catch (PostgresException e)
             {
                 step.Error = e;
-                await ExecuteAsync("rollback to savepoint mslint_statement", ct);
+                if (IsBroken)
+                {
+                    // The statement ended our session (or the server did): as on a deploy, the file's transaction is lost.
+                    // A new session replays what the file had done before it, so the rest of the file is still linted.
+                    await RecoverAsync(migration, replayed, result, statement, ct);
+                    current = await CatalogState.ReadAsync(_connection, _exposed, ct);
+                    (lockTimeout, catalogWrites) = await SessionStateAsync(ct);
+                    held.Clear();
+                    held.UnionWith(await LocksAsync(baseline, ct));
+                }
+                else
+                {
+                    await ExecuteAsync("rollback to savepoint mslint_statement", ct);
+                }
                 if (trace) step.After = current;
                 continue;
             }
-            if (!trace) continue;
-            var locks = await LocksAsync(baseline, ct);
-            step.NewLocks = locks.Where(held.Add).ToList();
-            current = step.After = await CatalogState.ReadAsync(connection, _exposed, ct);
+            // One round trip after the statement: its savepoint released, the locks, the lock_timeout and the catalog write count.
+            await using (var batch = new NpgsqlBatch(_connection))
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("release savepoint mslint_statement"));
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(SessionStateSql));
+                if (trace) batch.BatchCommands.Add(new NpgsqlBatchCommand(SelectLocks));
+                // the release returns no result set: the reader starts on the session state
+                await using var reader = await batch.ExecuteReaderAsync(ct);
+                await reader.ReadAsync(ct);
+                lockTimeout = reader.GetString(0);
+                var writes = reader.GetInt64(1);
+                var changed = writes != catalogWrites;
+                catalogWrites = writes;
+                if (!trace) continue;
+                await reader.NextResultAsync(ct);
+                var locks = new List<HeldLock>();
+                while (await reader.ReadAsync(ct))
+                {
+                    var relation = reader.GetFieldValue<uint>(0);
+                    if (baseline.Relations.ContainsKey(relation)) locks.Add(new HeldLock(relation, reader.GetString(1)));
+                }
+                step.NewLocks = locks.Where(held.Add).ToList();
+                await reader.DisposeAsync();
+                if (changed) current = await CatalogState.ReadAsync(_connection, _exposed, ct);
+                step.After = current;
+            }
         }
         try
         {
-            await transaction.CommitAsync(ct);
+            await _transaction.CommitAsync(ct);
         }
         catch (PostgresException e) when (steps.Count > 0)
         {
             // a deferred constraint or trigger fails at commit: it belongs to the file, as the last statement's failure
             steps[^1].Error ??= e;
+            if (IsBroken) await ReopenAsync(ct);
+        }
+        finally
+        {
+            await _transaction.DisposeAsync();
+            _transaction = null;
         }
         return result;
+    }
+
+    private const string SessionStateSql = SelectSessionState;
+
+    private async Task<(string LockTimeout, long CatalogWrites)> SessionStateAsync(CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(SelectSessionState, _connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetString(0), reader.GetInt64(1));
+    }
+
+    /// <summary>
+    /// Runs one statement of the file under a savepoint (left open: the caller releases it or rolls back to it):
+    /// COPY … FROM stdin is fed its inline rows, and an extension the server cannot create gets its stand-in.
+    /// </summary>
+    private async Task ReplayAsync(SqlStatement statement, LintInput migration, MigrationTrace result, CancellationToken ct)
+    {
+        if (statement.CopyData is { } rows)
+        {
+            await ExecuteAsync("savepoint mslint_statement", ct);
+            await using var writer = await _connection.BeginTextImportAsync(statement.Text, ct);
+            await writer.WriteAsync(rows);
+            return;
+        }
+        var standIn = ExtensionStandIns.For(statement);
+        await using (var batch = new NpgsqlBatch(_connection))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("savepoint mslint_statement"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(await RewriteAsync(statement, ct)));
+            try
+            {
+                await batch.ExecuteNonQueryAsync(ct);
+                return;
+            }
+            catch (PostgresException) when (!IsBroken && standIn is not null)
+            {
+                await ExecuteAsync("rollback to savepoint mslint_statement", ct);
+                await ExecuteAsync("savepoint mslint_statement", ct);
+            }
+        }
+        // The server lacks the extension, or cannot load it here (pg_cron needs shared_preload_libraries): its stand-in.
+        var (extension, schema) = standIn!.Value;
+        await ExecuteAsync(extension.Sql(schema ?? await ScalarAsync<string>("select current_schema()", ct)), ct);
+        result.Notes.Add($"{migration.DisplayPath}:{statement.Line}: {extension.Note}");
+    }
+
+    /// <summary>An index on the vector stand-in's access methods loses pgvector's storage parameters (see <see cref="ExtensionStandIns.Rewrite"/>).</summary>
+    private async Task<string> RewriteAsync(SqlStatement statement, CancellationToken ct)
+    {
+        if (!VectorIndex().IsMatch(statement.Normalized)) return statement.Text;
+        var standIn = await ScalarAsync<bool>("select exists (select 1 from pg_am where amname in ('hnsw', 'ivfflat') and amhandler = 'pg_catalog.hashhandler'::regproc)", ct);
+        return ExtensionStandIns.Rewrite(statement, standIn);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^create (?:unique )?index\b.*\busing (?:hnsw|ivfflat)\b.*\bwith\(")]
+    private static partial System.Text.RegularExpressions.Regex VectorIndex();
+
+    private bool IsBroken => _connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || _connection.State != System.Data.ConnectionState.Open;
+
+    /// <summary>A new session, as the runner would start it; connections the tracer opened are closed with it.</summary>
+    private async Task ReopenAsync(CancellationToken ct)
+    {
+        if (reopen is null) throw new InvalidOperationException("the replay's session ended and this trace cannot open another");
+        if (_transaction is not null) { await _transaction.DisposeAsync(); _transaction = null; }
+        _connection = await reopen(ct);
+        _opened.Add(_connection);
+        await ResetSessionAsync(ct);
+    }
+
+    /// <summary>After the session ended: a new one, in a transaction, with the file's statements before <paramref name="failed"/> replayed again.</summary>
+    private async Task RecoverAsync(LintInput migration, List<SqlStatement> replayed, MigrationTrace result, SqlStatement failed, CancellationToken ct)
+    {
+        await ReopenAsync(ct);
+        _transaction = await _connection.BeginTransactionAsync(ct);
+        foreach (var statement in replayed)
+        {
+            try
+            {
+                await ReplayAsync(statement, migration, new MigrationTrace { Migration = migration, Baseline = result.Baseline, Steps = [] }, ct);
+                await ExecuteAsync("release savepoint mslint_statement", ct);
+            }
+            catch (PostgresException) when (!IsBroken)
+            {
+                await ExecuteAsync("rollback to savepoint mslint_statement", ct);
+            }
+        }
+        result.Notes.Add($"{migration.DisplayPath}:{failed.Line}: statement {failed.Number} ended the replay's session: a new session replayed " +
+                         $"the {replayed.Count} statement(s) before it, and the rest of the file was linted on that");
     }
 
     /// <summary>Applies a rollback script as the runner would: one transaction, or alone outside one.</summary>
@@ -208,7 +333,7 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
             await ExecuteAsync(file.Statements[0].Text, ct);
             return;
         }
-        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var transaction = await _connection.BeginTransactionAsync(ct);
         foreach (var statement in file.Statements) await ExecuteAsync(statement.Text, ct);
         await transaction.CommitAsync(ct);
     }
@@ -221,8 +346,12 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
     public async Task<T> TryScriptAsync<T>(MigrationFile file, Func<Task<T>> read, CancellationToken ct)
     {
         await ResetSessionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        foreach (var statement in file.Statements) await ExecuteAsync(statement.Text, ct);
+        await using var transaction = await _connection.BeginTransactionAsync(ct);
+        foreach (var statement in file.Statements)
+        {
+            if (SessionTimeout().IsMatch(statement.Normalized)) continue;
+            await ExecuteAsync(statement.Text, ct);
+        }
         await ExecuteAsync("set constraints all immediate", ct);
         var result = await read();
         await transaction.RollbackAsync(ct);
@@ -245,7 +374,7 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
     private async Task<List<HeldLock>> LocksAsync(CatalogState baseline, CancellationToken ct)
     {
         var locks = new List<HeldLock>();
-        await using var command = new NpgsqlCommand(SelectLocks, connection);
+        await using var command = new NpgsqlCommand(SelectLocks, _connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -277,8 +406,14 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
         return resolved;
     }
 
-    private Task ExecuteAsync(string sql, CancellationToken ct) => SqlCommands.ExecuteAsync(connection, sql, ct);
+    private Task ExecuteAsync(string sql, CancellationToken ct) => SqlCommands.ExecuteAsync(_connection, sql, ct);
 
     private async Task<T> ScalarAsync<T>(string sql, CancellationToken ct, params object[] values) =>
-        (await SqlCommands.ScalarAsync<T>(connection, sql, ct, values))!;
+        (await SqlCommands.ScalarAsync<T>(_connection, sql, ct, values))!;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var opened in _opened) await opened.DisposeAsync();
+        _opened.Clear();
+    }
 }

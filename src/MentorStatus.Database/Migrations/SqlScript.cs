@@ -8,6 +8,12 @@ namespace MentorStatus.Database.Migrations;
 /// <param name="Text">The statement without its terminating semicolon, trimmed.</param>
 public sealed record SqlStatement(int Number, int Line, string Text)
 {
+    /// <summary>
+    /// The inline rows of a `COPY … FROM stdin` (pg_dump's format): the lines after the statement up to a line `\.`,
+    /// without that line; null for every other statement.
+    /// </summary>
+    public string? CopyData { get; init; }
+
     /// <summary>The statement with comments removed, white space folded and lower-cased outside quotes:
     /// what the engine matches keywords against and compares for drift.</summary>
     public string Normalized { get; } = SqlScript.Normalize(Text);
@@ -30,8 +36,11 @@ public sealed record SqlStatement(int Number, int Line, string Text)
 /// alone to recognise the ones that cannot run inside a transaction.
 /// Understands -- and nested /* */ comments, '…' and E'…' strings, "…" identifiers and $tag$…$tag$ bodies.
 /// </summary>
-public static class SqlScript
+public static partial class SqlScript
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^copy\b[^;]*\bfrom stdin\b")]
+    private static partial System.Text.RegularExpressions.Regex CopyFromStdin();
+
     public static IReadOnlyList<SqlStatement> Split(string sql)
     {
         var statements = new List<SqlStatement>();
@@ -45,7 +54,13 @@ public static class SqlScript
             if (token.Kind == TokenKind.Semicolon)
             {
                 if (start is { } s)
-                    statements.Add(new SqlStatement(statements.Count + 1, startLine, sql[s..token.Start].Trim()));
+                {
+                    var statement = new SqlStatement(statements.Count + 1, startLine, sql[s..token.Start].Trim());
+                    // As psql reads a dump: the rows of COPY … FROM stdin follow on the next line and end at a line `\.`.
+                    if (CopyFromStdin().IsMatch(statement.Normalized))
+                        statement = statement with { CopyData = lexer.SkipCopyData() };
+                    statements.Add(statement);
+                }
                 start = null;
                 continue;
             }
@@ -105,6 +120,31 @@ public static class SqlScript
                 var kind = Next();
                 yield return new Token(kind, start, _pos - start, line);
             }
+        }
+
+        /// <summary>
+        /// Moves past the inline rows of a COPY … FROM stdin that just ended at the current position: the rest of the
+        /// current line, then every line up to a line `\.` (or the end of the script), which is returned without it.
+        /// </summary>
+        public string SkipCopyData()
+        {
+            var lineEnd = sql.IndexOf('\n', _pos);
+            if (lineEnd < 0) { Advance(sql.Length - _pos); return ""; }
+            Advance(lineEnd + 1 - _pos);
+            var start = _pos;
+            while (_pos < sql.Length)
+            {
+                var end = sql.IndexOf('\n', _pos);
+                var line = end < 0 ? sql[_pos..] : sql[_pos..end];
+                if (line.TrimEnd('\r') == "\\.")
+                {
+                    var data = sql[start.._pos];
+                    Advance((end < 0 ? sql.Length : end + 1) - _pos);
+                    return data;
+                }
+                Advance((end < 0 ? sql.Length : end + 1) - _pos);
+            }
+            return sql[start..];
         }
 
         private char Peek(int offset = 0) => _pos + offset < sql.Length ? sql[_pos + offset] : '\0';
