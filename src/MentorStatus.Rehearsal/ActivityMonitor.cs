@@ -45,10 +45,10 @@ internal sealed class ActivityMonitor : IAsyncDisposable
 
     private ActivityMonitor(NpgsqlConnection connection) => _connection = connection;
 
-    public static async Task<ActivityMonitor> StartAsync(DatabaseTarget target, CancellationToken ct)
+    /// <param name="connectionString">A superuser's (it sees every backend's wait), search_path pinned to pg_catalog: it reads catalogs only.</param>
+    public static async Task<ActivityMonitor> StartAsync(string connectionString, CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(target.ConnectionString)
-            { Pooling = false, ApplicationName = "mentorstatus-rehearse-monitor" }.ConnectionString);
+        var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         var monitor = new ActivityMonitor(connection);
         monitor._loop = Task.Run(monitor.LoopAsync, CancellationToken.None); // stopped by DisposeAsync through _stop, not by the caller's token

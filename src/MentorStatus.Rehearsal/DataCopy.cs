@@ -6,19 +6,27 @@ using Npgsql;
 namespace MentorStatus.Database.Rehearsal;
 
 /// <summary>What the copy did.</summary>
-public sealed record CopySummary(string Method, int Tables, int SampledTables, long Rows, long Bytes, TimeSpan Duration, IReadOnlyList<string> Warnings);
+/// <param name="OwnerRole">The unprivileged role that owns and loads the copy: what the source defines runs as it (see <see cref="CopyContainment"/>).</param>
+/// <param name="Neutralised">What of the source was taken away or not created because it could reach beyond the database.</param>
+public sealed record CopySummary(string Method, int Tables, int SampledTables, long Rows, long Bytes, TimeSpan Duration, IReadOnlyList<string> Warnings)
+{
+    public string OwnerRole { get; init; } = "";
+    public IReadOnlyList<string> Neutralised { get; init; } = [];
+}
 
 /// <summary>What was read from the source before the throwaway server was needed (files in the cluster's folder).</summary>
 /// <param name="Applied">The versions in the source's migration journal, in the same snapshot as the copy.</param>
+/// <param name="Code">What the source defines that could run code here (extensions, untrusted functions, event triggers).</param>
 internal sealed record SourceSchema(string Snapshot, string RolesFile, string SchemaFile, IReadOnlyList<TableToCopy> Plan, IReadOnlySet<string> Applied,
-    TimeSpan Duration);
+    TimeSpan Duration, SourceCode Code);
 
 /// <summary>
 /// Copies the source into the throwaway cluster, all of it from one snapshot of the source: the roles
 /// (pg_dumpall --roles-only), the schema without indexes and constraints (pg_dump -Fc --schema-only, pre-data),
 /// the rows by streaming binary COPY in parallel (with the sampling filters of <see cref="CopyPlan"/>), the
 /// sequences' positions, then indexes, constraints and triggers (pg_restore -j, post-data) and ANALYZE of
-/// every table. Every source session is read-only.
+/// every table. Every source session is read-only. The source is untrusted: the copy is restored, loaded and owned
+/// by an unprivileged role (<see cref="CopyContainment"/>), never by the superuser.
 /// </summary>
 internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, RehearsalOptions options, RehearsalProgress progress, PhaseClock phases)
 {
@@ -37,6 +45,12 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
     private readonly List<string> _warnings = [];
 
     public DatabaseTarget Target => cluster.Target(source.Database);
+
+    /// <summary>Who owns and loads the copy, and what of the source was neutralised.</summary>
+    public CopyContainment Containment { get; } = new();
+
+    /// <summary>The copy's database signed in as the unprivileged owner: what the source defines runs as it.</summary>
+    public DatabaseTarget OwnerTarget => Containment.AsOwner(Target);
 
     /// <summary>
     /// Everything read from the source before the throwaway server is needed, so that it runs while the server
@@ -57,10 +71,12 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         var schema = _tools.DumpSchemaAsync(source, snapshot, schemaFile, stop.Token);
         IReadOnlyList<TableToCopy> plan;
         IReadOnlySet<string> applied;
+        SourceCode code;
         try
         {
             plan = await CopyPlan.BuildAsync(snapshotHolder, options.SamplePercent, options.Tables, ct);
             applied = (await MigrationJournal.ReadAsync(snapshotHolder, ct)).Select(a => a.Version).ToHashSet();
+            code = await CopyContainment.ReadAsync(snapshotHolder, ct);
         }
         catch
         {
@@ -73,7 +89,7 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         if (rolesDump.ExitCode != 0) throw SourceToolFailed("pg_dumpall --roles-only", rolesDump.Stderr);
         var schemaDump = await schema;
         if (schemaDump.ExitCode != 0) throw SourceToolFailed("pg_dump --schema-only", schemaDump.Stderr);
-        return new SourceSchema(snapshot, rolesFile, schemaFile, plan, applied, clock.Elapsed);
+        return new SourceSchema(snapshot, rolesFile, schemaFile, plan, applied, clock.Elapsed, code);
     }
 
     /// <summary>
@@ -89,7 +105,10 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         progress.Report("copying roles and schema");
         await CopyRolesAsync(read.RolesFile, ct);
         if (source.Database != "postgres") await ExecuteOnTargetAsync("postgres", $"create database {Quote(source.Database)}", ct);
-        await RestoreAsync(schemaFile, "pre-data", 1, ct);
+        var (schemasMade, extensionWarnings) = await Containment.PrepareDatabaseAsync(Target, read.Code, ct);
+        foreach (var warning in extensionWarnings) Warn(warning);
+        var (ownerList, grantsList) = await ContentsAsync(schemaFile, read.Code, schemasMade, ct);
+        await RestoreAsync(schemaFile, "pre-data", 1, ownerList, asOwner: true, ct);
         phases.Lap(RehearsalPhases.SchemaCopy);
         rolesAndSchemaRestored?.Invoke();
 
@@ -126,28 +145,44 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         phases.Lap(RehearsalPhases.RowCopy);
 
         progress.Report("building indexes and constraints");
-        await RestoreAsync(schemaFile, "post-data", options.Jobs, ct);
+        await RestoreAsync(schemaFile, "post-data", options.Jobs, ownerList, asOwner: true, ct);
+        // grants and default privileges run no code: the superuser restores them (the owner could not grant on the
+        // extensions' objects, nor set default privileges for other roles)
+        await RestoreAsync(schemaFile, null, 1, grantsList, asOwner: false, ct);
         File.Delete(schemaFile);
+        File.Delete(ownerList);
+        File.Delete(grantsList);
         phases.Lap(RehearsalPhases.PostData);
         progress.Report("analyzing every table");
         // The copied tables only: a bare ANALYZE also walks the ~60 system catalogs (initdb analyzed them already),
         // about half of this step's time on a small copy.
-        if (plan.Count > 0) await ExecuteOnTargetAsync(source.Database, $"analyze {string.Join(", ", plan.Select(t => t.Name))}", ct);
+        if (plan.Count > 0) await ExecuteOnTargetAsync(source.Database, $"analyze {string.Join(", ", plan.Select(t => t.Name))}", ct, asOwner: true);
         phases.Lap(RehearsalPhases.Analyze);
 
         var method = "pg_dump -Fc --schema-only + parallel binary COPY from one snapshot + pg_restore -j (post-data)";
         // the copy's own time: its reading of the source (which ran while the server started) and the rest
-        return new CopySummary(method, plan.Count, plan.Count(t => t.Sampled), progress.Copy.Rows, progress.Copy.Bytes, read.Duration + clock.Elapsed, _warnings);
+        return new CopySummary(method, plan.Count, plan.Count(t => t.Sampled), progress.Copy.Rows, progress.Copy.Bytes, read.Duration + clock.Elapsed, _warnings)
+        {
+            OwnerRole = Containment.OwnerRole, Neutralised = Containment.Neutralised,
+        };
     }
 
-    /// <summary>Roles first, so the schema keeps its owners and grants (the API roles' privileges matter to the load).</summary>
+    /// <summary>
+    /// Roles first, so the schema keeps its grants (the API roles' privileges matter to the load); then they are
+    /// contained (<see cref="CopyContainment.ContainRolesAsync"/>). Statements about the local bootstrap superuser are
+    /// skipped: the source does not get to change it (its attributes, its settings).
+    /// </summary>
     private async Task CopyRolesAsync(string file, CancellationToken ct)
     {
         // psql meta-commands (\restrict of recent minor releases) are not SQL.
         var sql = string.Join('\n', File.ReadLines(file).Where(l => !l.StartsWith('\\')));
         File.Delete(file);
         await using var connection = await OpenTargetAsync("postgres", ct);
-        foreach (var statement in SqlScript.Split(sql))
+        var bootstrap = new NpgsqlConnectionStringBuilder(Target.ConnectionString).Username ?? "postgres";
+        var aboutBootstrap = new System.Text.RegularExpressions.Regex(
+            $@"^\s*(create|alter|comment\s+on)\s+role\s+(""{System.Text.RegularExpressions.Regex.Escape(bootstrap)}""|{System.Text.RegularExpressions.Regex.Escape(bootstrap)})(\s|;|$)",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        foreach (var statement in SqlScript.Split(sql).Where(s => !aboutBootstrap.IsMatch(s.Text)))
         {
             try
             {
@@ -163,11 +198,26 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
                 Warn($"role statement skipped: {e.MessageText} ({Shorten(statement.Text)})");
             }
         }
+        await Containment.ContainRolesAsync(connection, ct);
     }
 
-    private async Task RestoreAsync(string file, string section, int jobs, CancellationToken ct)
+    /// <summary>The archive's contents split into the owner's part and the superuser's grants, each in a file of the cluster's folder.</summary>
+    private async Task<(string Owner, string Grants)> ContentsAsync(string schemaFile, SourceCode code, IReadOnlySet<string> schemasMade, CancellationToken ct)
     {
-        var restore = await _tools.RestoreAsync(Target, file, section, jobs, ct);
+        var list = await _tools.ListAsync(Target, schemaFile, ct);
+        if (list.ExitCode != 0) throw new RehearsalException($"pg_restore --list of the source's schema failed: {list.Stderr}");
+        var (owner, grants) = CopyContainment.SplitContents(list.Stdout, code, schemasMade);
+        var ownerFile = Path.Combine(cluster.Root, "restore-owner.list");
+        var grantsFile = Path.Combine(cluster.Root, "restore-grants.list");
+        PrivateFiles.Write(ownerFile, owner);
+        PrivateFiles.Write(grantsFile, grants);
+        return (ownerFile, grantsFile);
+    }
+
+    /// <summary>The entries of <paramref name="list"/>, signed in as the copy's owner (objects) or as the superuser (grants only).</summary>
+    private async Task RestoreAsync(string file, string? section, int jobs, string list, bool asOwner, CancellationToken ct)
+    {
+        var restore = await _tools.RestoreAsync(asOwner ? OwnerTarget : Target, file, section, jobs, list, noOwner: asOwner, ct);
         if (restore.ExitCode == 0) return;
         // pg_restore carries on past errors (an extension the local server lacks, say); each one is reported.
         foreach (var line in restore.Stderr.Split('\n').Where(l => l.Contains("error:", StringComparison.Ordinal)))
@@ -179,7 +229,8 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
     private async Task CopyWorkerAsync(Queue<TableToCopy> queue, string snapshot, CancellationToken ct)
     {
         await using var from = new NpgsqlConnection(SourceCheck.ReadOnly(source, "mentorstatus-rehearse-copy"));
-        await using var to = await OpenTargetAsync(source.Database, ct);
+        // as the owner: the source's CHECK constraints, generated columns and domains run as it while the rows load
+        await using var to = await OpenTargetAsync(source.Database, ct, asOwner: true);
         try
         {
             await SourceCheck.OpenCancellableAsync(from, ct);
@@ -256,7 +307,7 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) sequences.Add(reader.GetString(0));
         if (sequences.Count == 0) return;
-        await using var to = await OpenTargetAsync(source.Database, ct);
+        await using var to = await OpenTargetAsync(source.Database, ct, asOwner: true);
         foreach (var sequence in sequences)
         {
             long value;
@@ -273,17 +324,20 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         }
     }
 
-    private async Task<NpgsqlConnection> OpenTargetAsync(string database, CancellationToken ct)
+    /// <summary>A session on the throwaway server: as the copy's owner, or as the superuser with search_path pinned to pg_catalog.</summary>
+    private async Task<NpgsqlConnection> OpenTargetAsync(string database, CancellationToken ct, bool asOwner = false)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.Target(database).ConnectionString)
-            { Pooling = false, CommandTimeout = 0, ApplicationName = "mentorstatus-rehearse-copy" }.ConnectionString);
+        var connection = new NpgsqlConnection(asOwner
+            ? new NpgsqlConnectionStringBuilder(Containment.AsOwner(cluster.Target(database)).ConnectionString)
+                { Pooling = false, CommandTimeout = 0, ApplicationName = "mentorstatus-rehearse-copy" }.ConnectionString
+            : CopyContainment.SuperuserPinned(cluster.Target(database), "mentorstatus-rehearse-copy"));
         await connection.OpenAsync(ct);
         return connection;
     }
 
-    private async Task ExecuteOnTargetAsync(string database, string sql, CancellationToken ct)
+    private async Task ExecuteOnTargetAsync(string database, string sql, CancellationToken ct, bool asOwner = false)
     {
-        await using var connection = await OpenTargetAsync(database, ct);
+        await using var connection = await OpenTargetAsync(database, ct, asOwner);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(ct);
     }

@@ -67,7 +67,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
                 if (pendingOnSource.Count > 0) lint = StartLint(cluster.Target(options.Source.Database), read.Applied, pendingOnSource, stopLint.Token);
             });
             await sourceConnection.CloseAsync(); // everything is read: the source is not touched again
-            report = await RehearseAsync(source, cluster, copy, notes, clock, lint, stopLint, ct);
+            report = await RehearseAsync(source, cluster, copier, copy, notes, clock, lint, stopLint, ct);
             completed = true;
             if (options.Keep)
                 report = report with
@@ -130,12 +130,23 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         }
     }
 
-    private async Task<RehearsalReport> RehearseAsync(MigrationSource source, ThrowawayCluster cluster, CopySummary copy, List<string> notes, PhaseClock clock,
-        EarlyLint? lint, CancellationTokenSource stopLint, CancellationToken ct)
+    private async Task<RehearsalReport> RehearseAsync(MigrationSource source, ThrowawayCluster cluster, DataCopy copier, CopySummary copy, List<string> notes,
+        PhaseClock clock, EarlyLint? lint, CancellationTokenSource stopLint, CancellationToken ct)
     {
         var target = cluster.Target(options.Source.Database);
-        await using var dataSource = target.CreateDataSource();
-        await SupabasePlatformLayer.EnsureAsync(dataSource, ct); // as `db up` does (a no-op on a copy of a Supabase project)
+        // The migrations, their rollbacks and the clients run as the copy's unprivileged owner: a trigger, default or
+        // function of the source that they set off runs as it, never as the superuser (CopyContainment).
+        var owner = copier.OwnerTarget;
+        await using var dataSource = owner.CreateDataSource();
+        await using (var superuser = NpgsqlDataSource.Create(CopyContainment.SuperuserPinned(target, "mentorstatus-rehearse")))
+        {
+            // as `db up` does (a no-op on a copy of a Supabase project); only the superuser can make roles
+            if (await SupabasePlatformLayer.EnsureAsync(superuser, ct))
+            {
+                await using var connection = await superuser.OpenConnectionAsync(ct);
+                await copier.Containment.GrantRolesAsync(connection, ct);
+            }
+        }
         var runnerOptions = new MigrationOptions { LockTimeout = options.LockTimeout };
         var plan = await new MigrationRunner(dataSource, source, runnerOptions).PlanAsync(ct);
         var pending = plan.CheckUp(includeAll: false); // what `db up` would refuse is refused here too
@@ -161,7 +172,8 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             lint = null;
         }
         var beside = lint is not null;
-        lint ??= StartLint(target, null, pendingVersions, ct);
+        // the copy's journal as its owner read it (a superuser never reads a table of the source's making)
+        lint ??= StartLint(target, plan.Applied.Select(a => a.Version).ToHashSet(), pendingVersions, ct);
         var (findings, lintNote, lintTime) = await lint.Task;
         if (lintNote is not null) notes.Add(lintNote);
         if (beside)
@@ -173,7 +185,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         await cluster.RestoreDurabilityAsync(ct);
         clock.Lap(RehearsalPhases.Durability);
 
-        await using var monitor = await ActivityMonitor.StartAsync(target, ct);
+        await using var monitor = await ActivityMonitor.StartAsync(CopyContainment.SuperuserPinned(target, "mentorstatus-rehearse-monitor"), ct);
         SyntheticLoad? load = null;
         LoadBaseline? baseline = null;
         IReadOnlyList<ClientOperation>? operations = null;
@@ -185,7 +197,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             if (options.LoadClients > 0)
             {
                 _progress.Report($"starting {options.LoadClients} synthetic clients (timeline + change_mentor_status)");
-                load = await SyntheticLoad.StartAsync(target, options.LoadClients, ct);
+                load = await SyntheticLoad.StartAsync(owner, options.LoadClients, ct);
                 var started = DateTime.UtcNow;
                 await Task.Delay(BaselineWindow, ct);
                 while (load.Operations().Count < options.LoadClients * BaselineCallsPerClient && DateTime.UtcNow - started < BaselineLimit)

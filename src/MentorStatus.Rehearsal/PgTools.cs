@@ -11,7 +11,10 @@ namespace MentorStatus.Database.Rehearsal;
 /// </summary>
 internal sealed class PgTools(PostgresInstallation installation)
 {
-    public sealed record Result(int ExitCode, string Stderr);
+    public sealed record Result(int ExitCode, string Stderr)
+    {
+        public string Stdout { get; init; } = "";
+    }
 
     public Task<Result> DumpAllRolesAsync(DatabaseTarget source, string file, CancellationToken ct) =>
         RunAsync("pg_dumpall", ["--roles-only", "--no-role-passwords", "--file", file], source, readOnly: true, ct);
@@ -19,8 +22,25 @@ internal sealed class PgTools(PostgresInstallation installation)
     public Task<Result> DumpSchemaAsync(DatabaseTarget source, string snapshot, string file, CancellationToken ct) =>
         RunAsync("pg_dump", ["--format=custom", "--schema-only", $"--snapshot={snapshot}", "--file", file], source, readOnly: true, ct);
 
-    public Task<Result> RestoreAsync(DatabaseTarget target, string file, string section, int jobs, CancellationToken ct) =>
-        RunAsync("pg_restore", [$"--section={section}", $"--jobs={jobs}", $"--dbname={target.Database}", file], target, readOnly: false, ct);
+    /// <summary>
+    /// Restores the entries of <paramref name="list"/> (a `pg_restore -l` list, see <see cref="CopyContainment"/>);
+    /// <paramref name="noOwner"/>: everything is owned by the role that signs in (no ALTER … OWNER).
+    /// </summary>
+    public Task<Result> RestoreAsync(DatabaseTarget target, string file, string? section, int jobs, string list, bool noOwner, CancellationToken ct) =>
+        RunAsync("pg_restore", RestoreArguments(target, file, section, jobs, list, noOwner), target, readOnly: false, ct);
+
+    private static List<string> RestoreArguments(DatabaseTarget target, string file, string? section, int jobs, string list, bool noOwner)
+    {
+        var arguments = new List<string> { $"--jobs={jobs}", $"--use-list={list}", $"--dbname={target.Database}" };
+        if (section is not null) arguments.Add($"--section={section}");
+        if (noOwner) arguments.Add("--no-owner");
+        arguments.Add(file);
+        return arguments;
+    }
+
+    /// <summary>The archive's table of contents (`pg_restore -l`), one entry a line.</summary>
+    public Task<Result> ListAsync(DatabaseTarget target, string file, CancellationToken ct) =>
+        RunAsync("pg_restore", ["--list", file], target, readOnly: false, ct);
 
     /// <summary>Runs a tool; cancellation kills it.</summary>
     public async Task<Result> RunAsync(string tool, IEnumerable<string> arguments, DatabaseTarget database, bool readOnly, CancellationToken ct)
@@ -56,7 +76,6 @@ internal sealed class PgTools(PostgresInstallation installation)
             process.Kill(entireProcessTree: true);
             throw;
         }
-        await stdout;
-        return new Result(process.ExitCode, (await stderr).Trim());
+        return new Result(process.ExitCode, (await stderr).Trim()) { Stdout = await stdout };
     }
 }

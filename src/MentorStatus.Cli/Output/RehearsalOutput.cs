@@ -50,6 +50,9 @@ internal static class RehearsalTables
         var c = report.Copy;
         output.Info($"copied {c.Rows:N0} rows ({Bytes(c.Bytes)}) of {c.Tables} tables{(c.SampledTables > 0 ? $", {c.SampledTables} sampled" : "")} in {c.Duration.TotalSeconds:0.0} s from {report.Source}");
         foreach (var w in c.Warnings) output.Info($"warning: {w}");
+        if (c.OwnerRole.Length > 0)
+            output.Info($"trust: the copy is owned, loaded and migrated by {c.OwnerRole} (no superuser, no server files or programs): what the source defines runs as it");
+        foreach (var n in c.Neutralised) output.Info($"neutralised: {n}");
         foreach (var n in report.Notes) output.Info($"note: {n}");
         if (report.Baseline is { } b)
             output.Info($"baseline before the migrations: {b.Clients} clients, {b.Operations} calls, p50 {b.P50Ms:0.0} ms, p99 {b.P99Ms:0.0} ms, max {b.MaxMs:0.0} ms");
