@@ -29,11 +29,14 @@ for _ in $(seq 1 240); do
 done
 [ -n "$dir" ] && grep -qs '^ready' "$dir/data/postmaster.pid" || { kill -TERM "$pid" 2>/dev/null; fail "no bench cluster became ready within 120 s"; }
 sleep 2 # into the data load
+postmaster=$(head -n 1 "$dir/data/postmaster.pid") # this bench's own server: the only process checked afterwards
 
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
 [ "$rc" -eq 130 ] || fail "exit code $rc after SIGINT, expected 130 (cancelled)"
 [ ! -e "$dir" ] || fail "the bench cluster's folder $dir is still there"
-if pgrep -f -- "-D $dir/data" >/dev/null; then fail "a postgres of $dir is still running"; fi
+if kill -0 "$postmaster" 2>/dev/null && grep -qs -- "$dir/data" "/proc/$postmaster/cmdline"; then
+  fail "the bench's postgres (pid $postmaster) is still running"
+fi
 echo "bench-interrupt-check: SIGINT to a background bench: exit 130, its cluster stopped and $dir deleted"

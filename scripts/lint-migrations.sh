@@ -43,7 +43,31 @@ if [[ "$throwaway" == 1 ]]; then
     rm -f "$dir/pwfile"
     started=0
     for _ in 1 2 3; do
-        port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+        # the kernel picks, or a port of MENTORSTATUS_TEST_PORTS (LOW-HIGH) when set, as the tests and the bench do
+        port=$(python3 - "${MENTORSTATUS_TEST_PORTS:-}" <<'PY'
+import random, socket, sys
+spec = sys.argv[1].strip()
+def free(p):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); return s.getsockname()[1]
+    except OSError:
+        return None
+    finally:
+        s.close()
+if not spec:
+    print(free(0)); sys.exit(0)
+try:
+    low, high = (int(x) for x in spec.split("-"))
+    assert 1024 <= low <= high <= 65535
+except Exception:
+    sys.exit(f'MENTORSTATUS_TEST_PORTS must be a port range LOW-HIGH between 1024 and 65535, got "{spec}" (e.g. 20000-20999)')
+ports = list(range(low, high + 1)); random.shuffle(ports)
+for p in ports:
+    if free(p): print(p); sys.exit(0)
+sys.exit(f"no free port in MENTORSTATUS_TEST_PORTS={spec}")
+PY
+) || exit 2
         if as_pg "$bin/pg_ctl -D '$dir/data' -l '$dir/postgres.log' -w -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c unix_socket_permissions=0700 -c fsync=off\" start" >/dev/null; then
             started=1; break
         fi

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs what the tests need when it is missing
 # (PostgreSQL 15 and pgTAP from Debian, the Supabase CLI from npm), then the xunit suite, which starts
-# its own PostgreSQL 15 and runs the pgTAP files too.
+# its own PostgreSQL 15 and runs the pgTAP files too. Every step runs even after one failed; a summary of the steps
+# (name, ok/FAILED, seconds) ends the output, and the exit code is 1 when any step failed.
+# Ports: every throwaway server (tests, bench, lint) takes a free one; MENTORSTATUS_TEST_PORTS=20000-20999 keeps them
+# inside a range (e.g. to stay clear of another checkout's or a `supabase start` stack's ports).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -30,35 +33,56 @@ fi
 # shared runners (the logic is the same; run `dotnet test` without it for the 1 M size).
 export MENTORSTATUS_REHEARSE_TEST_ROWS="${MENTORSTATUS_REHEARSE_TEST_ROWS:-200000}"
 
-echo "==> dotnet test"
-dotnet test MentorStatus.slnx -c Release --nologo "$@"
+steps=()
+step() { # step NAME COMMAND...: runs one step, records ok/FAILED and its seconds, never stops the script
+  local name="$1" started=$SECONDS rc=0
+  shift
+  echo "==> $name"
+  # A new bash, so that `set -e` holds inside the step's functions (it is ignored in a subshell run under `||`).
+  bash -euo pipefail -c '"$@"' "$name" "$@" || rc=$?
+  if [ "$rc" = 0 ]; then steps+=("$(printf '%-34s ok      %5ds' "$name" $((SECONDS - started)))")
+  else steps+=("$(printf '%-34s FAILED  %5ds  (exit %d)' "$name" $((SECONDS - started)) "$rc")"); failed=1; fi
+}
+failed=0
+
+step "dotnet test" dotnet test MentorStatus.slnx -c Release --nologo "$@"
 
 # The packages: the library (with the engine it depends on) and the `mentorstatus` .NET tool, installed from a
 # local source into a throwaway tool path, as the README tells a .NET team to do.
-echo "==> dotnet pack + dotnet tool install mentorstatus"
-pack_dir=$(mktemp -d)
-for project in src/MentorStatus.Database src/MentorStatus.Core src/MentorStatus.Cli; do
-  dotnet pack "$project" -c Release --nologo -v quiet -o "$pack_dir/nupkg" >/dev/null
-done
-dotnet tool install --tool-path "$pack_dir/tools" --add-source "$pack_dir/nupkg" mentorstatus >/dev/null
-version=$("$pack_dir/tools/mentorstatus" --version)
-echo "installed mentorstatus $version"
-case "$version" in 0.*|[1-9]*) ;; *) echo "mentorstatus --version printed '$version'" >&2; exit 1 ;; esac
-rm -rf "$pack_dir"
+pack_and_install() {
+  pack_dir=$(mktemp -d) # each step is a bash of its own: its EXIT trap cleans up, after a failure too
+  trap 'rm -rf "$pack_dir"' EXIT
+  for project in src/MentorStatus.Database src/MentorStatus.Core src/MentorStatus.Cli; do
+    dotnet pack "$project" -c Release --nologo -v quiet -o "$pack_dir/nupkg" >/dev/null
+  done
+  dotnet tool install --tool-path "$pack_dir/tools" --add-source "$pack_dir/nupkg" mentorstatus >/dev/null
+  version=$("$pack_dir/tools/mentorstatus" --version)
+  echo "installed mentorstatus $version"
+  case "$version" in 0.*|[1-9]*) ;; *) echo "mentorstatus --version printed '$version'" >&2; return 1 ;; esac
+}
+export -f pack_and_install
+step "dotnet pack + tool install" pack_and_install
 
 # The migration safety check on the project's own migrations, on a throwaway cluster on a free port
 # (never the local database's default port, which a `supabase start` stack or another checkout may hold).
-echo "==> db lint --all"
-scripts/lint-migrations.sh --throwaway
+step "db lint --all" scripts/lint-migrations.sh --throwaway
 
 # Every benchmark case at a tiny size, to prove the bench still runs; its figures are thrown away
 # (BENCHMARKS.md holds the figures of a full run on a quiet machine).
-echo "==> bench --size ci"
-bench_out=$(mktemp -d)
-dotnet run -c Release --project bench/MentorStatus.Bench -- --size ci \
-  --out "$bench_out/bench.md" --json "$bench_out/bench.json" --svg "$bench_out/bench.svg"
-rm -rf "$bench_out"
+bench_ci() {
+  bench_out=$(mktemp -d)
+  trap 'rm -rf "$bench_out"' EXIT
+  dotnet run -c Release --project bench/MentorStatus.Bench -- --size ci \
+    --out "$bench_out/bench.md" --json "$bench_out/bench.json" --svg "$bench_out/bench.svg"
+}
+export -f bench_ci
+step "bench --size ci" bench_ci
 
 # The bench stops cleanly on SIGINT when a script ran it in the background (SIGINT ignored by inheritance).
-echo "==> bench stops on SIGINT"
-scripts/bench-interrupt-check.sh
+step "bench stops on SIGINT" scripts/bench-interrupt-check.sh
+
+echo
+echo "==> summary"
+printf '  %s\n' "${steps[@]}"
+if [ "$failed" != 0 ]; then echo "scripts/test.sh: some steps FAILED (see above)" >&2; exit 1; fi
+echo "scripts/test.sh: every step passed"

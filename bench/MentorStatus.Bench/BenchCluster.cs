@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using MentorStatus.Database;
 using MentorStatus.Database.Local;
 using Npgsql;
@@ -69,12 +67,8 @@ public sealed class BenchCluster : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A free port, from MENTORSTATUS_TEST_PORTS when set (<see cref="FreePorts"/>).</summary>
+    public static int FreePort() => FreePorts.Next();
 }
 
 /// <summary>public.mentor_status for binary COPY and parameters (the library has its own MentorState).</summary>

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using MentorStatus.Database.Local;
 using Npgsql;
 
@@ -170,10 +168,5 @@ internal sealed class ThrowawayCluster
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => FreePorts.Next();
 }

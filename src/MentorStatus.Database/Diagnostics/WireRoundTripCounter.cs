@@ -16,7 +16,7 @@ public sealed class WireRoundTripCounter : IAsyncDisposable
     private const int GssEncRequestCode = 80877104;
     private const int CancelRequestCode = 80877102;
 
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener = new(IPAddress.Loopback, Local.FreePorts.Next());
     private readonly string _serverHost;
     private readonly int _serverPort;
     private readonly CancellationTokenSource _stop = new();

@@ -17,7 +17,7 @@ public sealed class OsProcessTests
         Assert.Contains("run the command again", e.Message, StringComparison.Ordinal);
         Assert.Contains(OsProcess.TimeLimitVariable, e.Message, StringComparison.Ordinal); // and how to allow more time
         Assert.DoesNotContain("600", e.Message, StringComparison.Ordinal); // the arguments stay out of the message
-        Assert.DoesNotContain(Process.GetProcessesByName("sleep"), p => Arguments(p.Id) == "/bin/sleep 600");
+        Assert.DoesNotContain("/bin/sleep 600", OwnChildren());
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public sealed class OsProcessTests
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             OsProcess.RunAsync("/bin/sleep", ["601"], asPostgresUser: false, cancel.Token, TimeSpan.FromMinutes(2)));
-        Assert.DoesNotContain(Process.GetProcessesByName("sleep"), p => Arguments(p.Id) == "/bin/sleep 601");
+        Assert.DoesNotContain("/bin/sleep 601", OwnChildren());
     }
 
     [Theory]
@@ -50,9 +50,24 @@ public sealed class OsProcessTests
         Assert.Contains($"{OsProcess.TimeLimitVariable}=600", e.Message, StringComparison.Ordinal);
     }
 
-    private static string Arguments(int pid)
+    /// <summary>
+    /// The command lines of this test process's own child processes (/proc/self/task/*/children: each thread lists
+    /// the children it started). Only those: another test run on the machine may run the same command at the same time.
+    /// </summary>
+    private static List<string> OwnChildren()
     {
-        try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim(); }
-        catch (IOException) { return ""; } // the process is gone
+        var children = new List<string>();
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            string pids;
+            try { pids = File.ReadAllText(Path.Combine(task, "children")); }
+            catch (IOException) { continue; } // the thread ended
+            foreach (var pid in pids.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                try { children.Add(File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim()); }
+                catch (IOException) { } // the child is gone
+            }
+        }
+        return children;
     }
 }

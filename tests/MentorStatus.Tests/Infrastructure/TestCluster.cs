@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using MentorStatus.Database.Local;
 
 namespace MentorStatus.Tests.Infrastructure;
@@ -36,20 +34,18 @@ public static class TestCluster
         return cluster;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A free port, from MENTORSTATUS_TEST_PORTS when set (<see cref="FreePorts"/>).</summary>
+    public static int FreePort() => FreePorts.Next();
 
     private static async Task RemoveLeftoversAsync()
     {
         foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), Prefix + "*"))
         {
+            // Only a folder whose owner file names a process that has ended is a leftover; a folder without one may be
+            // another run's, created a moment ago (it writes the file right after), and is left alone.
             var ownerFile = Path.Combine(dir, "owner.pid");
-            if (File.Exists(ownerFile) && int.TryParse(File.ReadAllText(ownerFile), out var pid) && File.Exists($"/proc/{pid}/cmdline"))
-                continue; // another test run that is still alive
+            if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var pid) || File.Exists($"/proc/{pid}/cmdline"))
+                continue;
             try
             {
                 var leftover = await LocalCluster.AtAsync(dir, new LocalClusterOptions());

@@ -46,14 +46,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
         _running = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
     }
 
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int FreePort() => MentorStatus.Database.Local.FreePorts.Next();
 
     private sealed class Store(TestSmtpServer server) : MessageStore
     {
@@ -89,7 +82,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
 /// </summary>
 public sealed class DroppingSmtpServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener = new(IPAddress.Loopback, TestSmtpServer.FreePort());
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private int _dropped;
