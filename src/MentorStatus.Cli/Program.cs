@@ -5,8 +5,13 @@ using MentorStatus.Cli.Commands;
 // would leave Ctrl+C handling dead (see InterruptSignal).
 MentorStatus.Database.Local.InterruptSignal.RestoreIfIgnored();
 var parsed = CliCommands.Build().Parse(args);
+// A command line that does not parse (unknown option, bad --format value) is a usage error: exit 2, like UsageException,
+// told in a line or two on stderr with where to read more, not the whole help on stdout.
+if (parsed.Action is System.CommandLine.Invocation.ParseErrorAction)
+{
+    Console.Error.Write(ParseErrors.Describe(parsed));
+    return CommandAction.Usage;
+}
 // Ctrl+C cancels the verb; give it time to clean up (db rehearse stops and deletes its throwaway cluster)
 // instead of System.CommandLine's default of 2 seconds before it ends the process anyway.
-var exitCode = await parsed.InvokeAsync(new System.CommandLine.InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
-// A command line that does not parse (unknown option, bad --format value) is a usage error: exit 2, like UsageException.
-return parsed.Errors.Count > 0 ? CommandAction.Usage : exitCode;
+return await parsed.InvokeAsync(new System.CommandLine.InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

@@ -201,15 +201,30 @@ internal static class DbCommands
     {
         var command = new Command("status", CliCommands.Describe(
             "List local and applied migrations: pending, applied, drifted (changed since applied), unknown, rollback present.\n" +
-            "Exit 1 when an applied file drifted or the journal holds a version with no file.",
+            "Exit 1 when an applied file drifted or the journal holds a version with no file.\n" +
+            "With --db-url outside a project folder (no supabase/config.toml here or above) the journal is compared with the\n" +
+            "migrations built into this mentorstatus; versions it does not know are then the database's own, not an error.",
             "mentorstatus db status",
-            "mentorstatus db status --json | jq '.migrations[] | select(.is_applied | not) | .version'   # the pending versions"));
+            "mentorstatus db status --json | jq '.migrations[] | select(.is_applied | not) | .version'   # the pending versions",
+            "cd /tmp && mentorstatus db status --db-url \"$DATABASE_URL\"   # outside a project: against the built-in migrations"));
         CommandAction.Set(command, async (parse, output, ct) =>
         {
-            var plan = await (await WorkflowAsync(parse, output, ct)).StatusAsync(ct);
+            MigrationPlan plan;
+            var builtIn = GlobalOptions.ExplicitUrl(parse) is not null && GlobalOptions.TryLayout(parse, out _) is null;
+            if (builtIn)
+            {
+                // Only the journal is read: no project files are needed, and the reference is the schema this build ships.
+                var source = MentorStatusMigrations.Source;
+                output.Info($"no supabase/config.toml here or above: comparing the journal with the {source.LoadMigrations().Count} " +
+                            "migrations built into this mentorstatus");
+                await using var dataSource = (await GlobalOptions.TargetAsync(parse, output, ct)).CreateDataSource();
+                plan = await new MigrationRunner(dataSource, source, Options(parse), output.Progress, output.Logger(typeof(MigrationRunner).FullName!))
+                    .PlanAsync(ct);
+            }
+            else plan = await (await WorkflowAsync(parse, output, ct)).StatusAsync(ct);
             if (output.IsJson) output.WriteJson(new { migrations = plan.States, out_of_order = plan.OutOfOrder });
             else output.Write(Tables.Status(plan));
-            return plan.Drifted.Count > 0 || plan.UnknownApplied.Count > 0 ? CommandAction.Failed : CommandAction.Ok;
+            return plan.Drifted.Count > 0 || (!builtIn && plan.UnknownApplied.Count > 0) ? CommandAction.Failed : CommandAction.Ok;
         });
         return command;
     }

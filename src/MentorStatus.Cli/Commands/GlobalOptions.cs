@@ -22,8 +22,10 @@ internal static class GlobalOptions
 
     public static readonly Option<int> Port = new("--port")
     {
-        Description = "Port of the local database on 127.0.0.1.",
-        DefaultValueFactory = _ => LocalClusterOptions.DefaultPort,
+        Description = "Port of the local database on 127.0.0.1. Default: the port the project's local database last " +
+                      $"started on (shown below when it has one), else {LocalClusterOptions.DefaultPort}, the Supabase CLI's.",
+        // The help's [default: N] is the port a verb would use now: the project's cluster remembers the one it started on.
+        DefaultValueFactory = result => RememberedPort(WorkdirOf(result)) ?? LocalClusterOptions.DefaultPort,
         Recursive = true,
     };
 
@@ -41,7 +43,47 @@ internal static class GlobalOptions
 
     public static IEnumerable<Option> All => [DbUrl, Workdir, Port, Json, Verbose];
 
-    public static ProjectLayout Layout(ParseResult parse) => ProjectLayout.Find(parse.GetValue(Workdir));
+    /// <summary>The project: --workdir, else the folder holding supabase/config.toml from here up. None is a usage error
+    /// (exit 2): the command was run in the wrong place, nothing was changed.</summary>
+    public static ProjectLayout Layout(ParseResult parse) => TryLayout(parse, out var error) ?? throw new UsageException(error!);
+
+    public static ProjectLayout? TryLayout(ParseResult parse, out string? error)
+    {
+        error = null;
+        try
+        {
+            return ProjectLayout.Find(parse.GetValue(Workdir));
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            error = e.Message;
+            return null;
+        }
+    }
+
+    private static string? WorkdirOf(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        try
+        {
+            return result.GetValue(Workdir);
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a result outside a parse (help's rendering may make one): the current folder
+        }
+    }
+
+    private static int? RememberedPort(string? workdir)
+    {
+        try
+        {
+            return LocalCluster.RememberedPort(ProjectLayout.Find(workdir));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // no project here: the default
+        }
+    }
 
     public static string? ExplicitUrl(ParseResult parse) =>
         parse.GetValue(DbUrl) ?? (Environment.GetEnvironmentVariable("MENTORSTATUS_DB_URL") is { Length: > 0 } env ? env : null);

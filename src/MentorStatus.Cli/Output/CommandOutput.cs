@@ -74,7 +74,15 @@ internal sealed class CommandOutput
 
     public IProgress<string> Progress => new ProgressToStderr(this);
 
-    public void Info(string message) => _err.MarkupLineInterpolated($"[grey]{message}[/]");
+    /// <summary>Lines on stderr go out as they are (never wrapped, no colour) unless stderr is a terminal; an error also
+    /// under --json, where a script reads it.</summary>
+    private bool PlainStderr => !StderrIsTerminal;
+
+    public void Info(string message)
+    {
+        if (PlainStderr) ErrorWriter.WriteLine(message);
+        else _err.MarkupLineInterpolated($"[grey]{message}[/]");
+    }
 
     public void Success(string message)
     {
@@ -82,10 +90,18 @@ internal sealed class CommandOutput
         else Info(message);
     }
 
-    public void Error(string message) => _err.MarkupLineInterpolated($"[red]error:[/] {message}");
+    public void Error(string message)
+    {
+        if (PlainStderr || IsJson) ErrorWriter.WriteLine($"error: {message}");
+        else _err.MarkupLineInterpolated($"[red]error:[/] {message}");
+    }
 
     /// <summary>A log line of warning level or above, on stderr.</summary>
-    public void Warn(string message) => _err.MarkupLineInterpolated($"[yellow]{message}[/]");
+    public void Warn(string message)
+    {
+        if (PlainStderr) ErrorWriter.WriteLine(message);
+        else _err.MarkupLineInterpolated($"[yellow]{message}[/]");
+    }
 
     /// <summary>An ILogger whose lines come out here (stderr), for the engine and the library.</summary>
     public Microsoft.Extensions.Logging.ILogger Logger(string category) => new CommandOutputLogger(this, category);

@@ -88,6 +88,31 @@ public sealed partial class LocalCluster
         return cluster;
     }
 
+    /// <summary>The folder of a project's cluster as <see cref="ForProjectAsync"/> finds it, without creating anything:
+    /// null when the cluster lives under the temp folder and none was made yet.</summary>
+    public static string? ProjectDirectory(ProjectLayout layout)
+    {
+        if (!OsProcess.IsRoot || PostgresUserCanReach(layout.Root)) return Path.Combine(layout.LocalStateDirectory, "local");
+        var pointer = Path.Combine(layout.LocalStateDirectory, "local-cluster");
+        return File.Exists(pointer) && File.ReadAllText(pointer).Trim() is { Length: > 0 } remembered ? remembered : null;
+    }
+
+    /// <summary>The port the project's cluster last started on (its state file), or null when it never started; what
+    /// every verb uses when no --port is given.</summary>
+    public static int? RememberedPort(ProjectLayout layout)
+    {
+        try
+        {
+            if (ProjectDirectory(layout) is not { } directory) return null;
+            var path = Path.Combine(directory, StateFile);
+            return File.Exists(path) ? JsonSerializer.Deserialize<State>(File.ReadAllText(path))?.Port : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null; // unreadable: ForProjectAsync will say so when a verb needs the cluster
+        }
+    }
+
     /// <summary>A cluster in an explicit folder (tests and benchmarks use a temp folder of their own).</summary>
     public static async Task<LocalCluster> AtAsync(string directory, LocalClusterOptions options, CancellationToken ct = default) =>
         new(Path.GetFullPath(directory), await PostgresInstallation.FindAsync(ct), options);
