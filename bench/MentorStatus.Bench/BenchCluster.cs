@@ -28,11 +28,11 @@ public sealed class BenchCluster : IAsyncDisposable
 
     private BenchCluster(LocalCluster cluster) => Cluster = cluster;
 
-    public static async Task<BenchCluster> CreateAsync(string purpose, IReadOnlyDictionary<string, string>? settings, CancellationToken ct)
+    public static async Task<BenchCluster> CreateAsync(string purpose, IReadOnlyDictionary<string, string>? settings, CancellationToken ct, int? port = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-bench-{purpose}-{Guid.NewGuid():N}"[..48]);
         var cluster = await LocalCluster.AtAsync(directory,
-            new LocalClusterOptions { Port = FreePort(), Settings = settings ?? new Dictionary<string, string>() }, ct);
+            new LocalClusterOptions { Port = port ?? FreePort(), Settings = settings ?? new Dictionary<string, string>() }, ct);
         return new BenchCluster(cluster);
     }
 

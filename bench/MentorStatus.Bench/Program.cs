@@ -13,16 +13,20 @@ using Spectre.Console;
 MentorStatus.Database.Local.InterruptSignal.RestoreIfIgnored();
 var sizeOption = new Option<string>("--size") { Description = "ci, small, full, or a number of history rows", DefaultValueFactory = _ => "small" };
 var runsOption = new Option<int?>("--runs") { Description = "runs per case (the median is reported); default per size: ci 2, small 3, full 5" };
-var outOption = new Option<string>("--out") { Description = "the Markdown report, relative to the project root", DefaultValueFactory = _ => "BENCHMARKS.md" };
-var jsonOption = new Option<string>("--json") { Description = "the JSON figures, relative to the project root", DefaultValueFactory = _ => "bench/results/latest.json" };
-var svgOption = new Option<string>("--svg") { Description = "the SVG latency chart, relative to the project root", DefaultValueFactory = _ => "bench/results/latency.svg" };
+// A run writes into the git-ignored bench/results/local/ unless told otherwise: the tracked BENCHMARKS.md and its figures
+// change only with --publish (a full run on a quiet machine) or an explicit --out/--json/--svg.
+var publishOption = new Option<bool>("--publish") { Description = "write the tracked report: BENCHMARKS.md, bench/results/latest.json and latency.svg (default: bench/results/local/)" };
+var outOption = new Option<string?>("--out") { Description = "the Markdown report, relative to the project root (default: bench/results/local/bench.md)" };
+var jsonOption = new Option<string?>("--json") { Description = "the JSON figures, relative to the project root (default: bench/results/local/bench.json)" };
+var svgOption = new Option<string?>("--svg") { Description = "the SVG latency chart, relative to the project root (default: bench/results/local/latency.svg)" };
+var portOption = new Option<int?>("--port") { Description = "port on 127.0.0.1 of the bench's data cluster (default: a free one, from MENTORSTATUS_TEST_PORTS when set); the other throwaway servers take free ports" };
 var casesOption = new Option<string?>("--cases") { Description = $"comma-separated subset of: {string.Join(", ", CaseOrder.All)}" };
 var workdirOption = new Option<string?>("--workdir") { Description = "a folder inside the project (default: the current folder)" };
 var keepOption = new Option<bool>("--keep") { Description = "leave the data cluster running afterwards, for inspection (prints how to stop and delete it)" };
 
 var root = new RootCommand("MentorStatus benchmarks: creates its own PostgreSQL 15 cluster, loads data with binary COPY, runs every case next to its baseline, writes BENCHMARKS.md, JSON and an SVG chart.")
 {
-    sizeOption, runsOption, outOption, jsonOption, svgOption, casesOption, workdirOption, keepOption,
+    sizeOption, runsOption, publishOption, outOption, jsonOption, svgOption, portOption, casesOption, workdirOption, keepOption,
 };
 root.SetAction(async (parse, invocationToken) =>
 {
@@ -44,11 +48,15 @@ root.SetAction(async (parse, invocationToken) =>
         var size = BenchSize.Parse(parse.GetValue(sizeOption)!, parse.GetValue(runsOption));
         var layout = ProjectLayout.Find(parse.GetValue(workdirOption));
         var selected = CaseOrder.Select(parse.GetValue(casesOption));
-        var report = await BenchRun.RunAsync(size, layout, selected, err, Environment.CommandLine, parse.GetValue(keepOption), ct);
+        var port = parse.GetValue(portOption);
+        if (port is not (null or (>= 1024 and <= 65535))) throw new ArgumentException($"--port must be between 1024 and 65535, got {port}.");
+        var publish = parse.GetValue(publishOption);
         string Abs(string p) => Path.IsPathRooted(p) ? p : Path.Combine(layout.Root, p);
-        var md = Abs(parse.GetValue(outOption)!);
-        var json = Abs(parse.GetValue(jsonOption)!);
-        var svg = Abs(parse.GetValue(svgOption)!);
+        var md = Abs(parse.GetValue(outOption) ?? (publish ? "BENCHMARKS.md" : "bench/results/local/bench.md"));
+        var json = Abs(parse.GetValue(jsonOption) ?? (publish ? "bench/results/latest.json" : "bench/results/local/bench.json"));
+        var svg = Abs(parse.GetValue(svgOption) ?? (publish ? "bench/results/latency.svg" : "bench/results/local/latency.svg"));
+        var report = await BenchRun.RunAsync(size, layout, selected, err, Environment.CommandLine, parse.GetValue(keepOption), port, ct);
+        foreach (var file in new[] { md, json, svg }) Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         ReportWriter.WriteJson(report, json);
         ReportWriter.WriteSvg(report, svg);
         var mdDir = Path.GetDirectoryName(Path.GetFullPath(md))!;
@@ -97,7 +105,7 @@ namespace MentorStatus.Bench
     internal static class BenchRun
     {
         public static async Task<BenchReport> RunAsync(BenchSize size, ProjectLayout layout, IReadOnlySet<string> selected,
-            IAnsiConsole err, string commandLine, bool keep, CancellationToken ct)
+            IAnsiConsole err, string commandLine, bool keep, int? port, CancellationToken ct)
         {
             var started = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
@@ -106,7 +114,7 @@ namespace MentorStatus.Bench
             var work = Directory.CreateTempSubdirectory("mentorstatus-bench-work-").FullName;
             err.MarkupLineInterpolated($"[bold]MentorStatus bench[/], size {size.Name}: {size.HistoryRows:N0} history rows, {size.Mentors:N0} mentors, {size.Runs} runs per case");
 
-            var cluster = await BenchCluster.CreateAsync("data", BenchCluster.DataSettings, ct);
+            var cluster = await BenchCluster.CreateAsync("data", BenchCluster.DataSettings, ct, port);
             var postgres = "PostgreSQL (not started)";
             var loadSummary = "no data loaded";
             try
