@@ -159,4 +159,81 @@ public sealed class SampleApiTests
             await app.StopAsync();
         }
     }
+
+    /// <summary>
+    /// Supabase's asymmetric JWT signing keys: the project publishes them as a JWKS at /auth/v1/.well-known/jwks.json
+    /// (served here by a Kestrel of the test on a free port). Tokens signed with its ES256 and RS256 keys pass, and so
+    /// does one signed with the legacy HS256 secret when that is configured too; a token signed by a key that is not in
+    /// the set (same kid), or with another issuer, is refused.
+    /// </summary>
+    [Fact]
+    public async Task TokensSignedWithTheProjectsJwksKeys_Es256AndRs256_PassAsDoesTheLegacySecret()
+    {
+        await using var db = await LibraryDatabase.CreateAsync("sample_api_jwks");
+        var org = await db.OrganisationAsync();
+        var chapter = await db.ChapterAsync(org);
+        var mentor = await db.MentorAsync(org, [chapter], withLogin: true);
+        var mentorUser = await db.UserOfMentorAsync(mentor);
+
+        using var ec = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        using var stranger = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var ecPublic = ec.ExportParameters(false);
+        var rsaPublic = rsa.ExportParameters(false);
+        var jwks = JsonSerializer.Serialize(new
+        {
+            keys = new object[]
+            {
+                new { kty = "EC", crv = "P-256", x = Base64UrlEncoder.Encode(ecPublic.Q.X!), y = Base64UrlEncoder.Encode(ecPublic.Q.Y!), kid = "ec-key", alg = "ES256", use = "sig" },
+                new { kty = "RSA", n = Base64UrlEncoder.Encode(rsaPublic.Modulus!), e = Base64UrlEncoder.Encode(rsaPublic.Exponent!), kid = "rsa-key", alg = "RS256", use = "sig" },
+            },
+        });
+
+        var authUrl = $"http://127.0.0.1:{TestCluster.FreePort()}";
+        await using var authApp = WebApplication.CreateSlimBuilder().Build();
+        authApp.Urls.Add(authUrl);
+        authApp.MapGet("/auth/v1/.well-known/jwks.json", () => Microsoft.AspNetCore.Http.Results.Text(jwks, "application/json"));
+        await authApp.StartAsync();
+
+        var url = $"http://127.0.0.1:{TestCluster.FreePort()}";
+        await using var app = SampleApp.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MentorStatus:ConnectionString"] = db.ConnectionString,
+            ["Supabase:Url"] = authUrl,
+            ["Supabase:JwtSecret"] = JwtSecret,
+            ["Urls"] = url,
+        }));
+        await app.StartAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            var issuer = authUrl + "/auth/v1";
+            string Signed(SecurityKey key, string algorithm, string iss = "") => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+            {
+                Subject = new ClaimsIdentity([new Claim("sub", mentorUser.ToString()), new Claim("role", "authenticated")]),
+                Audience = "authenticated",
+                Issuer = iss.Length > 0 ? iss : issuer,
+                Expires = DateTime.UtcNow.AddMinutes(5),
+                SigningCredentials = new SigningCredentials(key, algorithm),
+            });
+            async Task<HttpStatusCode> TimelineWith(string token)
+            {
+                using var r = await http.SendAsync(Get($"/mentors/{mentor}/timeline", token));
+                return r.StatusCode;
+            }
+
+            Assert.Equal(HttpStatusCode.OK, await TimelineWith(Signed(new ECDsaSecurityKey(ec) { KeyId = "ec-key" }, SecurityAlgorithms.EcdsaSha256)));
+            Assert.Equal(HttpStatusCode.OK, await TimelineWith(Signed(new RsaSecurityKey(rsa) { KeyId = "rsa-key" }, SecurityAlgorithms.RsaSha256)));
+            Assert.Equal(HttpStatusCode.OK, await TimelineWith(Signed(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(JwtSecret)), SecurityAlgorithms.HmacSha256)));
+
+            Assert.Equal(HttpStatusCode.Unauthorized, await TimelineWith(Signed(new ECDsaSecurityKey(stranger) { KeyId = "ec-key" }, SecurityAlgorithms.EcdsaSha256)));
+            Assert.Equal(HttpStatusCode.Unauthorized, await TimelineWith(Signed(new ECDsaSecurityKey(ec) { KeyId = "ec-key" }, SecurityAlgorithms.EcdsaSha256,
+                iss: "https://another-project.supabase.co/auth/v1")));
+        }
+        finally
+        {
+            await app.StopAsync();
+            await authApp.StopAsync();
+        }
+    }
 }
