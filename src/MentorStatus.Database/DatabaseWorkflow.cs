@@ -88,11 +88,24 @@ public sealed class DatabaseWorkflow(ProjectLayout layout, DatabaseTarget target
         return results;
     }
 
+    /// <summary>
+    /// Why <paramref name="name"/> cannot name a migration, or null. Only lower-case letters, digits and underscores, matched
+    /// to the very end (\z: "$" would let a trailing newline through, and a file named so is one the engine never finds).
+    /// </summary>
+    public static string? MigrationNameProblem(string name)
+    {
+        if (System.Text.RegularExpressions.Regex.IsMatch(name, @"\A[a-z0-9][a-z0-9_]*\z")) return null;
+        var control = name.FirstOrDefault(char.IsControl);
+        var shown = string.Concat(name.Take(100).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        return control != default
+            ? $"migration name '{shown}' contains a control character (U+{(int)control:X4}); it must be lower-case letters, digits and underscores, e.g. add_mentor_notes."
+            : $"migration name '{shown}' must be lower-case letters, digits and underscores, e.g. add_mentor_notes.";
+    }
+
     /// <summary>Creates supabase/migrations/&lt;UTC timestamp&gt;_NAME.sql and its rollback.</summary>
     public static (string Migration, string Rollback) NewMigration(ProjectLayout layout, string name, DateTimeOffset now)
     {
-        if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9][a-z0-9_]*$"))
-            throw new MigrationException($"migration name '{name}' must be lower-case letters, digits and underscores, e.g. add_mentor_notes.");
+        if (MigrationNameProblem(name) is { } problem) throw new MigrationException(problem);
         var version = now.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         var fileName = $"{version}_{name}.sql";
         var migration = Path.Combine(layout.MigrationsDirectory, fileName);

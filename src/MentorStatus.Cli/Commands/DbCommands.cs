@@ -261,6 +261,7 @@ internal static class DbCommands
             "mentorstatus db new add_mentor_notes")) { Arguments = { name } };
         CommandAction.Set(command, (parse, output, _) =>
         {
+            if (DatabaseWorkflow.MigrationNameProblem(parse.GetValue(name)!) is { } problem) throw new UsageException(problem);
             var layout = GlobalOptions.Layout(parse);
             var (migration, rollback) = DatabaseWorkflow.NewMigration(layout, parse.GetValue(name)!, DateTimeOffset.UtcNow);
             if (output.IsJson) output.WriteJson(new { migration = layout.Display(migration), rollback = layout.Display(rollback) });

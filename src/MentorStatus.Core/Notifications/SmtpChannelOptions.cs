@@ -26,6 +26,13 @@ public sealed class SmtpChannelOptions
     /// <summary>Password for <see cref="Username"/>; keep it in a secret store, not in appsettings.</summary>
     public string? Password { get; set; }
 
+    /// <summary>
+    /// Allow the login to travel over an unencrypted connection (a local test server without TLS). Off: with
+    /// <see cref="Security"/> None the settings are refused, and a server that offers no STARTTLS under
+    /// StartTlsWhenAvailable or Auto gets no login (the message is given up, saying why).
+    /// </summary>
+    public bool AllowInsecureAuth { get; set; }
+
     /// <summary>Sender address, e.g. varsler@example.no.</summary>
     [Required, EmailAddress]
     public string? FromAddress { get; set; }
@@ -45,6 +52,9 @@ public sealed class SmtpChannelOptions
         if (string.IsNullOrWhiteSpace(FromAddress) || !FromAddress.Contains('@')) missing.Add($"{SectionName}:FromAddress");
         if (Port is < 1 or > 65535) missing.Add($"{SectionName}:Port (1-65535)");
         if (TimeoutSeconds < 1) missing.Add($"{SectionName}:TimeoutSeconds (> 0)");
+        if (!string.IsNullOrEmpty(Username) && Security == SecureSocketOptions.None && !AllowInsecureAuth)
+            missing.Add($"{SectionName}:Security StartTls or SslOnConnect: with None the password would cross the network unencrypted " +
+                        $"(or set {SectionName}:AllowInsecureAuth=true for a local test server)");
         return missing.Count == 0 ? null : "the email channel needs " + string.Join(", ", missing);
     }
 }

@@ -11,7 +11,9 @@ namespace MentorStatus.Notifications;
 /// and HTML, in the organisation's language. The Message-Id is derived from the notification id, so a
 /// redelivery after a crash carries the same id. Outcomes: 250 = delivered; no address = no_address;
 /// SMTP 5xx = give up (the server refuses this message; `notifications retry` after fixing the cause);
-/// 4xx, a dropped connection, a timeout, TLS or authentication trouble = retry with backoff.
+/// a malformed recipient address = give up at once (no retry can fix it); a login the connection would carry
+/// unencrypted = give up, unless <see cref="SmtpChannelOptions.AllowInsecureAuth"/>; 4xx, a dropped connection,
+/// a timeout, TLS or authentication trouble = retry with backoff.
 /// </summary>
 public sealed class SmtpEmailChannel : INotificationChannel
 {
@@ -36,6 +38,7 @@ public sealed class SmtpEmailChannel : INotificationChannel
     public async Task<ChannelResult> DeliverAsync(NotificationMessage message, CancellationToken ct)
     {
         if (message.Email is null) return ChannelResult.NoAddress("no address: the coordinator has no email in auth.users");
+        if (RecipientProblem(message.Email) is { } malformed) return ChannelResult.GiveUp(malformed);
 
         var mime = Build(message);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -46,7 +49,15 @@ public sealed class SmtpEmailChannel : INotificationChannel
         {
             await client.ConnectAsync(options.Host!, options.Port, options.Security, timeout.Token);
             if (!string.IsNullOrEmpty(options.Username))
+            {
+                // StartTlsWhenAvailable and Auto carry on in plain text when the server offers no STARTTLS (or someone
+                // on the way strips it): the password must not follow.
+                if (!client.IsSecure && !options.AllowInsecureAuth)
+                    return ChannelResult.GiveUp(
+                        $"smtp: {options.Host}:{options.Port} offered no TLS (no STARTTLS), so the login was not sent over the unencrypted " +
+                        $"connection; use a server with TLS (Security StartTls or SslOnConnect), or set {SmtpChannelOptions.SectionName}:AllowInsecureAuth=true for a local test server");
                 await client.AuthenticateAsync(options.Username, options.Password ?? "", timeout.Token);
+            }
             await client.SendAsync(mime, timeout.Token);
             await client.DisconnectAsync(true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None)
                 .ContinueWith(_ => { }, TaskScheduler.Default); // the message is accepted; a slow QUIT changes nothing
@@ -69,6 +80,22 @@ public sealed class SmtpEmailChannel : INotificationChannel
         {
             return ChannelResult.Retry($"smtp: {e.GetType().Name}: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Why <paramref name="address"/> cannot be a recipient, or null: it must be one plain address (local@domain), no
+    /// display name, no list, no control characters. The error quotes it with control characters made visible.
+    /// </summary>
+    public static string? RecipientProblem(string address)
+    {
+        var ok = !address.Any(char.IsControl)
+                 && MailboxAddress.TryParse(address, out var mailbox)
+                 && mailbox.Address == address.Trim() && string.IsNullOrEmpty(mailbox.Name)
+                 && mailbox.Address.IndexOf('@') is > 0 and var at && at < mailbox.Address.Length - 1
+                 && mailbox.Address.Count(c => c == '@') == 1;
+        if (ok) return null;
+        var shown = string.Concat(address.Take(200).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        return $"invalid address '{shown}': not one plain email address (local@domain); fix the coordinator's email in auth.users, then `notifications retry`";
     }
 
     /// <summary>The MIME message: from, to, subject, text and HTML alternatives, a stable Message-Id.</summary>

@@ -12,7 +12,7 @@ public sealed class WebhookChannelOptions
     [Required, Url]
     public string? Url { get; set; }
 
-    /// <summary>Shared signing secret: whsec_ followed by base64 (Standard Webhooks), or any string of at least 16 characters.</summary>
+    /// <summary>Shared signing secret: whsec_ followed by the base64 of at least 16 random bytes (Standard Webhooks), or any string of at least 16 bytes.</summary>
     [Required, MinLength(16)]
     public string? Secret { get; set; }
 
@@ -31,11 +31,17 @@ public sealed class WebhookChannelOptions
             problems.Add($"{SectionName}:Url (an https:// address)");
         else if (uri.Scheme == "http" && !AllowInsecureHttp)
             problems.Add($"{SectionName}:Url must be https:// (or set {SectionName}:AllowInsecureHttp=true for a local receiver)");
-        if (string.IsNullOrEmpty(Secret) || Secret.Length < 16)
-            problems.Add($"{SectionName}:Secret (whsec_<base64> or at least 16 characters)");
-        else if (Secret.StartsWith("whsec_", StringComparison.Ordinal))
+        // The key's strength is what counts: whsec_ itself is no secret, so a whsec_ secret is measured after decoding.
+        if (string.IsNullOrEmpty(Secret))
+            problems.Add($"{SectionName}:Secret (whsec_<base64 of at least {WebhookSignature.MinimumKeyBytes} random bytes>)");
+        else
         {
-            try { WebhookSignature.SecretBytes(Secret); }
+            try
+            {
+                if (WebhookSignature.SecretBytes(Secret).Length < WebhookSignature.MinimumKeyBytes)
+                    problems.Add($"{SectionName}:Secret: the key is shorter than {WebhookSignature.MinimumKeyBytes} bytes " +
+                                 "(a whsec_ secret counts the bytes its base64 decodes to; e.g. `openssl rand -base64 32`, prefixed with whsec_)");
+            }
             catch (FormatException) { problems.Add($"{SectionName}:Secret: the part after whsec_ is not base64"); }
         }
         if (TimeoutSeconds < 1) problems.Add($"{SectionName}:TimeoutSeconds (> 0)");

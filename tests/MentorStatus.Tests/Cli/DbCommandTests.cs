@@ -81,6 +81,24 @@ public sealed class DbCommandTests
         Assert.Contains("reverted", down.Stdout);
     }
 
+    [Theory]
+    [InlineData("add_notes\n")]   // a trailing newline: the engine's discovery would never find the file
+    [InlineData("add_notes\r")]
+    [InlineData("add\tnotes")]
+    [InlineData("add_notes\u001b[2J")]
+    public async Task NewRefusesANameWithAControlCharacter_ExitTwo_NoFile(string name)
+    {
+        using var project = new TempProject();
+        var result = await CliRunner.RunAsync(project.Layout.Root, "db", "new", name);
+        Assert.True(result.ExitCode == 2, result.Stdout + result.Stderr);
+        Assert.Contains("control character", result.Stderr);
+        Assert.Contains("lower-case letters, digits and underscores", result.Stderr);
+        Assert.False(Directory.Exists(project.Layout.MigrationsDirectory) && Directory.EnumerateFileSystemEntries(project.Layout.MigrationsDirectory).Any(),
+            "a migration file was created");
+        Assert.False(Directory.Exists(project.Layout.RollbacksDirectory) && Directory.EnumerateFileSystemEntries(project.Layout.RollbacksDirectory).Any(),
+            "a rollback file was created");
+    }
+
     [Fact]
     public async Task AFailedMigrationPrintsFileLineAndSqlState()
     {

@@ -60,6 +60,7 @@ public sealed class EmailChannelTests
         var options = Smtp(smtp.Port);
         options.Username = "mailer";
         options.Password = "s3cret";
+        options.AllowInsecureAuth = true; // the test server has no TLS
         var time = new ManualTime(DateTimeOffset.UtcNow.AddSeconds(1));
 
         var result = await Dispatcher(s.Db, [new InboxChannel(s.Db.DataSource), new SmtpEmailChannel(options)], time).DispatchAsync();
@@ -179,5 +180,83 @@ public sealed class EmailChannelTests
         time.Advance(TimeSpan.FromHours(1));
         Assert.Equal(new DispatchResult(1, 0, 0), await Dispatcher(s.Db, [new SmtpEmailChannel(Smtp(smtp.Port))], time).DispatchAsync());
         Assert.Single(smtp.Received);
+    }
+
+    [Fact]
+    public async Task StartTlsWhenAvailable_AgainstAServerWithoutStartTls_SendsNoPassword_AndGivesUpSayingWhy()
+    {
+        await using var s = await ScenarioAsync("email_no_starttls");
+        await s.Db.DataSource.ExecuteAsync("delete from public.coordinator_notifications where coordinator_user_id <> $1", s.Ca);
+        await using var smtp = new TestSmtpServer(user: "mailer", password: "s3cret");
+        foreach (var security in new[] { SecureSocketOptions.StartTlsWhenAvailable, SecureSocketOptions.Auto })
+        {
+            var options = Smtp(smtp.Port);
+            options.Security = security;
+            options.Username = "mailer";
+            options.Password = "s3cret";
+            await s.Db.DataSource.ExecuteAsync("delete from public.coordinator_notification_deliveries; update public.coordinator_notifications set status = 'pending', sent_at = null, attempts = 0, next_attempt_at = now()");
+
+            var result = await Dispatcher(s.Db, [new SmtpEmailChannel(options)], new ManualTime(DateTimeOffset.UtcNow.AddSeconds(1))).DispatchAsync();
+
+            Assert.Equal(new DispatchResult(0, 0, 1), result); // final at once: no retry would make the server offer TLS
+            Assert.Equal(0, smtp.AuthAttempts); // the password never crossed the plain connection
+            Assert.Empty(smtp.Received);
+            var error = await s.Db.DataSource.ScalarAsync<string>("select last_error from public.coordinator_notifications");
+            Assert.Contains("offered no TLS", error);
+            Assert.Contains("AllowInsecureAuth", error);
+        }
+
+        // Said explicitly, for a local test server: the login is sent and the message delivered.
+        var allowed = Smtp(smtp.Port);
+        allowed.Security = SecureSocketOptions.StartTlsWhenAvailable;
+        allowed.Username = "mailer";
+        allowed.Password = "s3cret";
+        allowed.AllowInsecureAuth = true;
+        await s.Db.DataSource.ExecuteAsync("delete from public.coordinator_notification_deliveries; update public.coordinator_notifications set status = 'pending', sent_at = null, attempts = 0, next_attempt_at = now()");
+        Assert.Equal(new DispatchResult(1, 0, 0), await Dispatcher(s.Db, [new SmtpEmailChannel(allowed)], new ManualTime(DateTimeOffset.UtcNow.AddSeconds(1))).DispatchAsync());
+        Assert.Equal(1, smtp.AuthAttempts);
+    }
+
+    [Fact]
+    public void SecurityNoneWithALogin_IsRefusedAsSettings_UnlessAllowInsecureAuth()
+    {
+        var options = Smtp(2525);
+        options.Username = "mailer";
+        options.Password = "s3cret";
+        var refused = Assert.Throws<ArgumentException>(() => new SmtpEmailChannel(options));
+        Assert.Contains("MentorStatus:Notifications:Smtp:AllowInsecureAuth", refused.Message);
+        Assert.Contains("unencrypted", refused.Message);
+
+        options.AllowInsecureAuth = true;
+        Assert.Null(options.Problem());
+        options.AllowInsecureAuth = false;
+        options.Username = null; // no login: nothing secret to protect, a plain local server is fine
+        Assert.Null(options.Problem());
+    }
+
+    [Fact]
+    public async Task AMalformedRecipientAddress_IsGivenUpAtOnce_WithTheReason_NotRetried()
+    {
+        await using var s = await ScenarioAsync("email_malformed_address");
+        await s.Db.DataSource.ExecuteAsync("delete from public.coordinator_notifications where coordinator_user_id not in ($1, $2)", s.Ca, s.Cb);
+        await s.Db.DataSource.ExecuteAsync("update auth.users set email = 'ca at example.no' where id = $1", s.Ca);
+        await s.Db.DataSource.ExecuteAsync("update auth.users set email = E'cb@example.no\r\nBcc: spy@example.org' where id = $1", s.Cb);
+        await using var smtp = new TestSmtpServer();
+        var time = new ManualTime(DateTimeOffset.UtcNow.AddSeconds(1));
+
+        var result = await Dispatcher(s.Db, [new SmtpEmailChannel(Smtp(smtp.Port))], time, maxAttempts: 8).DispatchAsync();
+
+        Assert.Equal(new DispatchResult(0, 0, 2), result);
+        Assert.Empty(smtp.Received);
+        Assert.Equal(["failed|1|email failed", "failed|1|email failed"], await s.Db.DataSource.ColumnAsync("""
+            select n.status || '|' || n.attempts || '|' || d.channel || ' ' || d.outcome
+            from public.coordinator_notifications n join public.coordinator_notification_deliveries d on d.notification_id = n.id
+            """));
+        var errors = await s.Db.DataSource.ColumnAsync("select last_error from public.coordinator_notifications order by last_error");
+        Assert.Equal(["email: invalid address 'ca at example.no': not one plain email address (local@domain); fix the coordinator's email in auth.users, then `notifications retry`",
+                      "email: invalid address 'cb@example.no\\u000d\\u000aBcc: spy@example.org': not one plain email address (local@domain); fix the coordinator's email in auth.users, then `notifications retry`"],
+            errors);
+        time.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(new DispatchResult(0, 0, 0), await Dispatcher(s.Db, [new SmtpEmailChannel(Smtp(smtp.Port))], time).DispatchAsync());
     }
 }

@@ -14,7 +14,8 @@ namespace MentorStatus.Tests.Notifications;
 /// <summary>
 /// A real SMTP server (the SmtpServer package) on a free loopback port, speaking SMTP over TCP to the
 /// channel. Keeps every message it accepted, parsed with MimeKit. Behaviour: accept, refuse with a 5xx
-/// after DATA, or answer DATA slower than the client's timeout. With a login, AUTH is required.
+/// after DATA, or answer DATA slower than the client's timeout. With a login, AUTH is required. It offers no
+/// STARTTLS: everything, a login included, crosses the connection in plain text.
 /// </summary>
 public sealed class TestSmtpServer : IAsyncDisposable
 {
@@ -26,6 +27,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
     public ConcurrentQueue<MimeMessage> Received { get; } = new();
     public ConcurrentQueue<string> Envelopes { get; } = new();
     public Mode Behaviour { get; set; }
+    /// <summary>How many AUTH exchanges reached the authenticator (a login sent over this plain-TCP server).</summary>
+    public int AuthAttempts => _authAttempts;
+    private int _authAttempts;
     public TimeSpan SlowBy { get; set; } = TimeSpan.FromSeconds(5);
 
     public TestSmtpServer(Mode mode = Mode.Accept, string? user = null, string? password = null)
@@ -42,7 +46,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new Store(this));
-        if (user is not null) services.Add(new DelegatingUserAuthenticator((_, u, p) => u == user && p == password));
+        if (user is not null) services.Add(new DelegatingUserAuthenticator((_, u, p) =>
+        {
+            Interlocked.Increment(ref _authAttempts);
+            return u == user && p == password;
+        }));
         _running = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
     }
 

@@ -154,4 +154,52 @@ public sealed class WebhookChannelTests
         Assert.Equal(2L, await s.Db.CountAsync("select attempts::bigint from public.coordinator_notifications where id = $1::uuid", firstKey));
         cli.Dispose();
     }
+
+    [Fact]
+    public async Task ARequestSignedOutsideTheTolerance_IsRefusedByVerify_SoACapturedOneCannotBeReplayed()
+    {
+        await using var s = await EmailChannelTests.ScenarioAsync("webhook_replay");
+        await s.Db.DataSource.ExecuteAsync("delete from public.coordinator_notifications where coordinator_user_id <> $1", s.Ca);
+        await using var receiver = new TestWebhookReceiver();
+        var now = DateTimeOffset.UtcNow;
+        // The same notification signed at different moments, as a request captured then and sent again now would be.
+        foreach (var (signedAt, accepted) in new[]
+                 {
+                     (now.AddMinutes(-6), false), (now.AddDays(-30), false), (now.AddMinutes(6), false), (now.AddMinutes(-4), true),
+                 })
+        {
+            await s.Db.DataSource.ExecuteAsync("delete from public.coordinator_notification_deliveries; update public.coordinator_notifications set status = 'pending', sent_at = null, attempts = 0, next_attempt_at = now()");
+            var channel = new WebhookChannel(receiver.Options(), Http, new ManualTime(signedAt));
+            var before = receiver.BadSignatures;
+            var result = await EmailChannelTests.Dispatcher(s.Db, [channel], new ManualTime(now.AddSeconds(1))).DispatchAsync();
+            Assert.True(accepted == (result.Sent == 1), $"signed at now{(signedAt - now).TotalMinutes:+0;-0} min: {result}");
+            Assert.Equal(accepted ? before : before + 1, receiver.BadSignatures);
+        }
+
+        // The tolerance is the receiver's to choose; the default is Standard Webhooks' 5 minutes, both ways.
+        const string id = "msg_1", body = "{}";
+        var seconds = now.AddMinutes(-6).ToUnixTimeSeconds();
+        var signature = WebhookSignature.Sign(receiver.Secret, id, seconds, body);
+        var at = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var clock = new ManualTime(now);
+        Assert.False(WebhookSignature.Verify(receiver.Secret, id, at, body, signature));
+        Assert.True(WebhookSignature.Verify(receiver.Secret, id, at, body, signature, TimeSpan.FromMinutes(10), clock));
+        Assert.False(WebhookSignature.Verify(receiver.Secret, id, at, body, signature, TimeSpan.FromMinutes(5), clock));
+        Assert.False(WebhookSignature.Verify(receiver.Secret, id, " " + at, body, signature, TimeSpan.FromMinutes(10), clock));
+    }
+
+    [Fact]
+    public void TheSecretsMinimumLength_IsCountedOnTheDecodedKey_NotOnTheWhsecPrefix()
+    {
+        static string? Problem(string secret) => new WebhookChannelOptions { Url = "https://example.org/hook", Secret = secret }.Problem();
+
+        // "whsec_" + the base64 of 8 bytes is 18 characters, but only 8 bytes of key.
+        Assert.Contains("shorter than 16 bytes", Problem("whsec_" + Convert.ToBase64String(new byte[8])));
+        Assert.Contains("shorter than 16 bytes", Problem("whsec_" + Convert.ToBase64String(new byte[15])));
+        Assert.Null(Problem("whsec_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))));
+        Assert.Contains("shorter than 16 bytes", Problem("fifteen-chars!!"));
+        Assert.Null(Problem("sixteen-chars!!!"));
+        Assert.Contains("not base64", Problem("whsec_%%%%%%%%%%%%%%%%%%%%%%%%"));
+        Assert.Throws<ArgumentException>(() => new WebhookChannel(new WebhookChannelOptions { Url = "https://example.org/hook", Secret = "whsec_AAAAAAAAAAA=" }, Http));
+    }
 }

@@ -177,6 +177,7 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output)
         new("db new: path traversal in the name", ["db", "new", "../../escape"], "must be lower-case"),
         new("db new: empty name", ["db", "new", ""], "must be lower-case"),
         new("db new: spaces and capitals", ["db", "new", "Drop Table"], "must be lower-case"),
+        new("db new: trailing newline", ["db", "new", "add_notes\n"], "control character"),
         new("db repair: unknown --status", ["db", "repair", "20261101000000", "--status", "maybe", "--db-url", "{url}"], "maybe"),
         new("db repair: version with no file", ["db", "repair", "99999999999999", "--status", "applied", "--db-url", "{url}"], "no local migration"),
         new("db repair: version with SQL in it", ["db", "repair", "1'; drop table public.peer_mentors; --", "--status", "reverted", "--db-url", "{url}"], "version"),
