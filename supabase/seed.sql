@@ -65,7 +65,10 @@ insert into auth.users (id, email) values
     ('00000000-0000-4000-a003-000000000013', 'cai.mentor@example.org'),
     ('00000000-0000-4000-a003-000000000014', 'dara.mentor@example.org'),
     ('00000000-0000-4000-a003-000000000015', 'eli.mentor@example.org'),
-    ('00000000-0000-4000-a003-000000000016', 'fen.mentor@example.org');
+    ('00000000-0000-4000-a003-000000000016', 'fen.mentor@example.org')
+-- auth.users is the platform's, not a migration's: a reset that keeps the platform (`db reset --yes` on a database
+-- given by URL) rolls the migrations back and seeds again, and finds these users still there.
+on conflict (id) do nothing;
 
 insert into public.coordinator_assignments (user_id, chapter_id, assigned_at, revoked_at) values
     ('00000000-0000-4000-a003-000000000001', '00000000-0000-4000-a002-000000000001', now() - interval '400 days', null),

@@ -129,7 +129,7 @@ namespace MentorStatus.Bench
                     err.MarkupLineInterpolated($"[grey]data cluster in {cluster.Cluster.Directory} on port {cluster.Cluster.Port}…[/]");
                     await cluster.StartAsync(ct);
                     var target = cluster.Target(BenchContext.Database);
-                    await DataLoader.ResetSchemaAsync(layout, target, ct);
+                    await DataLoader.ResetSchemaAsync(layout, target, cluster.Cluster.DataDirectory, ct);
                     await using var data = cluster.DataSource(BenchContext.Database);
                     postgres = await ScalarAsync(data, "select version()", ct);
                     var loader = new DataLoader(size, data, err);

@@ -18,10 +18,13 @@ public sealed class DatabaseTarget
         ConnectionString = builder.ConnectionString;
         Host = builder.Host ?? "";
         Database = builder.Database ?? "postgres";
+        Port = builder.Port;
     }
 
-    /// <summary>Loopback and Unix-socket hosts count as local: `db reset` needs no --yes there.</summary>
-    public bool IsLocal => Host is "localhost" or "127.0.0.1" or "::1" || Host.StartsWith('/');
+    public int Port { get; }
+
+    /// <summary>host:port/database, for messages: never the password.</summary>
+    public string Display => $"{(Host.Contains(':') ? $"[{Host}]" : Host)}:{Port}/{Database}";
 
     /// <summary>URL for humans and for other tools (the Supabase CLI, psql).</summary>
     public string Url

@@ -1,3 +1,4 @@
+using Npgsql;
 using MentorStatus.Database.Migrations;
 using MentorStatus.Database.Platform;
 using MentorStatus.Database.Testing;
@@ -21,22 +22,57 @@ public sealed class DatabaseWorkflow(ProjectLayout layout, DatabaseTarget target
         new(dataSource, new MigrationSource(Layout), options, progress, logger);
 
     /// <summary>
-    /// A local database is dropped and created anew. Any other database keeps its platform (auth, roles):
-    /// every applied migration is rolled back with its rollback script, newest first, then all run again.
+    /// Recreates the database: platform layer where missing, every migration, the seed. Only the project's own local cluster
+    /// (<see cref="DestructiveConsent.ManagedDataDirectory"/>, proven by the server's data_directory) holding nothing but the
+    /// project's objects is dropped and created anew without <see cref="DestructiveConsent.Confirmed"/>. Every other database
+    /// needs it, and keeps its platform (auth, storage, roles) and everything else that is not the project's: every applied
+    /// migration is rolled back with its rollback script, newest first, then all run again. Refusals change nothing.
     /// </summary>
-    public async Task<ResetResult> ResetAsync(CancellationToken ct = default)
+    /// <exception cref="DestructiveTargetRefusedException">Not confirmed, or not the cluster it claims to be.</exception>
+    public async Task<ResetResult> ResetAsync(DestructiveConsent consent, CancellationToken ct = default)
     {
         new MigrationSource(Layout).LoadMigrations(); // refuse a broken file before destroying anything
+        if (consent.ManagedDataDirectory is null && !consent.Confirmed)
+            throw new DestructiveTargetRefusedException(
+                $"db reset: {Target.Display} was given by URL, so it is not this project's local cluster: a reset rolls back every applied " +
+                $"migration there (with the data of their tables) and applies them again.{await DescribeForRefusalAsync(ct)} Nothing was changed.\n" +
+                "  fix: if this is the database you mean, rerun with --yes (Supabase's auth, storage and anything else not the project's are kept); " +
+                "for the project's local cluster, leave out --db-url.");
+        if (consent.ManagedDataDirectory is { } dataDirectory)
+        {
+            await using var maintenance = Target.WithDatabase(Target.Database == "postgres" ? "template1" : "postgres").CreateDataSource();
+            await DestructiveGuard.VerifyManagedClusterAsync(maintenance, dataDirectory, Target.Display, ct);
+        }
+        TargetContents contents;
+        await using (var check = Target.CreateDataSource()) // its own pool: a recreate below ends every session of the database
+        {
+            try
+            {
+                contents = await DestructiveGuard.InspectAsync(check, Layout, ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName && consent.ManagedDataDirectory is not null)
+            {
+                contents = new TargetContents([], []); // the project's cluster without that database yet: created below
+            }
+        }
+        if (contents.HoldsMoreThanTheProject && !consent.Confirmed)
+            throw new DestructiveTargetRefusedException(
+                $"db reset: {Target.Display} holds more than this project: {contents.Describe()}. Dropping it would destroy those. Nothing was changed.\n" +
+                "  fix: rerun with --yes to keep them (every applied migration is rolled back and applied again instead of dropping the database), " +
+                "or remove them first.");
+        var recreate = consent.ManagedDataDirectory is not null && !contents.HoldsMoreThanTheProject;
         IReadOnlyList<MigrationResult> reverted = [];
-        if (Target.IsLocal)
+        if (recreate)
         {
             progress?.Report($"recreating database {Target.Database}…");
             await Target.RecreateAsync(ct);
         }
+        else if (contents.HoldsMoreThanTheProject)
+            progress?.Report($"keeping what is not the project's: {contents.Describe()}");
         await using var dataSource = Target.CreateDataSource();
         var installed = await SupabasePlatformLayer.EnsureAsync(dataSource, ct);
         var runner = Runner(dataSource);
-        if (!Target.IsLocal)
+        if (!recreate)
         {
             var plan = await runner.PlanAsync(ct);
             if (plan.Applied.Count > 0) reverted = await runner.DownAsync(plan.Applied.Count, ct);
@@ -48,6 +84,22 @@ public sealed class DatabaseWorkflow(ProjectLayout layout, DatabaseTarget target
         return new ResetResult(installed, reverted, applied, seed);
     }
 
+    /// <summary>What a database given by URL holds, for the refusal; nothing when it cannot be reached quickly.</summary>
+    private async Task<string> DescribeForRefusalAsync(CancellationToken ct)
+    {
+        try
+        {
+            var quick = new NpgsqlConnectionStringBuilder(Target.ConnectionString) { Timeout = 5, CommandTimeout = 10, Pooling = false };
+            await using var dataSource = NpgsqlDataSource.Create(quick);
+            var contents = await DestructiveGuard.InspectAsync(dataSource, Layout, ct);
+            return contents.HoldsMoreThanTheProject ? $" It holds {contents.Describe()}." : "";
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            return "";
+        }
+    }
+
     public async Task<IReadOnlyList<MigrationResult>> UpAsync(CancellationToken ct = default)
     {
         await using var dataSource = Target.CreateDataSource();
@@ -55,9 +107,21 @@ public sealed class DatabaseWorkflow(ProjectLayout layout, DatabaseTarget target
         return await Runner(dataSource).UpAsync(ct);
     }
 
-    public async Task<IReadOnlyList<MigrationResult>> DownAsync(int last, CancellationToken ct = default)
+    /// <summary>
+    /// Reverts the newest <paramref name="last"/> applied migrations (their tables' data goes with them): on the project's
+    /// own local cluster as asked, on any database given by URL only with <see cref="DestructiveConsent.Confirmed"/>.
+    /// </summary>
+    /// <exception cref="DestructiveTargetRefusedException">Not confirmed, or not the cluster it claims to be.</exception>
+    public async Task<IReadOnlyList<MigrationResult>> DownAsync(int last, DestructiveConsent consent, CancellationToken ct = default)
     {
+        if (last < 1) throw new MigrationException("--last must be at least 1.");
+        if (consent.ManagedDataDirectory is null && !consent.Confirmed)
+            throw new DestructiveTargetRefusedException(
+                $"db down: {Target.Display} was given by URL, so it is not this project's local cluster: reverting a migration there drops what it " +
+                "created, data included. Nothing was changed.\n  fix: if this is the database you mean, rerun with --yes; for the project's local cluster, leave out --db-url.");
         await using var dataSource = Target.CreateDataSource();
+        if (consent.ManagedDataDirectory is { } dataDirectory)
+            await DestructiveGuard.VerifyManagedClusterAsync(dataSource, dataDirectory, Target.Display, ct);
         return await Runner(dataSource).DownAsync(last, ct);
     }
 

@@ -23,7 +23,7 @@ public static class PoolerCase
         await StatusChangeCase.LiftRateLimitAsync(ctx, ct);
         var directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-bench-pgbouncer-{Guid.NewGuid():N}"[..51]);
         ctx.Say($"PgBouncer (pool_mode = transaction, {ServerConnections} server connections) in front of the bench cluster…");
-        await using var bouncer = await Database.Local.LocalPgBouncer.StartAsync(directory, ctx.Cluster.Cluster.Port, BenchCluster.FreePort(), ctx.Cluster.Cluster.Password, ServerConnections, ct);
+        await using var bouncer = await Database.Local.LocalPgBouncer.StartAsync(directory, ctx.Cluster.Cluster.Port, BenchCluster.FreePort(), ctx.Cluster.Cluster.Password, ServerConnections, ct: ct);
         try
         {
             var direct = StatusChangeCase.PoolConnectionString(ctx);

@@ -30,7 +30,7 @@ public static class ResetCase
             {
                 var clock = Stopwatch.StartNew();
                 await cluster.StartAsync(ct);
-                var done = await new DatabaseWorkflow(ctx.Layout, cluster.Target("postgres")).ResetAsync(ct);
+                var done = await new DatabaseWorkflow(ctx.Layout, cluster.Target("postgres")).ResetAsync(DestructiveConsent.ManagedCluster(cluster.Cluster.DataDirectory), ct);
                 reset.Add(clock.Elapsed.TotalSeconds);
                 migrations = done.Applied.Count;
             }

@@ -30,8 +30,8 @@ public sealed class DataLoader(BenchSize size, NpgsqlDataSource dataSource, IAns
         order by i.relname
         """;
 
-    public static async Task ResetSchemaAsync(ProjectLayout layout, DatabaseTarget target, CancellationToken ct) =>
-        await new DatabaseWorkflow(layout, target).ResetAsync(ct);
+    public static async Task ResetSchemaAsync(ProjectLayout layout, DatabaseTarget target, string clusterDataDirectory, CancellationToken ct) =>
+        await new DatabaseWorkflow(layout, target).ResetAsync(DestructiveConsent.ManagedCluster(clusterDataDirectory), ct);
 
     public async Task<string> LoadAsync(CancellationToken ct)
     {

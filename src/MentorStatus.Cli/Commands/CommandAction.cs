@@ -37,9 +37,9 @@ internal static class CommandAction
         {
             return await action(parse, output, ct);
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or MentorStatus.Database.DestructiveTargetRefusedException or TransactionPoolerException)
         {
-            output.Error(e.Message);
+            output.Error(e.Message); // a destructive verb refused before it changed anything: like a usage error, exit 2
             return Usage;
         }
         catch (Exception e) when (IsOperationFailure(e))

@@ -71,8 +71,22 @@ internal static class DbCommands
     };
 
     private static async Task<DatabaseWorkflow> WorkflowAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct) =>
-        new(GlobalOptions.Layout(parse), await GlobalOptions.TargetAsync(parse, output, ct), Options(parse), output.Progress,
-            output.Logger(typeof(MigrationRunner).FullName!));
+        (await WorkflowAndClusterAsync(parse, output, ct)).Workflow;
+
+    private static async Task<(DatabaseWorkflow Workflow, Database.Local.LocalCluster? Cluster)> WorkflowAndClusterAsync(
+        ParseResult parse, Output.CommandOutput output, CancellationToken ct)
+    {
+        var layout = GlobalOptions.Layout(parse);
+        var (target, cluster) = await GlobalOptions.TargetAndClusterAsync(parse, output, ct);
+        return (new DatabaseWorkflow(layout, target, Options(parse), output.Progress, output.Logger(typeof(MigrationRunner).FullName!)), cluster);
+    }
+
+    /// <summary>--yes of the verbs that delete data (reset, down).</summary>
+    private static Option<bool> Yes(string what) => new("--yes", "-y")
+    {
+        Description = $"Confirm {what} on a database given with --db-url (any host, 127.0.0.1 included: a `supabase start` stack or an SSH " +
+                      "tunnel to production listens there too), or on a local cluster that holds more than this project. Never asked interactively.",
+    };
 
     private static Command Start()
     {
@@ -116,24 +130,22 @@ internal static class DbCommands
 
     private static Command Reset()
     {
-        var yes = new Option<bool>("--yes", "-y") { Description = "Confirm a reset of a database that is not local (it rolls back every migration first)." };
+        var yes = Yes("the reset");
         var command = new Command("reset",
             "Recreate the database: platform layer (roles, auth) where missing, every migration, then supabase/seed.sql.\n" +
-            "Local: the database is dropped and created anew. --db-url on another host: every applied migration is rolled back\n" +
-            "with its rollback script, then all are applied again; that needs --yes.\n\n" +
+            "The project's local cluster (no --db-url): its database is dropped and created anew, no --yes needed, as long as it\n" +
+            "holds only this project's tables and the platform layer's stand-ins. Any database given with --db-url (loopback\n" +
+            "included) needs --yes; there every applied migration is rolled back with its rollback script, then all are applied\n" +
+            "again, and Supabase's own schemas (auth, storage, realtime, ...) and other data are kept. A database holding Supabase's\n" +
+            "schemas or tables no migration creates is refused without --yes (exit 2, nothing changed).\n\n" +
             "Examples:\n" +
-            "  mentorstatus db reset                                   # the local database\n" +
-            "  mentorstatus db reset --db-url \"$STAGING_URL\" --yes --json")
+            "  mentorstatus db reset                                   # the project's local cluster\n" +
+            "  MENTORSTATUS_DB_URL=\"$STAGING_URL\" mentorstatus db reset --yes --json")
         { Options = { yes, LockTimeout, LockWait } };
         CommandAction.Set(command, async (parse, output, ct) =>
         {
-            if (GlobalOptions.ExplicitUrl(parse) is { } url && GlobalOptions.ParseUrl(url, "--db-url") is { IsLocal: false } remote && !parse.GetValue(yes))
-            {
-                output.Error($"{remote.Host} is not a local database: `db reset` would roll back every migration there. Rerun with --yes if you mean it.");
-                return CommandAction.Failed;
-            }
-            var workflow = await WorkflowAsync(parse, output, ct);
-            var result = await workflow.ResetAsync(ct);
+            var (workflow, cluster) = await WorkflowAndClusterAsync(parse, output, ct);
+            var result = await workflow.ResetAsync(GlobalOptions.Consent(cluster, parse.GetValue(yes)), ct);
             if (output.IsJson)
             {
                 output.WriteJson(new { url = workflow.Target.Url, platform_layer_installed = result.PlatformLayerInstalled, result.Reverted, result.Applied, result.Seed });
@@ -176,15 +188,19 @@ internal static class DbCommands
     private static Command Down()
     {
         var last = new Option<int>("--last") { Description = "How many of the newest applied migrations to revert.", DefaultValueFactory = _ => 1 };
+        var yes = Yes("reverting migrations");
         var command = new Command("down",
             CliCommands.Describe(
-                "Revert the newest applied migration(s) with supabase/rollbacks/<version>_<name>.sql, each in one transaction with its journal row.",
+                "Revert the newest applied migration(s) with supabase/rollbacks/<version>_<name>.sql, each in one transaction with its journal row.\n" +
+                "On a database given with --db-url (loopback included) only with --yes: a rollback drops what the migration created, data included.",
                 "mentorstatus db down",
-                "mentorstatus db down --last 3 --json"))
-        { Options = { last, LockTimeout, LockWait } };
+                "mentorstatus db down --last 3 --json",
+                "MENTORSTATUS_DB_URL=\"$STAGING_URL\" mentorstatus db down --yes"))
+        { Options = { last, yes, LockTimeout, LockWait } };
         CommandAction.Set(command, async (parse, output, ct) =>
         {
-            var results = await (await WorkflowAsync(parse, output, ct)).DownAsync(parse.GetValue(last), ct);
+            var (workflow, cluster) = await WorkflowAndClusterAsync(parse, output, ct);
+            var results = await workflow.DownAsync(parse.GetValue(last), GlobalOptions.Consent(cluster, parse.GetValue(yes)), ct);
             if (output.IsJson) output.WriteJson(results);
             else if (results.Count == 0) output.Success("nothing to revert: no migration is applied");
             else

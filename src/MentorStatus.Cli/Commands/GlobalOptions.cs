@@ -105,12 +105,23 @@ internal static class GlobalOptions
     }
 
     /// <summary>--db-url when given; otherwise the local cluster, created and started if needed.</summary>
-    public static async Task<DatabaseTarget> TargetAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct)
+    public static async Task<DatabaseTarget> TargetAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct) =>
+        (await TargetAndClusterAsync(parse, output, ct)).Target;
+
+    /// <summary>
+    /// The target, and the local cluster when the target is the project's own (no --db-url): only that one may lose data
+    /// without --yes (see <see cref="DestructiveConsent"/>).
+    /// </summary>
+    public static async Task<(DatabaseTarget Target, LocalCluster? Cluster)> TargetAndClusterAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct)
     {
-        if (ExplicitUrl(parse) is { } url) return ParseUrl(url, "--db-url");
+        if (ExplicitUrl(parse) is { } url) return (ParseUrl(url, "--db-url"), null);
         var cluster = await LocalClusterAsync(parse, ct);
         if (await cluster.StartAsync(output.Progress, ct))
             output.Info($"local database started: {cluster.Target().Url}");
-        return cluster.Target();
+        return (cluster.Target(), cluster);
     }
+
+    /// <summary>What a verb that deletes data may do: the project's cluster as asked, anything else only with --yes.</summary>
+    public static DestructiveConsent Consent(LocalCluster? cluster, bool yes) =>
+        cluster is null ? DestructiveConsent.ExplicitDatabase(yes) : DestructiveConsent.ManagedCluster(cluster.DataDirectory, yes);
 }

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace MentorStatus.Database.Local;
 
 /// <summary>
-/// A PgBouncer in transaction pooling mode in front of a local PostgreSQL, on its own port, run as the
+/// A PgBouncer in transaction pooling mode (or session mode, when asked) in front of a local PostgreSQL, on its own port, run as the
 /// postgres OS user (PgBouncer refuses root): the same semantics as Supabase's Supavisor on port 6543 —
 /// a server connection belongs to a client for one transaction only. For tests and the bench.
 /// </summary>
@@ -30,7 +30,9 @@ public sealed class LocalPgBouncer : IAsyncDisposable
 
     /// <summary>Writes the configuration, starts PgBouncer as a daemon and waits until it accepts connections.</summary>
     /// <param name="password">The postgres role's password on the server (<see cref="LocalCluster.Password"/>); PgBouncer asks clients for the same.</param>
-    public static async Task<LocalPgBouncer> StartAsync(string directory, int serverPort, int port, string password, int poolSize = 10, CancellationToken ct = default)
+    /// <param name="poolMode">transaction (Supavisor on 6543, the default) or session (Supavisor's session mode).</param>
+    public static async Task<LocalPgBouncer> StartAsync(string directory, int serverPort, int port, string password, int poolSize = 10,
+        string poolMode = "transaction", CancellationToken ct = default)
     {
         var program = FindProgram() ?? throw new LocalDatabaseException(
             "pgbouncer is not installed: apt-get install pgbouncer (scripts/test.sh installs it).");
@@ -47,7 +49,7 @@ public sealed class LocalPgBouncer : IAsyncDisposable
             "unix_socket_dir =",
             "auth_type = scram-sha-256",
             $"auth_file = {Path.Combine(directory, "userlist.txt")}",
-            "pool_mode = transaction",
+            $"pool_mode = {poolMode}",
             // sent by some clients at start-up; PgBouncer refuses unknown start-up parameters otherwise
             "ignore_startup_parameters = extra_float_digits",
             $"default_pool_size = {poolSize.ToString(CultureInfo.InvariantCulture)}",

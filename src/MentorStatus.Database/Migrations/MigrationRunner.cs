@@ -29,7 +29,8 @@ public sealed record MigrationResult(string Version, string Name, MigrationActio
 /// <summary>
 /// Applies and reverts migrations. Every file runs in one transaction together with its journal row,
 /// except a file of one non-transactional statement, which runs alone and is journaled after it succeeds.
-/// A session advisory lock keeps two runners from interleaving. Each file applied, skipped or failed is
+/// A session advisory lock keeps two runners from interleaving; a transaction pooler, where that lock would outlive the
+/// runner on a pooled server connection, is refused before the lock is taken. Each file applied, skipped or failed is
 /// logged to <paramref name="logger"/> (version, duration, SQLSTATE; never the connection string).
 /// </summary>
 public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource source, MigrationOptions? options = null,
@@ -128,6 +129,8 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
     private async Task<T> WithLockAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // before the lock: through a transaction pooler it would outlive this runner on a pooled server connection
+        await TransactionPoolerCheck.RefuseAsync(connection, "the migration runner", ct);
         await AcquireLockAsync(connection, ct);
         var completed = false;
         try

@@ -12,7 +12,7 @@ public sealed class DbCommandTests
     public async Task ResetOnADatabaseUrlAppliesEverythingAndPrintsWhatItDid()
     {
         var target = await TestDatabases.EmptyAsync("cli_reset");
-        var result = await CliRunner.RunAsync(Root, "db", "reset", "--db-url", target.Url, "--json");
+        var result = await CliRunner.RunAsync(Root, "db", "reset", "--db-url", target.Url, "--yes", "--json");
         Assert.True(result.ExitCode == 0, result.Stderr);
 
         using var json = JsonDocument.Parse(result.Stdout);
@@ -32,8 +32,8 @@ public sealed class DbCommandTests
     public async Task ResetOfADatabaseThatIsNotLocalNeedsYes()
     {
         var result = await CliRunner.RunAsync(Root, "db", "reset", "--db-url", "postgresql://postgres:x@db.example.invalid:5432/postgres");
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("is not a local database", result.Stderr);
+        Assert.Equal(2, result.ExitCode); // refused before anything ran: exit 2, like a usage error
+        Assert.Contains("not this project's local cluster", result.Stderr);
         Assert.Contains("--yes", result.Stderr);
     }
 
@@ -76,7 +76,7 @@ public sealed class DbCommandTests
 
         var target = await TestDatabases.PlatformAsync("cli_updown");
         Assert.Equal(0, (await CliRunner.RunAsync(project.Layout.Root, "db", "up", "--db-url", target.Url)).ExitCode);
-        var down = await CliRunner.RunAsync(project.Layout.Root, "db", "down", "--last", "1", "--db-url", target.Url);
+        var down = await CliRunner.RunAsync(project.Layout.Root, "db", "down", "--last", "1", "--db-url", target.Url, "--yes");
         Assert.True(down.ExitCode == 0, down.Stderr);
         Assert.Contains("reverted", down.Stdout);
     }
