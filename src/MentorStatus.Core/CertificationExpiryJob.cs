@@ -152,11 +152,21 @@ public sealed class CertificationExpiryJob(
     private readonly CertificationExpiryJobOptions _options = options ?? new CertificationExpiryJobOptions();
     private readonly ILogger _log = logger ?? NullLogger<CertificationExpiryJob>.Instance;
 
-    /// <summary>Runs the job as of <paramref name="asOf"/> (default: now from the TimeProvider).</summary>
+    /// <summary>
+    /// Runs the job as of <paramref name="asOf"/> (default: now from the TimeProvider). An as-of later than the
+    /// TimeProvider's now is refused before the database is touched (<see cref="ArgumentOutOfRangeException"/>): it
+    /// would pause certifications that have not expired yet. The database refuses it too (MS400), allowing 5
+    /// minutes of difference between this machine's clock and its own.
+    /// </summary>
     public async Task<JobRunResult> RunAsync(DateTimeOffset? asOf = null, IProgress<JobProgress>? progress = null, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
-        var instant = asOf ?? _time.GetUtcNow();
+        var now = _time.GetUtcNow();
+        if (asOf is { } requested && requested > now)
+            throw new ArgumentOutOfRangeException(nameof(asOf), requested,
+                $"as-of {requested:o} is in the future (now is {now:o}): a run would pause certifications that have not expired. " +
+                "Leave the as-of out to run as of now, or pass an earlier instant (a dry run may look ahead).");
+        var instant = asOf ?? now;
         using var runActivity = MentorStatusTelemetry.Source.StartActivity(MentorStatusTelemetry.Spans.JobRun)?
             .SetTag("mentorstatus.job.as_of", instant.ToString("o")).SetTag("mentorstatus.job.batch_size", _options.BatchSize);
 
@@ -245,7 +255,10 @@ public sealed class CertificationExpiryJob(
         return new JobRunResult(runId, instant, startedAt, finishedAt, "succeeded", mentorsPaused, batchCount, notifications, paused, abandoned);
     }
 
-    /// <summary>Who a run as of <paramref name="asOf"/> would pause now, and who would be told. Changes nothing.</summary>
+    /// <summary>
+    /// Who a run as of <paramref name="asOf"/> would pause now, and who would be told. Changes nothing, so it may
+    /// look ahead: an as-of in the future lists who will have expired by then (a run as of it is refused).
+    /// </summary>
     public Task<IReadOnlyList<ExpiredMentor>> DryRunAsync(DateTimeOffset? asOf = null, CancellationToken ct = default)
     {
         var instant = asOf ?? _time.GetUtcNow();

@@ -28,7 +28,7 @@ internal static class JobCommands
 
     private static Command CertificationExpiry()
     {
-        var asOf = new Option<string?>("--as-of") { Description = "Judge certifications as of this instant (ISO 8601; default: now). Expired = expires at or before it." };
+        var asOf = new Option<string?>("--as-of") { Description = "Judge certifications as of this instant (ISO 8601; default: now; not in the future, except with --dry-run). Expired = expires at or before it." };
         var batchSize = new Option<int>("--batch-size") { Description = "Mentors paused per batch; each batch is one statement in one transaction.", DefaultValueFactory = _ => CertificationExpiryJobOptions.DefaultBatchSize };
         var dryRun = new Option<bool>("--dry-run") { Description = "List who would be paused and which coordinators would be told; change nothing." };
         var command = new Command("certification-expiry",
@@ -43,6 +43,10 @@ internal static class JobCommands
         {
             var instant = ParseInstant(parse.GetValue(asOf), "--as-of");
             if (parse.GetValue(batchSize) < 1) throw new UsageException("--batch-size must be at least 1.");
+            // a run as of the future would pause certifications that have not expired; a dry run only looks ahead
+            if (instant is { } at && at > DateTimeOffset.UtcNow && !parse.GetValue(dryRun))
+                throw new UsageException($"--as-of {at:u} is in the future: the run would pause certifications that have not expired yet. " +
+                    "Leave --as-of out to run as of now, pass an earlier instant, or add --dry-run to see who will have expired by then.");
             await using var dataSource = await DataSourceAsync(parse, output, ct);
             var job = new CertificationExpiryJob(dataSource, options: new CertificationExpiryJobOptions { BatchSize = parse.GetValue(batchSize) });
 

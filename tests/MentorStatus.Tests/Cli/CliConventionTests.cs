@@ -77,6 +77,7 @@ public sealed class CliConventionTests
 
     [Theory]
     [InlineData("job", "certification-expiry", "--as-of", "yesterday")]
+    [InlineData("job", "certification-expiry", "--as-of", "2099-01-01T00:00:00Z")]
     [InlineData("job", "certification-expiry", "--batch-size", "0")]
     [InlineData("mentor", "timeline", "not-a-uuid")]
     [InlineData("mentor", "timeline", "00000000-0000-4000-a004-000000000003", "--limit", "0")]

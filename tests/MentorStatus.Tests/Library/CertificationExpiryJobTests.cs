@@ -215,15 +215,41 @@ public sealed class CertificationExpiryJobTests
     [Fact]
     public async Task AsOf_ComesFromTheInjectedClock()
     {
+        // a clock 2.5 days behind: of the expired mentors (1 to 4 days ago), only those expired by then are paused
         var w = await World.CreateAsync("job_asof");
         await using var _ = w.Db;
-        var in60Days = new ManualTime(DateTimeOffset.UtcNow.AddDays(60));
+        var daysAgo = new ManualTime(DateTimeOffset.UtcNow.AddDays(-2.5));
 
-        var result = await new CertificationExpiryJob(w.Db.DataSource, in60Days).RunAsync();
+        var result = await new CertificationExpiryJob(w.Db.DataSource, daysAgo).RunAsync();
 
-        Assert.Contains(w.Fresh, result.PausedMentorIds); // expires in 30 days: expired as of +60
-        Assert.Equal(in60Days.Now, result.AsOf);
-        Assert.Equal(5, result.MentorsPaused);
+        Assert.Equal(new[] { w.Orphan, w.SouthOrphan }.Order(), result.PausedMentorIds.Order());
+        Assert.Equal(daysAgo.Now, result.AsOf);
+        Assert.Equal("active", await w.Db.StatusAsync(w.Single));
+        Assert.Equal("active", await w.Db.StatusAsync(w.Multi));
+    }
+
+    [Fact]
+    public async Task AsOfInTheFuture_IsRefusedBeforeTheDatabase()
+    {
+        // a run as of the future would pause Fresh (valid for 30 more days) with a history record claiming expiry
+        var w = await World.CreateAsync("job_asof_future");
+        await using var _ = w.Db;
+
+        var refused = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Job(w.Db).RunAsync(DateTimeOffset.UtcNow.AddDays(60)));
+        Assert.Contains("in the future", refused.Message);
+        Assert.Equal(0, await w.Db.CountAsync("select count(*) from public.status_job_runs"));
+        Assert.Equal("active", await w.Db.StatusAsync(w.Fresh));
+
+        // a clock of its own 60 days ahead (the as-of comes from it): the database refuses the run before recording it
+        var ahead = await Assert.ThrowsAsync<PostgresException>(() =>
+            new CertificationExpiryJob(w.Db.DataSource, new ManualTime(DateTimeOffset.UtcNow.AddDays(60))).RunAsync());
+        Assert.Equal("MS400", ahead.SqlState);
+        Assert.Equal(0, await w.Db.CountAsync("select count(*) from public.status_job_runs"));
+        Assert.Equal(0, await w.Db.CountAsync("select count(*) from public.peer_mentor_status_history where reason = 'certification_expired'"));
+        Assert.Equal("active", await w.Db.StatusAsync(w.Fresh));
+
+        // a dry run only looks ahead: it lists Fresh and changes nothing
+        Assert.Contains(w.Fresh, (await Job(w.Db).DryRunAsync(DateTimeOffset.UtcNow.AddDays(60))).Select(m => m.MentorId));
     }
 
     [Fact]
