@@ -38,6 +38,7 @@ internal sealed class ActivityMonitor : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<(int Pid, DateTime Since), LockWait> _waits = [];
     private readonly List<MigrationLockSample> _locks = [];
+    private IReadOnlyCollection<uint> _current = [];
     private Task _loop = Task.CompletedTask;
 
     /// <summary>The migration runner's backend; 0 until its first statement.</summary>
@@ -94,11 +95,19 @@ internal sealed class ActivityMonitor : IAsyncDisposable
                 var wait = new LockWait(key.Item1, key.Item2, reader.GetDateTime(2), reader.GetFieldValue<uint>(3));
                 lock (_waits) _waits[key] = _waits.TryGetValue(key, out var seen) && seen.Relation != 0 && wait.Relation == 0 ? wait with { Relation = seen.Relation } : wait;
             }
+        var current = new HashSet<uint>();
         await using (var command = new NpgsqlCommand(SelectMigrationLocks, _connection) { Parameters = { new() { Value = pid } } })
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
+            {
                 lock (_locks) _locks.Add(new MigrationLockSample(reader.GetDateTime(0), reader.GetFieldValue<uint>(1), reader.GetString(2)));
+                current.Add(reader.GetFieldValue<uint>(1));
+            }
+        Volatile.Write(ref _current, current);
     }
+
+    /// <summary>The relations the migration's backend held a lock on at the latest sample.</summary>
+    public IReadOnlyCollection<uint> CurrentRelations() => Volatile.Read(ref _current);
 
     public IReadOnlyList<LockWait> Waits()
     {

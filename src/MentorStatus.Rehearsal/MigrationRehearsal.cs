@@ -189,6 +189,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         SyntheticLoad? load = null;
         LoadBaseline? baseline = null;
         IReadOnlyList<ClientOperation>? operations = null;
+        DateTime? loadStoppedEarly = null;
         var probe = new StatementProbe(monitor);
         string? failure = null;
         var completed = false;
@@ -197,7 +198,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             if (options.LoadClients > 0)
             {
                 _progress.Report($"starting {options.LoadClients} synthetic clients (timeline + change_mentor_status)");
-                load = await SyntheticLoad.StartAsync(owner, options.LoadClients, ct);
+                load = await SyntheticLoad.StartAsync(owner, options.LoadClients, monitor.CurrentRelations, ct);
                 var started = DateTime.UtcNow;
                 await Task.Delay(BaselineWindow, ct);
                 while (load.Operations().Count < options.LoadClients * BaselineCallsPerClient && DateTime.UtcNow - started < BaselineLimit)
@@ -229,6 +230,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
                     {
                         await load.StopAsync();
                         operations = load.Operations();
+                        loadStoppedEarly = load.StoppedEarly;
                     }
                     finally
                     {
@@ -240,7 +242,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
 
         clock.Lap(RehearsalPhases.Migrations);
         foreach (var unfinished in probe.Statements.Where(s => s.End == default)) unfinished.End = unfinished.Released = unfinished.Start;
-        var statements = ImpactAnalysis.Statements(probe.Statements, monitor, operations, findings);
+        var statements = ImpactAnalysis.Statements(probe.Statements, monitor, operations, findings, options.MaxBlock, loadStoppedEarly);
         var migrations = new List<MigrationRehearsalResult>();
         foreach (var file in pending)
         {

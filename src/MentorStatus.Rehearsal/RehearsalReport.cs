@@ -21,6 +21,17 @@ public sealed record RelationWritten(string Relation, bool Rewritten, long Bytes
 /// <summary>What the synthetic clients saw while a statement ran (until its transaction ended).</summary>
 public sealed record ClientImpact(int Operations, double P50Ms, double P99Ms, double MaxMs, int Failed, int WaitedOnLock, TimeSpan LongestLockWait);
 
+/// <summary>What the rehearsal says of one statement (see ImpactAnalysis.Judge).</summary>
+public enum StatementVerdict
+{
+    /// <summary>No writer can have waited longer than --max-block, or the clients measured that none did.</summary>
+    Safe,
+    /// <summary>Held a lock writers wait for on a table with rows longer than --max-block, or a client waited longer.</summary>
+    Blocking,
+    /// <summary>Could have kept writers waiting (row locks for longer than --max-block) and nothing measured it.</summary>
+    NotMeasured,
+}
+
 /// <summary>One statement of a pending migration, measured on the copy.</summary>
 public sealed record StatementRehearsal(
     int Number, int Line, string Statement, bool Transactional, TimeSpan Duration, IReadOnlyList<LockHeld> Locks,
@@ -28,10 +39,21 @@ public sealed record StatementRehearsal(
 {
     public bool RewroteTable => Written.Any(w => w.Rewritten);
 
-    /// <summary>How long clients were (or, without load, would be) kept waiting by this statement's locks.</summary>
-    public TimeSpan BlockedFor(bool measured) => measured
-        ? Clients?.LongestLockWait ?? TimeSpan.Zero
-        : Locks.Where(l => l.Rows > 0 && l.BlocksWrites).Select(l => l.Held).DefaultIfEmpty().Max();
+    public StatementVerdict Verdict { get; init; }
+
+    /// <summary>Why: the lock and how long, the clients' wait, or what was missing to measure it.</summary>
+    public string VerdictReason { get; init; } = "";
+
+    /// <summary>
+    /// How long writers were (measured) or would be kept waiting by this statement: the longest a client waited, and
+    /// at least as long as it held a lock writers wait for on a table with rows.
+    /// </summary>
+    public TimeSpan BlockedFor(bool measured)
+    {
+        var byLock = Locks.Where(l => l.Rows > 0 && l.BlocksWrites).Select(l => l.Held).DefaultIfEmpty().Max();
+        var waited = measured ? Clients?.LongestLockWait ?? TimeSpan.Zero : TimeSpan.Zero;
+        return waited > byLock ? waited : byLock;
+    }
 }
 
 /// <summary>One pending migration file, applied as `db up` applies it.</summary>
@@ -66,17 +88,25 @@ public sealed record RehearsalReport(
 
     public bool Measured => Baseline is not null;
 
-    /// <summary>The statements that kept clients waiting longer than --max-block (the verdict names the worst).</summary>
+    /// <summary>The statements that kept (or, by their locks, would keep) writers waiting longer than --max-block (the verdict names the worst).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<(MigrationRehearsalResult Migration, StatementRehearsal Statement)> Blocking =>
         Migrations.SelectMany(m => m.Statements.Select(s => (m, s)))
-            .Where(x => x.s.BlockedFor(Measured) > MaxBlock)
+            .Where(x => x.s.Verdict == StatementVerdict.Blocking)
             .OrderByDescending(x => x.s.BlockedFor(Measured))
             .ToList();
 
+    /// <summary>The statements the rehearsal could not judge: nothing measured them (see <see cref="StatementVerdict.NotMeasured"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<(MigrationRehearsalResult Migration, StatementRehearsal Statement)> NotMeasured =>
+        Migrations.SelectMany(m => m.Statements.Select(s => (m, s))).Where(x => x.s.Verdict == StatementVerdict.NotMeasured).ToList();
+
     public bool RollbackRestoredSchema => RollbackError is null && SchemaDifferences.Count == 0;
     public bool MigrationFailed => Migrations.Any(m => m.Error is not null);
-    public bool Ok => Blocking.Count == 0 && RollbackRestoredSchema && !MigrationFailed;
+    public bool Ok => Blocking.Count == 0 && NotMeasured.Count == 0 && RollbackRestoredSchema && !MigrationFailed;
+
+    /// <summary>Nothing failed and nothing blocked, but a statement was not measured: not "safe" (the CLI exits 3).</summary>
+    public bool Inconclusive => !Ok && Blocking.Count == 0 && RollbackRestoredSchema && !MigrationFailed;
 
     /// <summary>One line: safe to apply online, or what would hurt.</summary>
     public string Verdict
@@ -88,7 +118,10 @@ public sealed record RehearsalReport(
                 return $"NOT safe: {failed.File} fails on the copy: {failed.Error}";
             if (Blocking is [var (m, s), ..])
             {
-                var how = Measured ? $"kept the synthetic clients waiting up to {Ms(s.BlockedFor(true))}" : $"holds a blocking lock for {Ms(s.BlockedFor(false))}";
+                var waited = Measured ? s.Clients?.LongestLockWait ?? TimeSpan.Zero : TimeSpan.Zero;
+                var how = waited >= s.BlockedFor(Measured) && waited > TimeSpan.Zero
+                    ? $"kept the synthetic clients waiting up to {Ms(waited)}"
+                    : $"holds a lock that blocks writers for {Ms(s.BlockedFor(Measured))}";
                 var what = s.Locks.FirstOrDefault(l => l.Rows > 0 && l.BlocksWrites) is { } l ? $" ({l.ShortMode} on {l.Relation}{(s.RewroteTable ? ", table rewritten" : "")})" : "";
                 return $"NOT safe online: {m.File} statement {s.Number} (line {s.Line}) {how}{what}, over --max-block {Ms(MaxBlock)}";
             }
@@ -96,6 +129,9 @@ public sealed record RehearsalReport(
                 return RollbackError is not null
                     ? $"rollback failed: {RollbackError}"
                     : $"rollback did not restore the schema: {SchemaDifferences.Count} difference(s)";
+            if (NotMeasured is [var (nm, ns), ..])
+                return $"NOT measured: {nm.File} statement {ns.Number} (line {ns.Line}) {ns.VerdictReason}; the rehearsal cannot call it safe" +
+                       (NotMeasured.Count > 1 ? $" ({NotMeasured.Count} statements not measured)" : "");
             return $"safe to apply online: no statement blocked {(Measured ? "the clients" : "writers")} longer than {Ms(MaxBlock)}, and the rollbacks restore the schema";
         }
     }

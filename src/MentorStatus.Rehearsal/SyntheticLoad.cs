@@ -2,10 +2,11 @@ using Npgsql;
 
 namespace MentorStatus.Database.Rehearsal;
 
-/// <summary>One call a synthetic client made, in UTC wall-clock time.</summary>
+/// <summary>One call a synthetic client made, in UTC wall-clock time, and the tables it wrote to (or took a writer's lock on).</summary>
 internal sealed record ClientOperation(DateTime Start, DateTime End, string Kind, bool Failed)
 {
     public double Milliseconds => (End - Start).TotalMilliseconds;
+    public IReadOnlyList<uint> Writes { get; init; } = [];
 }
 
 /// <summary>
@@ -14,6 +15,11 @@ internal sealed record ClientOperation(DateTime Start, DateTime End, string Kind
 /// JWT claims, so RLS and public.change_mentor_status decide as in production), reads the mentor's timeline
 /// (50 newest), then pauses or resumes the mentor, and waits a little. Every call's start and end is kept.
 /// Unlike the app, a client waits a lock out (lock_timeout 10 min instead of 5 s and retries).
+/// The copy's own rules may refuse a mentor's change (the rate limit, a pause the mentor may not undo, an expired
+/// certification): that mentor is then left out, and the client goes on with the others. Besides, a writer probes
+/// every table the migration holds a lock on while it holds it: a transaction that takes the lock every writer takes
+/// (ROW EXCLUSIVE) and locks a row for update, then rolls back (no row changes, no trigger fires), so every
+/// statement that locks a table for longer than a few milliseconds has a write to measure, whatever the app does.
 /// </summary>
 internal sealed class SyntheticLoad : IAsyncDisposable
 {
@@ -31,18 +37,35 @@ internal sealed class SyntheticLoad : IAsyncDisposable
         public Guid Id { get; } = id;
         public Guid UserId { get; } = userId;
         public MentorState Status { get; set; } = status;
+        /// <summary>The copy's rules refused this mentor's change: no more changes are tried for it.</summary>
+        public bool Refused { get; set; }
     }
+
+    private const string SelectWrittenTables = "select 'public.peer_mentors'::regclass::oid, 'public.peer_mentor_status_history'::regclass::oid";
+
+    /// <summary>The user tables among the relations the migration holds a lock on now.</summary>
+    private const string SelectTables = """
+        select c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.oid = any ($1) and c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'supabase_migrations')
+          and n.nspname !~ '^pg_(toast|temp_)'
+        """;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<List<ClientOperation>> _operations = [];
     private readonly List<Task> _clients = [];
+    private uint[] _appWrites = [];
+    private DateTime? _stoppedEarly;
 
     public int Clients { get; }
 
+    /// <summary>When a client ended before the load was stopped (an error it could not go on from); null: none did.</summary>
+    public DateTime? StoppedEarly { get { lock (_operations) return _stoppedEarly; } }
+
     private SyntheticLoad(NpgsqlDataSource dataSource, int clients) => (_dataSource, Clients) = (dataSource, clients);
 
-    public static async Task<SyntheticLoad> StartAsync(DatabaseTarget target, int clients, CancellationToken ct)
+    /// <param name="migrationLocks">The relations the migration holds a lock on now (the monitor's latest sample).</param>
+    public static async Task<SyntheticLoad> StartAsync(DatabaseTarget target, int clients, Func<IReadOnlyCollection<uint>> migrationLocks, CancellationToken ct)
     {
         var dataSource = MentorStatusDataSource.Create(new NpgsqlConnectionStringBuilder(target.ConnectionString)
         {
@@ -69,6 +92,12 @@ internal sealed class SyntheticLoad : IAsyncDisposable
                 "lower --load, or copy more data (a larger --sample).");
         }
         var load = new SyntheticLoad(dataSource, clients);
+        await using (var command = dataSource.CreateCommand(SelectWrittenTables))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            load._appWrites = [reader.GetFieldValue<uint>(0), reader.GetFieldValue<uint>(1)];
+        }
         // The app gives up on a lock after 5 s and retries; here a client waits the lock out, so that one wait
         // measures the whole time the migration blocked it (and agrees with what the server saw).
         var repository = new MentorStatusRepository(dataSource, RetryOptions.Default with { LockTimeout = TimeSpan.FromMinutes(10) });
@@ -78,9 +107,66 @@ internal sealed class SyntheticLoad : IAsyncDisposable
             var own = mentors.Where((_, i) => i % clients == c).ToList();
             var log = new List<ClientOperation>();
             load._operations.Add(log);
-            load._clients.Add(Task.Run(() => load.RunClientAsync(repository, own, log), CancellationToken.None)); // stopped by StopAsync, not by the caller's token
+            load._clients.Add(load.Watched(() => load.RunClientAsync(repository, own, log))); // stopped by StopAsync, not by the caller's token
         }
+        var probes = new List<ClientOperation>();
+        load._operations.Add(probes);
+        load._clients.Add(load.Watched(() => load.ProbeWritersAsync(migrationLocks, probes)));
         return load;
+    }
+
+    /// <summary>Runs a client; one that ends before the load is stopped is noted (the statements after it are not measured).</summary>
+    private Task Watched(Func<Task> client) => Task.Run(async () =>
+    {
+        try
+        {
+            await client();
+        }
+        catch (Exception)
+        {
+            // stopping (a cancelled query) or an error the client cannot go on from: either way it has ended
+        }
+        if (!_stop.IsCancellationRequested)
+            lock (_operations) _stoppedEarly ??= DateTime.UtcNow;
+    }, CancellationToken.None);
+
+    /// <summary>
+    /// Takes a writer's lock (ROW EXCLUSIVE, and a row FOR NO KEY UPDATE) on each table the migration holds a lock on,
+    /// in a transaction of its own that it rolls back: it waits exactly as long as a writer of that table would.
+    /// </summary>
+    private async Task ProbeWritersAsync(Func<IReadOnlyCollection<uint>> migrationLocks, List<ClientOperation> log)
+    {
+        var ct = _stop.Token;
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        while (!ct.IsCancellationRequested)
+        {
+            var held = migrationLocks();
+            var tables = new List<(uint Oid, string Name)>();
+            if (held.Count > 0)
+            {
+                await using var command = new NpgsqlCommand(SelectTables, connection) { Parameters = { new() { Value = held.ToArray() } } };
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct)) tables.Add((reader.GetFieldValue<uint>(0), reader.GetString(1)));
+            }
+            foreach (var (oid, name) in tables)
+            {
+                var start = DateTime.UtcNow;
+                var failed = false;
+                try
+                {
+                    await using var transaction = await connection.BeginTransactionAsync(ct);
+                    await using (var command = new NpgsqlCommand($"lock table {name} in row exclusive mode; select 1 from {name} limit 1 for no key update", connection, transaction))
+                        await command.ExecuteNonQueryAsync(ct);
+                    await transaction.RollbackAsync(ct);
+                }
+                catch (PostgresException) when (!ct.IsCancellationRequested)
+                {
+                    failed = true; // the table went (dropped by the migration): not a write
+                }
+                lock (log) log.Add(new ClientOperation(start, DateTime.UtcNow, "write probe", failed) { Writes = failed ? [] : [oid] });
+            }
+            await Task.Delay(tables.Count == 0 ? TimeSpan.FromMilliseconds(5) : ThinkTime, ct);
+        }
     }
 
     private async Task RunClientAsync(MentorStatusRepository repository, List<Mentor> mentors, List<ClientOperation> log)
@@ -90,10 +176,16 @@ internal sealed class SyntheticLoad : IAsyncDisposable
         {
             var mentor = mentors[i % mentors.Count];
             var caller = Caller.User(mentor.UserId);
-            if (!await TimedAsync(log, "timeline", () => repository.GetTimelineAsync(caller, mentor.Id, 50, null, ct))) return;
-            var (next, reason) = mentor.Status == MentorState.Active ? (MentorState.Paused, "self_pause") : (MentorState.Active, "self_resume");
-            if (!await TimedAsync(log, "change_mentor_status", () => repository.ChangeStatusAsync(caller, mentor.Id, next, reason, ct))) return;
-            mentor.Status = next;
+            if (!await TimedAsync(log, "timeline", () => repository.GetTimelineAsync(caller, mentor.Id, 50, null, ct), [])) return;
+            if (!mentor.Refused)
+            {
+                var (next, reason) = mentor.Status == MentorState.Active ? (MentorState.Paused, "self_pause") : (MentorState.Active, "self_resume");
+                var refused = false;
+                if (!await TimedAsync(log, "change_mentor_status", () => repository.ChangeStatusAsync(caller, mentor.Id, next, reason, ct), _appWrites,
+                        onRefused: () => refused = true)) return;
+                if (refused) mentor.Refused = true; // the copy's rules say no for this mentor: not tried again
+                else mentor.Status = next;
+            }
             try
             {
                 await Task.Delay(ThinkTime, ct);
@@ -106,7 +198,8 @@ internal sealed class SyntheticLoad : IAsyncDisposable
     }
 
     /// <summary>Runs and records one call; false when the load is stopping (that call is not counted).</summary>
-    private async Task<bool> TimedAsync(List<ClientOperation> log, string kind, Func<Task> call)
+    /// <param name="writes">The tables the call writes when it succeeds.</param>
+    private async Task<bool> TimedAsync(List<ClientOperation> log, string kind, Func<Task> call, uint[] writes, Action? onRefused = null)
     {
         var start = DateTime.UtcNow;
         var failed = false;
@@ -118,11 +211,16 @@ internal sealed class SyntheticLoad : IAsyncDisposable
         {
             return false;
         }
-        catch (Exception e) when (e is MentorStatusException or NpgsqlException or TimeoutException)
+        catch (MentorStatusException)
         {
-            failed = true; // a refused or timed-out call is still a call the user waited for
+            failed = true; // refused by the copy's rules: still a call the user waited for, but it wrote nothing
+            onRefused?.Invoke();
         }
-        lock (log) log.Add(new ClientOperation(start, DateTime.UtcNow, kind, failed));
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            failed = true; // a timed-out call is still a call the user waited for
+        }
+        lock (log) log.Add(new ClientOperation(start, DateTime.UtcNow, kind, failed) { Writes = failed ? [] : writes });
         return true;
     }
 

@@ -9,6 +9,9 @@ namespace MentorStatus.Cli.Commands;
 /// <summary>`db rehearse`: the pending migrations on a throwaway copy of production, measured under load, then rolled back.</summary>
 internal static class RehearseCommand
 {
+    /// <summary>Exit code when nothing failed or blocked but a statement could not be judged ("not measured"): never 0.</summary>
+    public const int NotMeasured = 3;
+
     public static Command Build()
     {
         var from = new Option<string?>("--from")
@@ -29,7 +32,8 @@ internal static class RehearseCommand
         var load = new Option<int>("--load") { Description = "Synthetic clients reading timelines and changing statuses (as signed-in mentors) during the migrations.", DefaultValueFactory = _ => 0 };
         var maxBlock = new Option<double>("--max-block")
         {
-            Description = "Seconds a statement may keep clients waiting on a lock (without --load: may hold a lock that blocks writers on a table with rows). Longer: exit 1.",
+            Description = "Seconds a statement may keep writers waiting: a lock that blocks writers (SHARE or stronger) on a table with rows held longer, " +
+                          "or a synthetic client's wait longer, is blocking (exit 1).",
             DefaultValueFactory = _ => 1,
         };
         var lockTimeout = new Option<double>("--lock-timeout") { Description = "The lock_timeout `db up` will use (seconds), as its own --lock-timeout.", DefaultValueFactory = _ => 10 };
@@ -43,8 +47,10 @@ internal static class RehearseCommand
             "latency the synthetic clients saw), roll back with supabase/rollbacks and compare the schema. The lint's findings are shown\n" +
             "beside the figures. The throwaway cluster lives under the system temp folder and is deleted at the end, also after an\n" +
             "error or Ctrl+C (unless --keep).\n\n" +
-            "Exit codes: 0 safe to apply online; 1 a statement kept clients waiting longer than --max-block, a migration failed,\n" +
-            "the rollback did not restore the schema, or the source could not be read; 2 usage (bad options, a source role that can write).\n\n" +
+            "Exit codes: 0 safe to apply online; 1 a statement blocks writers longer than --max-block (by the lock it holds, or as a\n" +
+            "client waited), a migration failed, the rollback did not restore the schema, or the source could not be read; 2 usage\n" +
+            "(bad options, a source role that can write); 3 not measured: a statement held row locks longer than --max-block and no\n" +
+            "synthetic client wrote to its tables meanwhile (no --load, or the clients stopped early): never called safe.\n\n" +
             "Examples:\n" +
             "  mentorstatus db rehearse --from \"postgresql://rehearse:…@db.example.supabase.co:5432/postgres\" --load 8\n" +
             "  mentorstatus db rehearse --from \"$PROD_RO_URL\" --sample 10 --max-block 0.5 --json\n" +
@@ -131,7 +137,7 @@ internal static class RehearseCommand
 
             if (output.IsJson) output.WriteJson(new { ok = report.Ok, verdict = report.Verdict, report });
             else RehearsalTables.Write(report, output);
-            return report.Ok ? CommandAction.Ok : CommandAction.Failed;
+            return report.Ok ? CommandAction.Ok : report.Inconclusive ? NotMeasured : CommandAction.Failed;
         });
         return command;
     }

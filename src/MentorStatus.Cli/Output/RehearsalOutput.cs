@@ -59,7 +59,7 @@ internal static class RehearsalTables
 
         var table = new Table().Title("db rehearse").Border(TableBorder.Rounded)
             .AddColumns("migration, statement", "time", "locks held (table rows, how long)", "written", "WAL",
-                "clients p50/p99/max (calls)", "waited", "max wait", "lint");
+                "clients p50/p99/max (calls)", "waited", "max wait", "verdict", "lint");
         foreach (var m in report.Migrations)
         {
             var file = Path.GetFileName(m.File);
@@ -70,13 +70,17 @@ internal static class RehearsalTables
                 var clients = s.Clients is { } ci ? $"{ci.P50Ms:0}/{ci.P99Ms:0}/{ci.MaxMs:0} ms ({ci.Operations})" : "-";
                 var blocked = s.BlockedFor(report.Measured);
                 var maxWait = blocked > report.MaxBlock ? $"[red]{RehearsalReport.Ms(blocked)}[/]" : RehearsalReport.Ms(blocked);
+                var verdict = s.Verdict switch
+                {
+                    StatementVerdict.Blocking => "[red]BLOCKING[/]", StatementVerdict.NotMeasured => "[yellow]not measured[/]", _ => "safe",
+                } + "\n" + Markup.Escape(Database.Lint.LintFinding.Shorten(s.VerdictReason, 60));
                 var what = $"{file} #{s.Number} (line {s.Line}){(s.Transactional ? "" : ", no transaction")}\n{Database.Lint.LintFinding.Shorten(s.Statement, 70)}";
                 table.AddRow(Markup.Escape(what), $"{s.Duration.TotalMilliseconds:0} ms", Markup.Escape(locks), Markup.Escape(written), Bytes(s.WalBytes),
-                    clients, s.Clients?.WaitedOnLock.ToString(CultureInfo.InvariantCulture) ?? "-", maxWait,
+                    clients, s.Clients?.WaitedOnLock.ToString(CultureInfo.InvariantCulture) ?? "-", maxWait, verdict,
                     Markup.Escape(s.LintFindings.Count == 0 ? "-" : string.Join("\n", s.LintFindings.Select(f => Database.Lint.LintFinding.Shorten(f, 60)))));
             }
-            if (m.Error is not null) table.AddRow(Markup.Escape(file), "", "", "", "", "", "", "", $"[red]{Markup.Escape(Database.Lint.LintFinding.Shorten(m.Error, 160))}[/]");
-            foreach (var f in m.FileLintFindings) table.AddRow(Markup.Escape(file), "", "", "", "", "", "", "", Markup.Escape(Database.Lint.LintFinding.Shorten(f, 60)));
+            if (m.Error is not null) table.AddRow(Markup.Escape(file), "", "", "", "", "", "", "", "", $"[red]{Markup.Escape(Database.Lint.LintFinding.Shorten(m.Error, 160))}[/]");
+            foreach (var f in m.FileLintFindings) table.AddRow(Markup.Escape(file), "", "", "", "", "", "", "", "", Markup.Escape(Database.Lint.LintFinding.Shorten(f, 60)));
         }
         output.Write(table);
         if (report.RollbackError is not null) output.Error($"rollback failed: {report.RollbackError}");

@@ -39,7 +39,7 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
         Assert.True(report.Copy.Rows >= RehearsalSource.HistoryRows + 3 * RehearsalSource.Mentors, $"copied {report.Copy.Rows} rows");
         Assert.NotNull(report.Baseline);
         Assert.True(report.Baseline!.Operations >= 4 * MigrationRehearsal.BaselineCallsPerClient, $"the clients ran before the migrations: {report.Baseline}");
-        Assert.Equal(4, report.Migrations.Count);
+        Assert.Equal(6, report.Migrations.Count);
         Assert.True(report.RollbackRestoredSchema, $"{report.RollbackError} {string.Join("\n", report.SchemaDifferences)}");
 
         var additive = Single(report, RehearsalProjects.Additive);
@@ -70,10 +70,54 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
 
         Assert.Contains(report.Blocking, b => b.Statement == plain);
         Assert.DoesNotContain(report.Blocking, b => b.Statement == concurrent);
+        // Blocking by their locks (SHARE or stronger on a table with rows, longer than --max-block), whoever waited:
+        // the plain index build, both volatile defaults (table rewrites) and the validated CHECK (a full scan under
+        // ACCESS EXCLUSIVE); the concurrent build lets writers through.
+        foreach (var name in new[] { RehearsalProjects.Rewrite, RehearsalProjects.VolatileDefault, RehearsalProjects.PlainIndex, RehearsalProjects.ValidatedCheck })
+        {
+            var statement = Single(report, name);
+            Assert.True(statement.Verdict == StatementVerdict.Blocking, $"{name}: {statement.Verdict} ({statement.VerdictReason})");
+        }
+        Assert.True(Single(report, RehearsalProjects.VolatileDefault).RewroteTable);
+        Assert.Equal(StatementVerdict.Safe, concurrent.Verdict);
+        Assert.Empty(report.NotMeasured);
         // The instant ALTER only waits for the clients' short transactions; the index build holds writers for its whole run.
         Assert.True(additive.BlockedFor(true) < plain.BlockedFor(true), $"additive {additive.BlockedFor(true)} vs index {plain.BlockedFor(true)}");
         Assert.False(report.Ok);
         Assert.StartsWith("NOT safe online", report.Verdict);
+    }
+
+    /// <summary>
+    /// The copy's own rules refuse every change the clients try (the self-change limit is 0 on this source: MS429):
+    /// the app's writes stop, and before the fix a plain index build on the history blocked nobody who measured it and
+    /// was called safe (exit 0). Its lock blocks every writer for the whole build: blocking by the lock alone.
+    /// </summary>
+    [Fact]
+    public async Task APlainIndexIsBlockingEvenWhenTheCopysRulesRefuseEveryClientChange()
+    {
+        var database = await TestDatabases.MigratedAsync("rehearse_refused");
+        await using (var owner = database.CreateDataSource())
+        {
+            await using (var connection = await owner.OpenConnectionAsync())
+            {
+                await using (var replica = new NpgsqlCommand("set session_replication_role = replica", connection)) await replica.ExecuteNonQueryAsync();
+                await RehearsalSource.LoadAsync(connection, RehearsalSource.HistoryRows);
+            }
+            await owner.ExecuteAsync("update public.mentor_status_settings set self_change_limit = 0");
+            await owner.ExecuteAsync("vacuum analyze");
+        }
+        using var project = RehearsalProjects.PlainIndexOnly();
+        using var work = new WorkFolder();
+        var from = $"postgresql://{RehearsalSource.ReaderRole}:{RehearsalSource.ReaderPassword}@127.0.0.1:{source.Port}/{database.Database}";
+        var run = await Cli(work, project, "db", "rehearse", "--from", from, "--load", "2", "--max-block", "0.05", "--json");
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Stdout}\n{run.Stderr}");
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.StartsWith("NOT safe online", json.RootElement.GetProperty("verdict").GetString());
+        var statement = json.RootElement.GetProperty("report").GetProperty("migrations")[0].GetProperty("statements")[0];
+        Assert.Equal("blocking", statement.GetProperty("verdict").GetString());
+        var clients = statement.GetProperty("clients");
+        Assert.True(clients.GetProperty("failed").GetInt32() > 0, "the copy's rules refused the clients' changes: " + clients);
+        Assert.Empty(work.Leftovers());
     }
 
     [Fact]
