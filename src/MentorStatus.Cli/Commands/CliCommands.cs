@@ -9,14 +9,16 @@ internal static class CliCommands
     {
         var root = new RootCommand(
             "MentorStatus: migrations, local PostgreSQL and tools for peer-mentor status on Supabase.\n" +
-            "Without --db-url every command works on the project's own local PostgreSQL 15 (started on demand).\n\n" +
+            "Without MENTORSTATUS_DB_URL (or --db-url) every command works on the project's own local PostgreSQL 15 (started on demand).\n" +
+            "Passwords go in environment variables or a passfile (PGPASSFILE), never on the command line, which every user can read (ps):\n" +
+            "MENTORSTATUS_DB_URL, MENTORSTATUS_REHEARSE_FROM, MENTORSTATUS__NOTIFICATIONS__SMTP__PASSWORD and the like.\n\n" +
             "Exit codes: 0 ok; 1 the operation failed (a migration error, drift, a finding, a refusal by the database);\n" +
             "2 usage (bad options or arguments, missing configuration); 70 internal error (a bug: rerun with --verbose\n" +
             "for the stack trace and report it); 130 cancelled (Ctrl+C).\n\n" +
             "Examples:\n" +
             "  mentorstatus db reset\n" +
             "  mentorstatus db status --json\n" +
-            "  mentorstatus --db-url \"$DATABASE_URL\" db up");
+            "  MENTORSTATUS_DB_URL=\"$DATABASE_URL\" mentorstatus db up     # the URL in the environment, not in ps");
         foreach (var option in GlobalOptions.All) root.Options.Add(option);
         root.Subcommands.Add(DbCommands.Build());
         root.Subcommands.Add(JobCommands.Build());

@@ -33,6 +33,7 @@ internal static class CommandAction
     internal static async Task<int> RunAsync(ParseResult parse, CommandOutput output,
         Func<ParseResult, CommandOutput, CancellationToken, Task<int>> action, CancellationToken ct)
     {
+        CommandLineSecrets.Warn(parse, output);
         try
         {
             return await action(parse, output, ct);
@@ -45,6 +46,11 @@ internal static class CommandAction
         catch (Exception e) when (IsOperationFailure(e))
         {
             output.Error(e.Message);
+            return Failed;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidPassword)
+        {
+            output.Error(CommandLineSecrets.WrongPassword(parse, e));
             return Failed;
         }
         catch (PostgresException e)

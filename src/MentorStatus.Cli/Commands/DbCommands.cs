@@ -168,7 +168,7 @@ internal static class DbCommands
             "Refuses drifted files, unknown applied versions, out-of-order versions (unless --include-all) and missing prerequisites.\n\n" +
             "Examples:\n" +
             "  mentorstatus db up\n" +
-            "  mentorstatus --db-url \"$DATABASE_URL\" db up --lock-timeout 5 --json")
+            "  MENTORSTATUS_DB_URL=\"$DATABASE_URL\" mentorstatus db up --lock-timeout 5 --json")
         { Options = { IncludeAll, LockTimeout, LockWait } };
         CommandAction.Set(command, async (parse, output, ct) =>
         {
@@ -222,7 +222,7 @@ internal static class DbCommands
             "migrations built into this mentorstatus; versions it does not know are then the database's own, not an error.",
             "mentorstatus db status",
             "mentorstatus db status --json | jq '.migrations[] | select(.is_applied | not) | .version'   # the pending versions",
-            "cd /tmp && mentorstatus db status --db-url \"$DATABASE_URL\"   # outside a project: against the built-in migrations"));
+            "cd /tmp && MENTORSTATUS_DB_URL=\"$DATABASE_URL\" mentorstatus db status   # outside a project: against the built-in migrations"));
         CommandAction.Set(command, async (parse, output, ct) =>
         {
             MigrationPlan plan;
@@ -299,7 +299,7 @@ internal static class DbCommands
             "`security: ignore RULE because REASON` has that finding acknowledged.\n\n" +
             "Examples:\n" +
             "  mentorstatus db security                       # the local database\n" +
-            "  mentorstatus db security --db-url \"$URL\" --json  # a document for scripts: findings with rule, level, object, fix");
+            "  MENTORSTATUS_DB_URL=\"$URL\" mentorstatus db security --json  # a document for scripts: findings with rule, level, object, fix");
         CommandAction.Set(command, async (parse, output, ct) =>
         {
             var target = await GlobalOptions.TargetAsync(parse, output, ct);

@@ -9,8 +9,9 @@ internal static class GlobalOptions
 {
     public static readonly Option<string?> DbUrl = new("--db-url")
     {
-        Description = "Work on this database instead of the local one: postgresql://USER:PASSWORD@HOST:PORT/DB " +
-                      "(add ?sslmode=disable for a server without TLS) or an Npgsql connection string. Also read from MENTORSTATUS_DB_URL.",
+        Description = "Work on this database instead of the local one: a postgresql://USER@HOST:PORT/DB URL " +
+                      "(add ?sslmode=disable for a server without TLS) or an Npgsql connection string. One with a password belongs in " +
+                      "MENTORSTATUS_DB_URL, not on the command line (every user sees it in ps); or keep the password in a passfile (PGPASSFILE).",
         Recursive = true,
     };
 

@@ -42,7 +42,7 @@ internal static class LintCommand
             "Examples:\n" +
             "  mentorstatus db lint                                  # pending migrations, on the local database\n" +
             "  mentorstatus db lint --all --format sarif > lint.sarif  # every migration, for GitHub code scanning\n" +
-            "  mentorstatus --db-url postgresql://postgres:postgres@127.0.0.1:5432/postgres db lint --all --strict-lock-timeout")
+            "  PGPASSFILE=~/.pgpass mentorstatus --db-url postgresql://postgres@127.0.0.1:5432/postgres db lint --all --strict-lock-timeout")
         { Options = { all, format, strict, lockTimeout } };
 
         CommandAction.Set(command, async (parse, output, ct) =>

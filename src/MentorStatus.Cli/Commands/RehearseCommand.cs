@@ -16,8 +16,9 @@ internal static class RehearseCommand
     {
         var from = new Option<string?>("--from")
         {
-            Description = "The production database to copy (read only): postgresql://USER:PASSWORD@HOST:PORT/DB or a connection string. " +
-                          "Use a role that can only read (e.g. a member of pg_read_all_data). Also MENTORSTATUS_REHEARSE_FROM.",
+            Description = "The production database to copy (read only): a postgresql://USER@HOST:PORT/DB URL or a connection string. " +
+                          "Use a role that can only read (e.g. a member of pg_read_all_data). One with a password belongs in MENTORSTATUS_REHEARSE_FROM, " +
+                          "not on the command line (every user sees it in ps); or keep the password in a passfile (PGPASSFILE).",
         };
         var sample = new Option<double?>("--sample")
         {
@@ -52,15 +53,18 @@ internal static class RehearseCommand
             "(bad options, a source role that can write); 3 not measured: a statement held row locks longer than --max-block and no\n" +
             "synthetic client wrote to its tables meanwhile (no --load, or the clients stopped early): never called safe.\n\n" +
             "Examples:\n" +
-            "  mentorstatus db rehearse --from \"postgresql://rehearse:…@db.example.supabase.co:5432/postgres\" --load 8\n" +
-            "  mentorstatus db rehearse --from \"$PROD_RO_URL\" --sample 10 --max-block 0.5 --json\n" +
-            "  mentorstatus db rehearse --from \"$PROD_RO_URL\" --tables public.peer_mentors public.peer_mentor_status_history --keep")
+            "  export MENTORSTATUS_REHEARSE_FROM=\"$PROD_RO_URL\"     # the URL with its password: in the environment, not in ps\n" +
+            "  mentorstatus db rehearse --load 8\n" +
+            "  mentorstatus db rehearse --sample 10 --max-block 0.5 --json\n" +
+            "  mentorstatus db rehearse --tables public.peer_mentors public.peer_mentor_status_history --keep\n" +
+            "  PGPASSFILE=~/.pgpass mentorstatus db rehearse --from postgresql://rehearse@db.example.supabase.co:5432/postgres   # no password in the URL")
         { Options = { from, sample, tables, load, maxBlock, lockTimeout, jobs, keep, iKnow } };
 
         CommandAction.Set(command, async (parse, output, ct) =>
         {
             var url = parse.GetValue(from) ?? (Environment.GetEnvironmentVariable("MENTORSTATUS_REHEARSE_FROM") is { Length: > 0 } env ? env : null)
-                ?? throw new UsageException("--from is required: the URL of the database to copy, e.g. --from postgresql://rehearse:PASSWORD@HOST:5432/postgres");
+                ?? throw new UsageException("the database to copy is required: set MENTORSTATUS_REHEARSE_FROM to its URL (e.g. postgresql://rehearse:PASSWORD@HOST:5432/postgres; " +
+                                            "in the environment, not on the command line), or give --from postgresql://rehearse@HOST:5432/postgres with the password in a passfile (PGPASSFILE).");
             RehearsalOptions options;
             try
             {
@@ -124,6 +128,11 @@ internal static class RehearseCommand
             catch (RehearsalUsageException e)
             {
                 throw new UsageException(e.Message);
+            }
+            catch (RehearsalException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InvalidPassword } refused)
+            {
+                output.Error(CommandLineSecrets.WrongPassword(parse, refused));
+                return CommandAction.Failed;
             }
             catch (RehearsalException e)
             {

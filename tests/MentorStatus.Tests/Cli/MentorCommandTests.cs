@@ -55,7 +55,8 @@ public sealed class MentorCommandTests
     {
         var target = await TestDatabases.SeededAsync("cli_refused");
         // Alva's user may not touch Bo's status, and must not learn whether Bo exists.
-        var result = await CliRunner.RunAsync(Root, "mentor", "status", Bo, "paused", "--reason", "self_pause", "--as-user", AlvaUser, "--db-url", target.Url);
+        var result = await CliRunner.RunAsync(Root, new Dictionary<string, string> { ["MENTORSTATUS_DB_URL"] = target.Url },
+            "mentor", "status", Bo, "paused", "--reason", "self_pause", "--as-user", AlvaUser);
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("error:", result.Stderr.Trim());
         Assert.DoesNotContain("   at ", result.Stderr);

@@ -11,9 +11,14 @@ public static class CliRunner
         public TimeSpan Elapsed { get; init; }
     }
 
-    public static async Task<Result> RunAsync(string workdir, params string[] args)
+    public static Task<Result> RunAsync(string workdir, params string[] args) => RunAsync(workdir, new Dictionary<string, string>(), args);
+
+    /// <summary>With these environment variables, e.g. MENTORSTATUS_DB_URL: a password there is not on the command line.</summary>
+    public static async Task<Result> RunAsync(string workdir, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using var process = Process.Start(StartInfo(workdir, args))!;
+        var info = StartInfo(workdir, args);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();

@@ -70,7 +70,7 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         using var work = new WorkFolder();
         var noFrom = await RehearsalTests.Cli(work, project, "db", "rehearse");
         Assert.Equal(2, noFrom.ExitCode);
-        Assert.Contains("--from is required", Flat(noFrom.Stderr));
+        Assert.Contains("the database to copy is required: set MENTORSTATUS_REHEARSE_FROM", Flat(noFrom.Stderr));
         var both = await RehearsalTests.Cli(work, project, "db", "rehearse", "--from", source.ReaderUrl, "--sample", "10", "--tables", "public.peer_mentors");
         Assert.Equal(2, both.ExitCode);
         Assert.Contains("--sample and --tables do not combine", Flat(both.Stderr));
