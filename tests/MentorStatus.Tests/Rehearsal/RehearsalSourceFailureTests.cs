@@ -21,8 +21,9 @@ public sealed class RehearsalSourceFailureTests(RehearsalSource source)
         var url = source.ReaderUrl.Replace(RehearsalSource.ReaderPassword, "wrong-password");
         var run = await RehearsalTests.Cli(work, project, "db", "rehearse", "--from", url);
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("refused the sign-in of rehearse_reader", Flat(run.Stderr));
+        Assert.Contains($"password authentication failed for role \"rehearse_reader\" at 127.0.0.1:{source.Port}", Flat(run.Stderr));
         Assert.Contains("check the user and password in --from", Flat(run.Stderr));
+        Assert.DoesNotContain("wrong-password", run.Stderr);
         Assert.Empty(work.Leftovers());
     }
 
