@@ -1,3 +1,4 @@
+using MentorStatus.Database.Local;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Npgsql;
@@ -82,11 +83,11 @@ internal sealed class CopyContainment
         order by 2, 3, 4
         """;
 
-    private readonly string _password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+    private readonly string _password = LocalCluster.NewPassword();
     private readonly List<string> _neutralised = [];
 
     /// <summary>The unprivileged role that owns, loads and migrates the copy (a random name: no source role can be it).</summary>
-    public string OwnerRole { get; } = "mentorstatus_rehearse_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(5)).ToLowerInvariant();
+    public string OwnerRole { get; } = "mentorstatus_rehearse_" + RandomNumberGenerator.GetHexString(10, lowercase: true);
 
     /// <summary>What was taken away from the source or not created, one line each, naming the object.</summary>
     public IReadOnlyList<string> Neutralised => _neutralised;
