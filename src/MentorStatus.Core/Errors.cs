@@ -1,11 +1,8 @@
-namespace MentorStatus;
+// The root, MentorStatusException, lives in MentorStatus.Database (the engine's errors share it); code built against an
+// older MentorStatus.Core that defined it here still finds it.
+[assembly: System.Runtime.CompilerServices.TypeForwardedTo(typeof(MentorStatus.MentorStatusException))]
 
-/// <summary>Base of every error this library raises on purpose; the message says what to do.</summary>
-public abstract class MentorStatusException(string message, Exception? inner = null) : Exception(message, inner)
-{
-    /// <summary>SQLSTATE the database raised, when it came from the database.</summary>
-    public string? SqlState { get; init; }
-}
+namespace MentorStatus;
 
 /// <summary>MS404: the mentor does not exist, is deleted, or is not visible to the caller (one error on purpose).</summary>
 public sealed class MentorNotFoundException(Guid mentorId, string message, Exception? inner = null)
@@ -42,7 +39,11 @@ public sealed class UnknownReasonCodeException(string reason, string message, Ex
 }
 
 /// <summary>Serialization failure, deadlock or lock timeout that persisted through every retry.</summary>
-public sealed class ConcurrentStatusChangeException(string message, Exception? inner = null) : MentorStatusException(message, inner);
+public sealed class ConcurrentStatusChangeException(string message, Exception? inner = null) : MentorStatusException(message, inner)
+{
+    /// <summary>True: the rows were busy; the same change may go through later.</summary>
+    public override bool IsTransient => true;
+}
 
 /// <summary>
 /// The connection was lost during a status change (a server restart or failover): the change may or may not have

@@ -104,7 +104,7 @@ public sealed class MentorStatusRepository(
                 {
                     await reader.ReadAsync(token);
                     return ReadChange(reader);
-                }, ct, mentorId, reason,
+                }, ct,
                 replica is null ? null : lsn => replica.RecordWrite(caller, lsn), logger);
             MentorStatusTelemetry.RecordStatusChange(caller, newStatus, activity);
             return change;
@@ -117,6 +117,11 @@ public sealed class MentorStatusRepository(
                 "have been committed. Read the mentor's timeline (or current status) before trying again.", e) { SqlState = (e as PostgresException)?.SqlState };
             MentorStatusTelemetry.Fail(activity, unknown);
             throw unknown;
+        }
+        catch (PostgresException e) when (ForRequest(e, mentorId, reason) is { } mapped)
+        {
+            MentorStatusTelemetry.Fail(activity, mapped);
+            throw mapped;
         }
         catch (Exception e)
         {
@@ -185,7 +190,7 @@ public sealed class MentorStatusRepository(
             throw new ArgumentException("allowed status changes are answered for a signed-in user only: pass Caller.User(userId).", nameof(caller));
         return MentorStatusTelemetry.TraceReadAsync(
             () => MentorStatusTelemetry.StartRead(MentorStatusTelemetry.Spans.ReadAllowedChanges, caller)?.SetTag("mentorstatus.mentor_id", mentorId),
-            () => Transactions.ReadAgainOnLostConnectionAsync(dataSource, () => Transactions.RunAsync<IReadOnlyList<AllowedStatusChange>>(dataSource, caller, _retry, async (connection, token) =>
+            () => ForRequestAsync(() => Transactions.ReadAgainOnLostConnectionAsync(dataSource, () => Transactions.RunAsync<IReadOnlyList<AllowedStatusChange>>(dataSource, caller, _retry, async (connection, token) =>
             {
                 await using var command = new NpgsqlCommand(AllowedChangesSql, connection) { Parameters = { new() { Value = mentorId } } };
                 await using var reader = await command.ExecuteReaderAsync(token);
@@ -193,7 +198,7 @@ public sealed class MentorStatusRepository(
                 while (await reader.ReadAsync(token))
                     list.Add(new AllowedStatusChange(reader.GetString(0), reader.GetFieldValue<MentorState>(1), reader.GetString(2)));
                 return list;
-            }, ct, mentorId), logger, ct),
+            }, ct), logger, ct), mentorId),
             changes => changes.Count);
     }
 
@@ -223,21 +228,51 @@ public sealed class MentorStatusRepository(
     private async Task<T> ReadAsync<T>(Caller caller, string sql, Action<NpgsqlParameterCollection> bind,
         Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken ct, Guid? mentorId = null)
     {
-        if (replica is not null && await replica.ChooseAsync(caller, ct) is { } standby)
+        try
         {
-            try
+            if (replica is not null && await replica.ChooseAsync(caller, ct) is { } standby)
             {
-                var result = await Transactions.RunOneTripAsync(standby, caller, _retry, sql, bind, read, ct, mentorId);
-                replica.Served();
-                return result;
+                try
+                {
+                    var result = await Transactions.RunOneTripAsync(standby, caller, _retry, sql, bind, read, ct);
+                    replica.Served();
+                    return result;
+                }
+                catch (Exception e) when (ReadReplica.IsUnavailable(e))
+                {
+                    replica.MarkDown(); // and read from the primary below
+                }
             }
-            catch (Exception e) when (ReadReplica.IsUnavailable(e))
-            {
-                replica.MarkDown(); // and read from the primary below
-            }
+            return await Transactions.ReadAgainOnLostConnectionAsync(dataSource,
+                () => Transactions.RunOneTripAsync(dataSource, caller, _retry, sql, bind, read, ct), logger, ct);
         }
-        return await Transactions.ReadAgainOnLostConnectionAsync(dataSource,
-            () => Transactions.RunOneTripAsync(dataSource, caller, _retry, sql, bind, read, ct, mentorId), logger, ct);
+        catch (PostgresException e) when (ForRequest(e, mentorId) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>
+    /// MS404 and MS422 as typed exceptions naming the mentor and the reason asked for (the transaction helper leaves
+    /// them as <see cref="PostgresException"/>: it knows neither), or null.
+    /// </summary>
+    private static MentorStatusException? ForRequest(PostgresException e, Guid? mentorId, string? reason = null) => e.SqlState switch
+    {
+        "MS404" => new MentorNotFoundException(mentorId ?? Guid.Empty, Transactions.Text(e), e) { SqlState = e.SqlState },
+        "MS422" => new UnknownReasonCodeException(reason ?? "", Transactions.Text(e), e) { SqlState = e.SqlState },
+        _ => null,
+    };
+
+    private static async Task<T> ForRequestAsync<T>(Func<Task<T>> call, Guid mentorId)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (PostgresException e) when (ForRequest(e, mentorId) is { } mapped)
+        {
+            throw mapped;
+        }
     }
 
     private static async Task<List<StatusChange>> ReadChangesAsync(NpgsqlDataReader reader, CancellationToken ct)

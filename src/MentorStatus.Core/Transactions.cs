@@ -73,7 +73,7 @@ internal static class Transactions
     /// have replayed to show the change. (A failure then leaves a failed transaction that the pool rolls back.)</remarks>
     public static async Task<T> RunOneTripAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
         string sql, Action<NpgsqlParameterCollection> bind, Func<NpgsqlDataReader, CancellationToken, Task<T>> read,
-        CancellationToken ct, Guid? mentorId = null, string? reason = null, Action<NpgsqlLogSequenceNumber>? afterCommit = null,
+        CancellationToken ct, Action<NpgsqlLogSequenceNumber>? afterCommit = null,
         ILogger? logger = null, bool asynchronousCommit = false)
     {
         if (asynchronousCommit && caller is not null)
@@ -109,7 +109,7 @@ internal static class Transactions
             {
                 await BackOffOrGiveUpAsync(e, attempt, retry, logger, ct);
             }
-            catch (PostgresException e) when (Map(e, mentorId, reason) is { } mapped)
+            catch (PostgresException e) when (Map(e) is { } mapped)
             {
                 throw mapped;
             }
@@ -155,8 +155,7 @@ internal static class Transactions
 
     /// <summary>Several statements in one transaction: the work gets the connection (the job and the dispatcher).</summary>
     public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Caller? caller, RetryOptions retry,
-        Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct, Guid? mentorId = null, string? reason = null,
-        ILogger? logger = null)
+        Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct, ILogger? logger = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -175,7 +174,7 @@ internal static class Transactions
             {
                 await BackOffOrGiveUpAsync(e, attempt, retry, logger, ct);
             }
-            catch (PostgresException e) when (Map(e, mentorId, reason) is { } mapped)
+            catch (PostgresException e) when (Map(e) is { } mapped)
             {
                 throw mapped;
             }
@@ -216,17 +215,19 @@ internal static class Transactions
         await Task.Delay(TimeSpan.FromMilliseconds(delay), ct);
     }
 
-    /// <summary>The typed exception for a mentor-status SQLSTATE (see the task-003 and issue-10 migrations), or null.</summary>
-    internal static MentorStatusException? Map(PostgresException e, Guid? mentorId, string? reason)
+    /// <summary>
+    /// The typed exception for a mentor-status SQLSTATE that needs nothing but the error itself, or null. MS404 and MS422
+    /// name what was asked for (the mentor, the reason): they stay a <see cref="PostgresException"/> here and the caller
+    /// that knows those values types them (<see cref="MentorStatusRepository"/>).
+    /// </summary>
+    internal static MentorStatusException? Map(PostgresException e)
     {
-        var text = e.MessageText + (e.Hint is null ? "" : $" ({e.Hint})");
+        var text = Text(e);
         return e.SqlState switch
         {
-            "MS404" => new MentorNotFoundException(mentorId ?? Guid.Empty, text, e) { SqlState = e.SqlState },
             "MS401" or "MS403" or PostgresErrorCodes.InsufficientPrivilege =>
                 new StatusChangeNotAllowedException(text, e) { SqlState = e.SqlState },
             "MS409" => new IllegalStatusTransitionException(text, e) { SqlState = e.SqlState },
-            "MS422" => new UnknownReasonCodeException(reason ?? "", text, e) { SqlState = e.SqlState },
             "MS412" => new StatusRuleViolationException(text, e) { SqlState = e.SqlState },
             "MS413" => new ArgumentTooLongException(text, e) { SqlState = e.SqlState },
             "MS429" => new StatusChangeRateLimitedException(text, e) { SqlState = e.SqlState },
@@ -239,4 +240,7 @@ internal static class Transactions
             _ => null,
         };
     }
+
+    /// <summary>The server's message with its hint, as the typed exceptions carry it.</summary>
+    internal static string Text(PostgresException e) => e.MessageText + (e.Hint is null ? "" : $" ({e.Hint})");
 }

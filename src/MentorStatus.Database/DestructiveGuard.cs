@@ -28,7 +28,11 @@ public sealed record DestructiveConsent
 }
 
 /// <summary>A destructive verb refused before it changed anything; the message says why and what to do (the CLI exits 2).</summary>
-public sealed class DestructiveTargetRefusedException(string message) : Exception(message);
+public sealed class DestructiveTargetRefusedException(string message) : MentorStatusException(message)
+{
+    /// <summary>True: refused before it changed anything, because of the target asked for.</summary>
+    public override bool IsUsageError => true;
+}
 
 /// <summary>What a database holds besides the project's own tables and the platform layer's stand-ins.</summary>
 /// <param name="SupabaseSchemas">Supabase's own services found there, e.g. "auth (GoTrue: auth.identities, auth.schema_migrations; has users)".</param>

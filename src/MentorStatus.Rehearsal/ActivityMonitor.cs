@@ -119,11 +119,7 @@ internal sealed class ActivityMonitor : IAsyncDisposable
         lock (_locks) return _locks.Where(l => l.At >= from && l.At <= to).ToList();
     }
 
-    public async Task StopAsync()
-    {
-        await _stop.CancelAsync();
-        await _loop;
-    }
+    public Task StopAsync() => BackgroundTasks.CancelAndAwaitAsync(_stop, _loop);
 
     public async ValueTask DisposeAsync()
     {

@@ -81,8 +81,7 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
         catch
         {
             // the plan failed (or the run was cancelled): stop the tools, and let them end before the folder can go
-            await stop.CancelAsync();
-            try { await Task.WhenAll(roles, schema); } catch (Exception) { /* the plan's error is the one reported */ }
+            await BackgroundTasks.CancelAndAwaitQuietlyAsync(stop, Task.WhenAll(roles, schema)); // the plan's error is the one reported
             throw;
         }
         var rolesDump = await roles;

@@ -85,14 +85,12 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
             if (reading is not null)
             {
                 // the start failed or was cancelled: the source's dump tools end before their folder is deleted
-                if (!reading.IsCompleted) await stopReading.CancelAsync();
-                try { await reading; } catch (Exception) { /* the first failure is the one reported */ }
+                await BackgroundTasks.CancelAndAwaitQuietlyAsync(stopReading, reading);
             }
             if (lint is not null)
             {
                 // the copy failed or was cancelled while the lint ran beside it: it ends before its server is deleted
-                if (!lint.Task.IsCompleted) await stopLint.CancelAsync();
-                try { await lint.Task; } catch (Exception) { /* the first failure is the one reported */ }
+                await BackgroundTasks.CancelAndAwaitQuietlyAsync(stopLint, lint.Task);
             }
             if (options.Keep)
                 _progress.Report($"kept the throwaway cluster in {cluster.Root}: {cluster.Target(options.Source.Database).UrlWithoutPassword}, " +
@@ -167,8 +165,7 @@ public sealed class MigrationRehearsal(ProjectLayout layout, RehearsalOptions op
         var pendingVersions = pending.Select(f => f.Version).ToHashSet();
         if (lint is not null && !lint.Pending.SetEquals(pendingVersions))
         {
-            await stopLint.CancelAsync();
-            try { await lint.Task; } catch (Exception) { /* dropped: cancelled, its result is not used */ }
+            await BackgroundTasks.CancelAndAwaitQuietlyAsync(stopLint, lint.Task); // dropped: its result is not used
             lint = null;
         }
         var beside = lint is not null;

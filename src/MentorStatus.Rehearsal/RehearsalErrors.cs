@@ -1,10 +1,14 @@
 namespace MentorStatus.Database.Rehearsal;
 
 /// <summary>The rehearsal could not run; the message says what failed and what to do. The throwaway cluster is gone.</summary>
-public class RehearsalException(string message, Exception? inner = null) : Exception(message, inner);
+public class RehearsalException(string message, Exception? inner = null) : MentorStatusException(message, inner);
 
 /// <summary>The rehearsal could not run because of what the user asked for (exit 2, usage), not a failure of the run.</summary>
-public abstract class RehearsalUsageException(string message) : RehearsalException(message);
+public abstract class RehearsalUsageException(string message) : RehearsalException(message)
+{
+    /// <summary>True: what was asked must change.</summary>
+    public override bool IsUsageError => true;
+}
 
 /// <summary>The source role could write to the source: refused unless the user says they know (--i-know).</summary>
 public sealed class WritableSourceException(string role, IReadOnlyList<string> reasons)

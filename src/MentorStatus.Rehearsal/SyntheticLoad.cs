@@ -233,11 +233,7 @@ internal sealed class SyntheticLoad : IAsyncDisposable
         return all;
     }
 
-    public async Task StopAsync()
-    {
-        await _stop.CancelAsync();
-        await Task.WhenAll(_clients);
-    }
+    public Task StopAsync() => BackgroundTasks.CancelAndAwaitAsync(_stop, Task.WhenAll(_clients));
 
     public async ValueTask DisposeAsync()
     {

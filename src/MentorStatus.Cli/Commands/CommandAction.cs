@@ -1,18 +1,13 @@
 using System.CommandLine;
 using MentorStatus.Cli.Output;
-using MentorStatus.Database.Lint;
-using MentorStatus.Database.Local;
-using MentorStatus.Database.Migrations;
-using MentorStatus.Database.Rehearsal;
-using MentorStatus.Database.Testing;
 using Npgsql;
 
 namespace MentorStatus.Cli.Commands;
 
 /// <summary>
-/// Runs a verb and turns its outcome into one clear line and an exit code. Errors the user can act on (bad
-/// input, a failed migration, a database that refused) get their message; anything else is a bug in this
-/// program, reported as an internal error (exit 70), with the stack trace under --verbose.
+/// Runs a verb and turns its outcome into one clear line and an exit code. Errors the user can act on (every
+/// <see cref="MentorStatusException"/>, a database that refused, a file that cannot be read) get their message;
+/// anything else is a bug in this program, reported as an internal error (exit 70), with the stack trace under --verbose.
 /// </summary>
 internal static class CommandAction
 {
@@ -38,14 +33,19 @@ internal static class CommandAction
         {
             return await action(parse, output, ct);
         }
-        catch (Exception e) when (e is UsageException or MentorStatus.Database.DestructiveTargetRefusedException or TransactionPoolerException)
+        catch (MentorStatusException e) when (e.IsUsageError)
         {
-            output.Error(e.Message); // a destructive verb refused before it changed anything: like a usage error, exit 2
+            output.Error(e.Message); // refused before anything changed (a bad option, a target a destructive verb refuses): exit 2
             return Usage;
         }
-        catch (Exception e) when (IsOperationFailure(e))
+        catch (MentorStatusException e)
         {
-            output.Error(e.Message);
+            output.Error(e.Message); // raised on purpose: the message says what failed and what to do
+            return Failed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or TimeoutException)
+        {
+            output.Error(e.Message); // the system's own: a project file missing, unreadable or malformed; a tool that did not finish
             return Failed;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidPassword)
@@ -82,11 +82,4 @@ internal static class CommandAction
             return Internal;
         }
     }
-
-    /// <summary>Exceptions that report a failed operation in words the user can act on (each type's message says what to do).</summary>
-    private static bool IsOperationFailure(Exception e) =>
-        e is MigrationException or LocalDatabaseException or SqlSyntaxException or LintSettingsException or RehearsalException
-            or PgTapNotInstalledException or MentorStatus.MentorStatusException
-            or IOException or UnauthorizedAccessException or InvalidDataException // a project file missing, unreadable or malformed
-            or TimeoutException;
 }

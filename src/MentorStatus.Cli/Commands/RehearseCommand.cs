@@ -125,18 +125,9 @@ internal static class RehearseCommand
                 output.Error("cancelled: the throwaway cluster was stopped and deleted.");
                 return CommandAction.Cancelled;
             }
-            catch (RehearsalUsageException e)
-            {
-                throw new UsageException(e.Message);
-            }
             catch (RehearsalException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InvalidPassword } refused)
             {
                 output.Error(CommandLineSecrets.WrongPassword(parse, refused));
-                return CommandAction.Failed;
-            }
-            catch (RehearsalException e)
-            {
-                output.Error(e.Message);
                 return CommandAction.Failed;
             }
             finally

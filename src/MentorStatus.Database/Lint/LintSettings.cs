@@ -9,7 +9,7 @@ namespace MentorStatus.Database.Lint;
 public enum DeployTool { SupabaseDbPush, DbUp }
 
 /// <summary>A project setting for `db lint` that cannot be used as written: the message names the file, the key and the fix.</summary>
-public sealed class LintSettingsException(string message) : Exception(message);
+public sealed class LintSettingsException(string message) : MentorStatusException(message);
 
 /// <summary>
 /// How the project deploys and what it exposes, read from the project so that the lint judges each file the

@@ -45,4 +45,4 @@ public sealed record PostgresInstallation(string BinDirectory)
 }
 
 /// <summary>The local cluster cannot be created, started or stopped; the message says why and what to do.</summary>
-public sealed class LocalDatabaseException(string message) : Exception(message);
+public sealed class LocalDatabaseException(string message) : MentorStatusException(message);

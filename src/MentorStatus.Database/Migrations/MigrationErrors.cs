@@ -4,7 +4,7 @@ namespace MentorStatus.Database.Migrations;
 /// Every error the engine raises on purpose. The message says what is wrong and what to do about it,
 /// so the command line can print it as it is.
 /// </summary>
-public class MigrationException(string message, Exception? inner = null) : Exception(message, inner);
+public class MigrationException(string message, Exception? inner = null, string? sqlState = null) : MentorStatusException(message, inner, sqlState);
 
 /// <summary>A file could not be read or split, or breaks a rule of the layout; nothing ran.</summary>
 public sealed class InvalidMigrationFileException(string path, string problem)
@@ -22,12 +22,13 @@ public sealed class MigrationFailedException(
         (rolledBack
             ? "\n  nothing of this file was applied (its transaction was rolled back); fix the statement and run again."
             : "\n  this statement runs outside a transaction; run again to repair and complete it."),
-        inner)
+        inner, sqlState)
 {
     public string Path { get; } = path;
     public SqlStatement Statement { get; } = statement;
     public int Line { get; } = line;
-    public string SqlState { get; } = sqlState;
+    /// <summary>The SQLSTATE the statement failed with.</summary>
+    public new string SqlState => base.SqlState!;
     /// <summary>The server's message (without its DETAIL, which may hold row values).</summary>
     public string ServerMessage { get; } = serverMessage;
     /// <summary>The file's transaction was rolled back (false for a lone non-transactional statement).</summary>
@@ -76,4 +77,8 @@ public sealed class UnknownAppliedMigrationException(IReadOnlyList<string> versi
 public sealed class MigrationLockTimeoutException(TimeSpan waited, int? holderPid)
     : MigrationException(
         $"another migration runner{(holderPid is { } pid ? $" (server pid {pid})" : "")} has held the migration lock for {waited.TotalSeconds:0}s; " +
-        "wait for it to finish, or raise --lock-wait.");
+        "wait for it to finish, or raise --lock-wait.")
+{
+    /// <summary>True: once the other runner is done, the same call may run.</summary>
+    public override bool IsTransient => true;
+}

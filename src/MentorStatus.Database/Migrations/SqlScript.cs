@@ -262,7 +262,7 @@ public static partial class SqlScript
 }
 
 /// <summary>A script that cannot be split because a quote, comment or body never ends.</summary>
-public sealed class SqlSyntaxException(string message, int line) : Exception(message)
+public sealed class SqlSyntaxException(string message, int line) : MentorStatusException(message)
 {
     public int Line { get; } = line;
 }

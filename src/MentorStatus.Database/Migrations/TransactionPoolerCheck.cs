@@ -6,7 +6,11 @@ namespace MentorStatus.Database.Migrations;
 /// The runner reached the server through a transaction pooler (PgBouncer pool_mode=transaction, Supabase's Supavisor on
 /// port 6543). Nothing was changed.
 /// </summary>
-public sealed class TransactionPoolerException(string message) : MigrationException(message);
+public sealed class TransactionPoolerException(string message) : MigrationException(message)
+{
+    /// <summary>True: the connection must go elsewhere (direct, or a session pooler); nothing ran.</summary>
+    public override bool IsUsageError => true;
+}
 
 /// <summary>
 /// Refuses to run migrations through a transaction pooler. Such a pooler lends the server connection to other clients

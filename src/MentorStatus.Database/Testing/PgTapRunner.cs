@@ -113,4 +113,4 @@ public static partial class PgTapRunner
 }
 
 /// <summary>The server has no pgTAP; the message says how to install it.</summary>
-public sealed class PgTapNotInstalledException(string message) : Exception(message);
+public sealed class PgTapNotInstalledException(string message) : MentorStatusException(message);
