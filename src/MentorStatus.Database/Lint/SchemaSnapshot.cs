@@ -102,6 +102,9 @@ public sealed class SchemaSnapshot
         return new SchemaSnapshot(lines);
     }
 
+    /// <summary>This snapshot with more lines (e.g. rows of reference tables), compared like the catalog's.</summary>
+    public SchemaSnapshot With(IEnumerable<string> lines) => new(new SortedSet<string>(Lines.Concat(lines), StringComparer.Ordinal));
+
     /// <summary>"- line" for what <paramref name="before"/> had and this lacks, "+ line" for what this has in addition.</summary>
     public IReadOnlyList<string> DifferencesFrom(SchemaSnapshot before) =>
         before.Lines.Except(Lines).Select(l => "- " + l)
