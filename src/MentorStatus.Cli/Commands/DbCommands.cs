@@ -1,14 +1,16 @@
 using System.CommandLine;
 using MentorStatus.Cli.Output;
 using MentorStatus.Database;
+using MentorStatus.Cli.Commands.Db;
 using MentorStatus.Database.Migrations;
-using MentorStatus.Database.Security;
-using MentorStatus.Database.Testing;
-using Spectre.Console;
 
 namespace MentorStatus.Cli.Commands;
 
-/// <summary>`db start|stop|reset|up|down|status|test|new|repair`, mirroring the Supabase CLI.</summary>
+/// <summary>
+/// The `db` verbs, mirroring the Supabase CLI: here each verb's wiring (name, help, options and arguments, as the Supabase
+/// CLI's cmd/migration.go), and its logic in a file of its own under Db/ (as internal/migration/down/down.go).
+/// `db lint` and `db rehearse`, with many options of their own, are wired in LintCommand.cs and RehearseCommand.cs.
+/// </summary>
 internal static class DbCommands
 {
     private static readonly Option<bool> IncludeAll = new("--include-all")
@@ -70,7 +72,7 @@ internal static class DbCommands
         LockWait = TimeSpan.FromSeconds(parse.GetValue(LockWait)),
     };
 
-    private static async Task<DatabaseWorkflow> WorkflowAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct) =>
+    internal static async Task<DatabaseWorkflow> WorkflowAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct) =>
         (await WorkflowAndClusterAsync(parse, output, ct)).Workflow;
 
     private static async Task<(DatabaseWorkflow Workflow, Database.Local.LocalCluster? Cluster)> WorkflowAndClusterAsync(
@@ -94,21 +96,7 @@ internal static class DbCommands
             "Create (first time) and start the local PostgreSQL 15, then print its connection string.",
             "mentorstatus db start",
             "mentorstatus db start --port 55432 --json   # {\"url\": …, \"port\": 55432, \"started\": true}"));
-        CommandAction.Set(command, async (parse, output, ct) =>
-        {
-            var cluster = await GlobalOptions.LocalClusterAsync(parse, ct);
-            var started = await cluster.StartAsync(output.Progress, ct);
-            if (output.IsJson) output.WriteJson(new { url = cluster.Target().Url, port = cluster.Port, directory = cluster.Directory, started });
-            else
-            {
-                output.Success(started ? "local database started" : "local database already running");
-                output.Write(new Grid().AddColumns(2)
-                    .AddRow("[grey]DB URL[/]", Markup.Escape(cluster.Target().Url))
-                    .AddRow("[grey]data[/]", Markup.Escape(cluster.DataDirectory))
-                    .AddRow("[grey]log[/]", Markup.Escape(cluster.LogFile)));
-            }
-            return CommandAction.Ok;
-        });
+        CommandAction.Set(command, async (parse, output, ct) => await DbStart.RunAsync(await GlobalOptions.LocalClusterAsync(parse, ct), output, ct));
         return command;
     }
 
@@ -117,14 +105,7 @@ internal static class DbCommands
         var command = new Command("stop", CliCommands.Describe(
             "Stop the local PostgreSQL (its data stays; `db reset` recreates the database).",
             "mentorstatus db stop"));
-        CommandAction.Set(command, async (parse, output, ct) =>
-        {
-            var cluster = await GlobalOptions.LocalClusterAsync(parse, ct);
-            var stopped = await cluster.StopAsync(ct);
-            if (output.IsJson) output.WriteJson(new { stopped });
-            else output.Success(stopped ? "local database stopped" : "local database was not running");
-            return CommandAction.Ok;
-        });
+        CommandAction.Set(command, async (parse, output, ct) => await DbStop.RunAsync(await GlobalOptions.LocalClusterAsync(parse, ct), output, ct));
         return command;
     }
 
@@ -145,18 +126,7 @@ internal static class DbCommands
         CommandAction.Set(command, async (parse, output, ct) =>
         {
             var (workflow, cluster) = await WorkflowAndClusterAsync(parse, output, ct);
-            var result = await workflow.ResetAsync(GlobalOptions.Consent(cluster, parse.GetValue(yes)), ct);
-            if (output.IsJson)
-            {
-                output.WriteJson(new { url = workflow.Target.Url, platform_layer_installed = result.PlatformLayerInstalled, result.Reverted, result.Applied, result.Seed });
-                return CommandAction.Ok;
-            }
-            if (result.PlatformLayerInstalled) output.Info("installed the Supabase platform layer (roles, auth schema, default privileges)");
-            var rows = result.Reverted.Concat(result.Applied).ToList();
-            if (result.Seed is { } seed) rows.Add(seed);
-            output.Write(Tables.Results(rows, "db reset"));
-            output.Success($"database reset: {result.Applied.Count} migration(s) applied{(result.Seed is null ? "" : ", seed loaded")} — {workflow.Target.Url}");
-            return CommandAction.Ok;
+            return await DbReset.RunAsync(workflow, GlobalOptions.Consent(cluster, parse.GetValue(yes)), output, ct);
         });
         return command;
     }
@@ -170,18 +140,7 @@ internal static class DbCommands
             "  mentorstatus db up\n" +
             "  MENTORSTATUS_DB_URL=\"$DATABASE_URL\" mentorstatus db up --lock-timeout 5 --json")
         { Options = { IncludeAll, LockTimeout, LockWait } };
-        CommandAction.Set(command, async (parse, output, ct) =>
-        {
-            var results = await (await WorkflowAsync(parse, output, ct)).UpAsync(ct);
-            if (output.IsJson) output.WriteJson(results);
-            else if (results.Count == 0) output.Success("nothing to apply: the database is up to date");
-            else
-            {
-                output.Write(Tables.Results(results, "db up"));
-                output.Success($"{results.Count} migration(s) applied");
-            }
-            return CommandAction.Ok;
-        });
+        CommandAction.Set(command, async (parse, output, ct) => await DbUp.RunAsync(await WorkflowAsync(parse, output, ct), output, ct));
         return command;
     }
 
@@ -200,15 +159,7 @@ internal static class DbCommands
         CommandAction.Set(command, async (parse, output, ct) =>
         {
             var (workflow, cluster) = await WorkflowAndClusterAsync(parse, output, ct);
-            var results = await workflow.DownAsync(parse.GetValue(last), GlobalOptions.Consent(cluster, parse.GetValue(yes)), ct);
-            if (output.IsJson) output.WriteJson(results);
-            else if (results.Count == 0) output.Success("nothing to revert: no migration is applied");
-            else
-            {
-                output.Write(Tables.Results(results, "db down"));
-                output.Success($"{results.Count} migration(s) reverted");
-            }
-            return CommandAction.Ok;
+            return await DbDown.RunAsync(workflow, parse.GetValue(last), GlobalOptions.Consent(cluster, parse.GetValue(yes)), output, ct);
         });
         return command;
     }
@@ -223,25 +174,7 @@ internal static class DbCommands
             "mentorstatus db status",
             "mentorstatus db status --json | jq '.migrations[] | select(.is_applied | not) | .version'   # the pending versions",
             "cd /tmp && MENTORSTATUS_DB_URL=\"$DATABASE_URL\" mentorstatus db status   # outside a project: against the built-in migrations"));
-        CommandAction.Set(command, async (parse, output, ct) =>
-        {
-            MigrationPlan plan;
-            var builtIn = GlobalOptions.ExplicitUrl(parse) is not null && GlobalOptions.TryLayout(parse, out _) is null;
-            if (builtIn)
-            {
-                // Only the journal is read: no project files are needed, and the reference is the schema this build ships.
-                var source = MentorStatusMigrations.Source;
-                output.Info($"no supabase/config.toml here or above: comparing the journal with the {source.LoadMigrations().Count} " +
-                            "migrations built into this mentorstatus");
-                await using var dataSource = (await GlobalOptions.TargetAsync(parse, output, ct)).CreateDataSource();
-                plan = await new MigrationRunner(dataSource, source, Options(parse), output.Progress, output.Logger(typeof(MigrationRunner).FullName!))
-                    .PlanAsync(ct);
-            }
-            else plan = await (await WorkflowAsync(parse, output, ct)).StatusAsync(ct);
-            if (output.IsJson) output.WriteJson(new { migrations = plan.States, out_of_order = plan.OutOfOrder });
-            else output.Write(Tables.Status(plan));
-            return plan.Drifted.Count > 0 || (!builtIn && plan.UnknownApplied.Count > 0) ? CommandAction.Failed : CommandAction.Ok;
-        });
+        CommandAction.Set(command, (parse, output, ct) => DbStatus.RunAsync(parse, Options(parse), output, ct));
         return command;
     }
 
@@ -251,21 +184,7 @@ internal static class DbCommands
             "Run every pgTAP file of supabase/tests (as `supabase test db` does) and print a summary; exit 1 on any failure.",
             "mentorstatus db test",
             "mentorstatus db test --json"));
-        CommandAction.Set(command, async (parse, output, ct) =>
-        {
-            var workflow = await WorkflowAsync(parse, output, ct);
-            var results = await workflow.TestAsync(new Progress<PgTapFileResult>(r =>
-                output.Info($"{(r.Ok ? "ok    " : "FAILED")} {r.File} ({r.Summary})")), ct);
-            if (output.IsJson) output.WriteJson(results.Select(r => new { r.File, r.Ok, r.Planned, r.Passed, r.Failures, r.Error, r.Duration }));
-            else
-            {
-                output.Write(Tables.Tests(results));
-                foreach (var failure in results.Where(r => !r.Ok))
-                    output.Error($"{failure.File}: {failure.Summary}\n  {string.Join("\n  ", failure.Failures)}");
-            }
-            if (results.Count == 0) { output.Error("no pgTAP files in supabase/tests"); return CommandAction.Failed; }
-            return results.All(r => r.Ok) ? CommandAction.Ok : CommandAction.Failed;
-        });
+        CommandAction.Set(command, async (parse, output, ct) => await DbTest.RunAsync(await WorkflowAsync(parse, output, ct), output, ct));
         return command;
     }
 
@@ -275,15 +194,7 @@ internal static class DbCommands
         var command = new Command("new", CliCommands.Describe(
             "Create supabase/migrations/<UTC timestamp>_<name>.sql and its rollback in supabase/rollbacks/.",
             "mentorstatus db new add_mentor_notes")) { Arguments = { name } };
-        CommandAction.Set(command, (parse, output, _) =>
-        {
-            if (DatabaseWorkflow.MigrationNameProblem(parse.GetValue(name)!) is { } problem) throw new UsageException(problem);
-            var layout = GlobalOptions.Layout(parse);
-            var (migration, rollback) = DatabaseWorkflow.NewMigration(layout, parse.GetValue(name)!, DateTimeOffset.UtcNow);
-            if (output.IsJson) output.WriteJson(new { migration = layout.Display(migration), rollback = layout.Display(rollback) });
-            else output.Success($"created {layout.Display(migration)} and {layout.Display(rollback)}");
-            return Task.FromResult(CommandAction.Ok);
-        });
+        CommandAction.Set(command, (parse, output, _) => Task.FromResult(DbNew.Run(parse, parse.GetValue(name)!, output)));
         return command;
     }
 
@@ -301,46 +212,8 @@ internal static class DbCommands
             "  mentorstatus db security                       # the local database\n" +
             "  MENTORSTATUS_DB_URL=\"$URL\" mentorstatus db security --json  # a document for scripts: findings with rule, level, object, fix");
         CommandAction.Set(command, async (parse, output, ct) =>
-        {
-            var target = await GlobalOptions.TargetAsync(parse, output, ct);
-            await using var dataSource = target.CreateDataSource();
-            var scope = ScopeOf(parse);
-            var report = await SecurityInvariants.CheckAsync(dataSource, scope, ct: ct);
-            if (output.IsJson)
-            {
-                output.WriteJson(new
-                {
-                    ok = !report.Failed,
-                    exposedSchemas = scope.ExposedSchemas,
-                    findings = report.Findings.Select(f => new
-                    {
-                        rule = f.Rule, level = f.Level.ToString().ToUpperInvariant(), @object = f.Object, detail = f.Detail,
-                        fix = f.Fix, fails = f.Fails, acknowledged = f.Acknowledged,
-                    }),
-                });
-            }
-            else
-            {
-                foreach (var finding in report.Findings.OrderByDescending(f => f.Fails).ThenByDescending(f => f.Level))
-                {
-                    var line = $"{finding.Level.ToString().ToUpperInvariant()} {finding}";
-                    if (finding.Fails) output.Error($"{line}\n  fix: {finding.Fix}");
-                    else output.Info(finding.Acknowledged is { } reason ? $"{line} (acknowledged: {reason})" : line);
-                }
-                if (!report.Failed) output.Success($"security rules hold ({SecurityRules.All.Count} rules; exposed schemas: {string.Join(", ", scope.ExposedSchemas)})");
-            }
-            return report.Failed ? CommandAction.Failed : CommandAction.Ok;
-        });
+            await DbSecurity.RunAsync(await GlobalOptions.TargetAsync(parse, output, ct), DbSecurity.ScopeOf(parse), output, ct));
         return command;
-    }
-
-    /// <summary>The project's exposed schemas when run inside a project; Supabase's defaults otherwise (e.g. only --db-url).</summary>
-    private static SecurityScope ScopeOf(ParseResult parse)
-    {
-        ProjectLayout layout;
-        try { layout = GlobalOptions.Layout(parse); }
-        catch (DirectoryNotFoundException) { return SecurityScope.Default; }
-        return SecurityScope.ForProject(layout);
     }
 
     private static Command Repair()
@@ -359,14 +232,7 @@ internal static class DbCommands
             "mentorstatus db repair 20261101000400 --status reverted --json"))
         { Arguments = { version }, Options = { status } };
         CommandAction.Set(command, async (parse, output, ct) =>
-        {
-            var applied = parse.GetValue(status) == "applied";
-            var workflow = await WorkflowAsync(parse, output, ct);
-            await workflow.RepairAsync(parse.GetValue(version)!, applied, ct);
-            if (output.IsJson) output.WriteJson(new { version = parse.GetValue(version), status = parse.GetValue(status) });
-            else output.Success($"journal: {parse.GetValue(version)} marked {(applied ? "applied" : "reverted")}");
-            return CommandAction.Ok;
-        });
+            await DbRepair.RunAsync(await WorkflowAsync(parse, output, ct), parse.GetValue(version)!, parse.GetValue(status)!, output, ct));
         return command;
     }
 }
