@@ -45,7 +45,31 @@ step() { # step NAME COMMAND...: runs one step, records ok/FAILED and its second
 }
 failed=0
 
-step "dotnet test" dotnet test MentorStatus.slnx -c Release --nologo "$@"
+step "dotnet build" dotnet build MentorStatus.slnx -c Release --nologo -v quiet
+
+# The suite runs with a temp folder of its own (0711: the postgres OS user may pass through, nobody may list it):
+# every cluster, dump and project a test makes lands in it, so a test never sees another run's files, and whatever
+# a killed test left (a server still running included) is stopped and deleted here, not by the next run.
+run_tests() {
+  run_tmp=$(mktemp -d /tmp/ms-run.XXXXXX)
+  chmod 0711 "$run_tmp"
+  trap 'stop_servers_in "$run_tmp"; rm -rf "$run_tmp"' EXIT
+  # no MSBuild node may outlive the step with this TMPDIR (the next steps build again)
+  TMPDIR="$run_tmp" MSBUILDDISABLENODEREUSE=1 dotnet test MentorStatus.slnx -c Release --nologo --no-build "$@"
+}
+stop_servers_in() { # PostgreSQL servers and PgBouncers still running from a data folder or pid file under $1
+  local pidfile pid
+  while IFS= read -r -d '' pidfile; do
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl stop -s -m immediate -D "$(dirname "$pidfile")" || true
+    else /usr/lib/postgresql/15/bin/pg_ctl stop -s -m immediate -D "$(dirname "$pidfile")" || true; fi
+  done < <(find "$1" -name postmaster.pid -print0 2>/dev/null)
+  while IFS= read -r -d '' pidfile; do
+    pid=$(head -n1 "$pidfile" 2>/dev/null) || continue
+    if [ -n "$pid" ] && grep -qa pgbouncer "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+  done < <(find "$1" -name 'pgbouncer*.pid' -print0 2>/dev/null)
+}
+export -f run_tests stop_servers_in
+step "dotnet test" run_tests "$@"
 
 # The packages: the library (with the engine it depends on) and the `mentorstatus` .NET tool, installed from a
 # local source into a throwaway tool path, as the README tells a .NET team to do.

@@ -27,8 +27,7 @@ public sealed class OwnCluster : IAsyncDisposable
     /// <summary>Creates and starts the cluster in a new temp folder named after <paramref name="purpose"/>.</summary>
     public static async Task<OwnCluster> StartAsync(string purpose, ITestOutputHelper output)
     {
-        // 15 hex digits of the guid: the folder, and so the socket path, stays short
-        var directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-{purpose}-{Guid.NewGuid():N}"[..(29 + purpose.Length)]);
+        var directory = PrivateFiles.CreateUniqueFolder(Path.GetTempPath(), $"mentorstatus-{purpose}-");
         var cluster = await LocalCluster.AtAsync(directory, new LocalClusterOptions
         {
             Port = TestCluster.FreePort(),

@@ -3,9 +3,10 @@ using MentorStatus.Database.Local;
 namespace MentorStatus.Tests.Infrastructure;
 
 /// <summary>
-/// One real PostgreSQL 15 cluster per test run, in a temp folder on a free port, stopped and deleted
-/// when the test process exits (also after failures). A run killed outright leaves its folder behind
-/// with an owner file; the next run stops and deletes such leftovers first.
+/// One real PostgreSQL 15 cluster per test run, in a private temp folder on a free port, stopped and deleted
+/// when the test process exits (also after failures). The run never looks at other folders: a run killed outright
+/// leaves its folder behind, and <c>scripts/test.sh</c>, which runs the suite with a temp folder of its own, stops
+/// what is left in it and deletes it.
 /// </summary>
 public static class TestCluster
 {
@@ -16,10 +17,7 @@ public static class TestCluster
 
     private static async Task<LocalCluster> StartAsync()
     {
-        await RemoveLeftoversAsync();
-        var directory = Path.Combine(Path.GetTempPath(), $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
-        Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var directory = PrivateFiles.CreateUniqueFolder(Path.GetTempPath(), Prefix);
         var cluster = await LocalCluster.AtAsync(directory, new LocalClusterOptions
         {
             Port = FreePort(),
@@ -36,25 +34,4 @@ public static class TestCluster
 
     /// <summary>A free port, from MENTORSTATUS_TEST_PORTS when set (<see cref="FreePorts"/>).</summary>
     public static int FreePort() => FreePorts.Next();
-
-    private static async Task RemoveLeftoversAsync()
-    {
-        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), Prefix + "*"))
-        {
-            // Only a folder whose owner file names a process that has ended is a leftover; a folder without one may be
-            // another run's, created a moment ago (it writes the file right after), and is left alone.
-            var ownerFile = Path.Combine(dir, "owner.pid");
-            if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var pid) || File.Exists($"/proc/{pid}/cmdline"))
-                continue;
-            try
-            {
-                var leftover = await LocalCluster.AtAsync(dir, new LocalClusterOptions());
-                await leftover.DestroyAsync();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LocalDatabaseException)
-            {
-                // best effort: a leftover we cannot remove does not stop this run
-            }
-        }
-    }
 }

@@ -30,14 +30,8 @@ public sealed class PrimaryWithStandby : IAsyncLifetime
         Standby = await LocalStandby.CreateAsync(Primary, NewDirectory(), TestCluster.FreePort());
     }
 
-    /// <summary>In the test run's temp-folder convention (owner.pid): a killed run's clusters are removed by the next run.</summary>
-    private static string NewDirectory()
-    {
-        var directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        return directory;
-    }
+    /// <summary>A private folder of this test's own in the run's temp folder.</summary>
+    internal static string NewDirectory() => PrivateFiles.CreateUniqueFolder(Path.GetTempPath(), "mentorstatus-tests-");
 
     private static Task<LocalCluster> OwnClusterAsync() =>
         LocalCluster.AtAsync(NewDirectory(), new LocalClusterOptions
@@ -142,9 +136,7 @@ public sealed class StandbyReadTests(PrimaryWithStandby servers) : IClassFixture
         var w = await WorldAsync();
         await using var _ = w.Db;
         // a second standby of its own, stopped during the test
-        var directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
-        Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var directory = PrimaryWithStandby.NewDirectory();
         var standby = await LocalStandby.CreateAsync(servers.Primary, directory, TestCluster.FreePort());
         try
         {
