@@ -18,7 +18,7 @@ public sealed class BenchCluster : IAsyncDisposable
         ["max_wal_size"] = "8GB",
         ["checkpoint_timeout"] = "30min",
         ["max_connections"] = "100",
-        // per-statement figures for the cases' breakdowns (issue 13: where the expiry job's time goes);
+        // per-statement figures for the cases' breakdowns (where the expiry job's time goes);
         // track = all also counts the statements inside functions (the job's batch is one SQL function)
         ["shared_preload_libraries"] = "pg_stat_statements",
         ["pg_stat_statements.track"] = "all",

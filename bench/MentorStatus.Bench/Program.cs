@@ -7,7 +7,7 @@ using MentorStatus.Bench.Report;
 using MentorStatus.Database;
 using Spectre.Console;
 
-// mentorstatus-bench: the benchmarks of issue 6, each case side by side with its baseline from the same run.
+// mentorstatus-bench: the project's benchmarks, each case side by side with its baseline from the same run.
 // First of all, before Console is touched: started in the background by a script, the bench inherits SIGINT
 // ignored and .NET would never run the SIGINT handler below (only SIGTERM stopped it; see InterruptSignal).
 MentorStatus.Database.Local.InterruptSignal.RestoreIfIgnored();

@@ -55,7 +55,7 @@ public sealed class MentorStatusRepository(
 
     // A user reads through the timeline's own definer helper: the history policy's rule checked for this
     // one mentor, then the same keyset read. Under the table's policy the check would build the array of
-    // every mentor the caller may see first (issue 13: 8-10× the read for one chapter, far more for many).
+    // every mentor the caller may see first (several times the read itself; figures in BENCHMARKS.md).
     // The private helper directly, not the public.mentor_timeline rpc wrapper: one function call less.
     private const string UserTimelineSql =
         $"select {HistoryColumns} from mentor_status_private.mentor_timeline($1, $2, $3, $4)";

@@ -3,7 +3,7 @@ using Npgsql;
 namespace MentorStatus.Bench.Cases;
 
 /// <summary>
-/// Through a transaction pooler (issue 13 item 5): a real PgBouncer in transaction mode (LocalPgBouncer, what
+/// Through a transaction pooler: a real PgBouncer in transaction mode (LocalPgBouncer, what
 /// Supabase's Supavisor on port 6543 does) in front of the bench cluster. Status changes/s and timeline reads/s
 /// through PgBouncer vs a direct connection, alternated in the same run, and vs a direct connection without
 /// auto-prepare (what the pooler's connection string needs: Max Auto Prepare=0), to tell the pooler's hop from

@@ -7,7 +7,7 @@ using NpgsqlTypes;
 namespace MentorStatus.Bench.Cases;
 
 /// <summary>
-/// Read scale-out (issue 13 item 4): a real streaming standby of the bench cluster (pg_basebackup -R, LocalStandby),
+/// Read scale-out: a real streaming standby of the bench cluster (pg_basebackup -R, LocalStandby),
 /// then timeline reads/s of <see cref="Readers"/> coordinators (RLS, the repository's read path) with the reads split
 /// between primary and standby (half through a <see cref="ReadReplica"/>) vs primary only, alternated in the same run;
 /// the standby's replay lag meanwhile (a writer keeps changing statuses on the primary); and the cost of

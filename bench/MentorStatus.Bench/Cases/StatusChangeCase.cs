@@ -211,7 +211,7 @@ public static class StatusChangeCase
 
     /// <summary>
     /// Makes every mentor of the pool active again (a run cut short might leave one paused): with a history record in the
-    /// same statement, as every status change needs since issue 10.
+    /// same statement, as the status rules require of every change.
     /// </summary>
     internal static Task ResetPoolAsync(BenchContext ctx, CancellationToken ct) =>
         ctx.ExecAsync($"""
@@ -226,7 +226,7 @@ public static class StatusChangeCase
             """, ct);
 
     /// <summary>
-    /// The bench pauses and resumes each mentor many times a run: lift the self-change rate limit of issue 10 (10 a day)
+    /// The bench pauses and resumes each mentor many times a run: lift the self-change rate limit (10 a day)
     /// on the bench database. The rpc still counts the mentor's recent changes, as it does in production.
     /// </summary>
     internal static Task LiftRateLimitAsync(BenchContext ctx, CancellationToken ct) =>

@@ -35,7 +35,7 @@ public static class ReportWriter
         var s = report.Size;
         md.AppendLine("# Benchmarks");
         md.AppendLine();
-        md.AppendLine(inv, $"Figures of the last run of `bench/MentorStatus.Bench` (issue 6), size **{s.Name}**: {s.HistoryRows:N0} history rows over " +
+        md.AppendLine(inv, $"Figures of the last run of `bench/MentorStatus.Bench`, size **{s.Name}**: {s.HistoryRows:N0} history rows over " +
                            $"{s.Mentors:N0} mentors, {s.ExpiredMentors:N0} expired mentors, {s.Chapters:N0} chapters; every figure is the median of " +
                            $"{s.Runs} runs (index builds: {s.IndexRuns}) next to its baseline's median **from the same run**, as a ratio.");
         md.AppendLine("The ratio is the ratio of the medians; in brackets, the median of the per-run ratios (each run over the baseline measured right next to it).");

@@ -94,7 +94,7 @@ end
 $platform_users$;
 
 -- auth.uid(), auth.role(), auth.jwt() ----------------------------------------------------------
--- Supabase's bodies with every type, function and operator schema-qualified (issue 10): they are
+-- Supabase's bodies with every type, function and operator schema-qualified: they are
 -- inlined into the security definer functions that call them and parsed there, and an unqualified
 -- `::uuid` would resolve to a caller's pg_temp.uuid domain first. No SET clause: that would stop
 -- the inlining the policies rely on.
