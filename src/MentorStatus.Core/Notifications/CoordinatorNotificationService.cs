@@ -73,6 +73,12 @@ public sealed class CoordinatorNotificationService(NpgsqlDataSource dataSource, 
     internal static async Task<List<CoordinatorNotification>> ReadAsync(NpgsqlCommand command, CancellationToken ct)
     {
         await using var r = await command.ExecuteReaderAsync(ct);
+        return await ReadRowsAsync(r, ct);
+    }
+
+    /// <summary>The rows of the current result, selected as <see cref="NotificationColumns"/>.</summary>
+    internal static async Task<List<CoordinatorNotification>> ReadRowsAsync(NpgsqlDataReader r, CancellationToken ct)
+    {
         var list = new List<CoordinatorNotification>();
         while (await r.ReadAsync(ct))
             list.Add(new CoordinatorNotification(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetFieldValue<Guid[]>(3), r.GetFieldValue<Guid[]>(4),

@@ -54,22 +54,30 @@ public static class NotificationContentReader
     public static async Task<Dictionary<Guid, NotificationMessage>> ReadAsync(
         NpgsqlDataSource dataSource, IReadOnlyCollection<CoordinatorNotification> notifications, CancellationToken ct)
     {
-        var byId = notifications.ToDictionary(n => n.Id);
-        var rows = new Dictionary<Guid, (string? Email, string Language, string Organisation, List<NotifiedMentor> Mentors)>();
-        await using (var command = dataSource.CreateCommand(ContentSql))
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(notifications));
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        return await ReadAsync(r, notifications, ct);
+    }
+
+    /// <summary>The content query for <paramref name="notifications"/>, to send in a batch with other statements (one round trip).</summary>
+    internal static NpgsqlBatchCommand Command(IReadOnlyCollection<CoordinatorNotification> notifications) =>
+        new(ContentSql) { Parameters = { new NpgsqlParameter { Value = notifications.Select(n => n.Id).ToArray() } } };
+
+    /// <summary>The messages from the current result of <paramref name="r"/>, positioned on the rows of <see cref="Command"/>.</summary>
+    internal static async Task<Dictionary<Guid, NotificationMessage>> ReadAsync(
+        NpgsqlDataReader r, IReadOnlyCollection<CoordinatorNotification> notifications, CancellationToken ct)
+    {
+        var rows = new Dictionary<Guid, (string? Email, string Language, string Organisation, List<NotifiedMentor> Mentors)>(notifications.Count);
+        while (await r.ReadAsync(ct))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = byId.Keys.ToArray() });
-            await using var r = await command.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-            {
-                var id = r.GetGuid(0);
-                if (!rows.TryGetValue(id, out var entry))
-                    rows[id] = entry = (r.IsDBNull(1) ? null : r.GetString(1), r.GetString(5), r.GetString(6), []);
-                entry.Mentors.Add(new NotifiedMentor(r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetString(7), r.GetString(8), r.GetBoolean(9)));
-            }
+            var id = r.GetGuid(0);
+            if (!rows.TryGetValue(id, out var entry))
+                rows[id] = entry = (r.IsDBNull(1) ? null : r.GetString(1), r.GetString(5), r.GetString(6), []);
+            entry.Mentors.Add(new NotifiedMentor(r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetString(7), r.GetString(8), r.GetBoolean(9)));
         }
-        return byId.ToDictionary(p => p.Key, p => rows.TryGetValue(p.Key, out var e)
-            ? new NotificationMessage(p.Value, string.IsNullOrWhiteSpace(e.Email) ? null : e.Email, e.Language, e.Organisation, e.Mentors)
-            : new NotificationMessage(p.Value, null, "nb", "", []));
+        return notifications.ToDictionary(n => n.Id, n => rows.TryGetValue(n.Id, out var e)
+            ? new NotificationMessage(n, string.IsNullOrWhiteSpace(e.Email) ? null : e.Email, e.Language, e.Organisation, e.Mentors)
+            : new NotificationMessage(n, null, "nb", "", []));
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using MentorStatus.Notifications;
 using MentorStatus.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -23,10 +22,15 @@ public sealed record NotificationDispatcherOptions
     /// <summary>The configuration section these settings bind from.</summary>
     public const string SectionName = "MentorStatus:Notifications:Dispatcher";
 
-    /// <summary>Rows claimed per round (the outbox is streamed in batches of this size: memory stays flat).</summary>
+    /// <summary>Rows claimed per round (the outbox is streamed in batches of this size: memory stays flat). A batch is
+    /// claimed in one statement and its outcomes recorded in one statement; a dispatcher that dies leaves at most twice
+    /// this many notifications delivered but not recorded (delivered again after the claim, with the same key).</summary>
     public int BatchSize { get; set; } = 100;
     /// <summary>Notifications delivered at once within a batch.</summary>
     public int MaxConcurrency { get; set; } = 8;
+    /// <summary>Record a batch's outcomes without waiting for the WAL flush (default true; see <see cref="NotificationDispatcher"/>
+    /// for why a lost record only means a redelivery with the same idempotency key). Claims always wait for it.</summary>
+    public bool AsynchronousCommit { get; set; } = true;
     /// <summary>After this many failed attempts a notification is marked failed with its last error and left alone (until `notifications retry`).</summary>
     public int MaxAttempts { get; set; } = 8;
     /// <summary>Backoff after the first failure; doubled per attempt (with jitter), capped at <see cref="MaxBackoff"/>.</summary>
@@ -55,11 +59,14 @@ public sealed record NotificationDispatcherOptions
 public sealed record DispatchResult(int Sent, int Retrying, int Failed);
 
 /// <summary>
-/// Delivers due outbox rows of finished job runs over the configured channels. Per batch: CLAIM (short
-/// transaction, skip locked: status sending, attempts + 1, next_attempt_at = claim expiry), read the
-/// content of the batch in one query, then per notification (up to MaxConcurrency at once) DELIVER on
-/// every channel that has not delivered it yet and RECORD the outcome, only if the claim is still ours. The
-/// outcomes of deliveries that finish together share one statement and one commit (<see cref="OutcomeRecorder"/>).
+/// Delivers due outbox rows of finished job runs over the configured channels. Per batch of up to BatchSize:
+/// CLAIM in one statement (skip locked: status sending, attempts + 1, next_attempt_at = claim expiry; committed
+/// and flushed before anything is delivered), READ the content and the channels' earlier outcomes in one round
+/// trip, DELIVER (up to MaxConcurrency notifications at once) on every channel that has not delivered yet, then
+/// RECORD every outcome of the batch in one statement, only for the rows whose claim is still ours
+/// (<see cref="OutcomeRecorder"/>). Three round trips per batch, whatever its size. The database work of the
+/// neighbouring batches runs while a batch is delivered (the next one claimed and read, the previous one recorded),
+/// so the dispatcher waits on PostgreSQL's round trips and commits only where they are longer than a batch's delivery.
 ///
 /// What `sent` means with several channels: every channel has a final outcome and at least one of them
 /// delivered (delivered or no_address for email; a channel that gave up is recorded as failed beside it).
@@ -69,9 +76,11 @@ public sealed record DispatchResult(int Sent, int Retrying, int Failed);
 ///
 /// Why deliver-then-record: record-then-deliver loses a notification when the process dies between
 /// the two. Deliver-then-record never loses one; the only redelivery is a crash between a delivery and
-/// its record, after the claim expires, and it carries the same idempotency key (the notification id),
-/// so a channel that honours the key delivers it exactly once. At most MaxConcurrency notifications
-/// are in flight, so at most that many are redelivered after a crash.
+/// its record (or a server crash that loses an asynchronously committed record), after the claim expires,
+/// and it carries the same idempotency key (the notification id), so a channel that honours the key
+/// delivers it exactly once. At most two batches are delivered and not yet recorded (one being recorded while the
+/// next is delivered), so at most 2 × BatchSize notifications are redelivered after a crash. A live claim is never taken over: two dispatchers never
+/// deliver the same row within one claim.
 /// </summary>
 public sealed class NotificationDispatcher
 {
@@ -144,33 +153,67 @@ public sealed class NotificationDispatcher
     public async Task<DispatchResult> DispatchAsync(IProgress<string>? progress = null, CancellationToken ct = default)
     {
         using var activity = MentorStatusTelemetry.Source.StartActivity(MentorStatusTelemetry.Spans.Dispatch);
-        int sent = 0, retrying = 0, failed = 0;
+        var counts = new int[3]; // sent, retrying, failed
         // A row that failed and is due again at once (no backoff) would loop: one attempt per dispatch.
         var rescheduled = new HashSet<Guid>();
-        await using var recorder = new OutcomeRecorder(_dataSource, _time, _options.MaxConcurrency);
-        while (true)
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = ct };
+        Task? recording = null;
+        Task<Batch>? following = null;
+        try
         {
-            var claimed = await ClaimAsync(ct, rescheduled);
-            if (claimed.Count == 0) break;
-            var messages = await NotificationContentReader.ReadAsync(_dataSource, claimed, ct);
-            var prior = await PriorOutcomesAsync(claimed, ct);
-            var outcomes = new ConcurrentBag<(Guid Id, string Status)>();
-            await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = ct },
-                async (notification, token) =>
-                {
-                    var status = await DeliverAsync(messages[notification.Id], prior.GetValueOrDefault(notification.Id), recorder, progress, token);
-                    if (status is not null) outcomes.Add((notification.Id, status));
-                });
-            foreach (var (id, status) in outcomes)
+            var batch = await ClaimBatchAsync([.. rescheduled], ct);
+            while (batch.Claimed.Count > 0)
             {
-                switch (status)
+                // The database work of the neighbouring batches runs while this one is delivered: the next batch is
+                // claimed and read, the previous one recorded. Each waits for the network and its commit, not for the CPU.
+                following = ClaimBatchAsync([.. rescheduled], ct);
+                var outcomes = new DeliveryOutcome?[batch.Claimed.Count];
+                Exception? stopped = null;
+                try
                 {
-                    case "sent": sent++; break;
-                    case "failed": failed++; break;
-                    default: retrying++; rescheduled.Add(id); break;
+                    await Parallel.ForEachAsync(Enumerable.Range(0, outcomes.Length), parallel, async (i, token) =>
+                    {
+                        var id = batch.Claimed[i].Id;
+                        outcomes[i] = await DeliverAsync(batch.Messages[id], batch.Prior.GetValueOrDefault(id), token);
+                    });
                 }
+                catch (Exception e)
+                {
+                    // Cancelled (or a channel failed in a way it should not): what was delivered is still recorded below,
+                    // or it would be delivered again; the rest stays claimed until the claim expires.
+                    stopped = e;
+                }
+                if (recording is not null) await recording; // one record in flight at a time
+                recording = null;
+                // This batch's rows become claimable again only when its record commits, so the following claim is
+                // finished before the record starts, and the next one excludes the rows rescheduled here.
+                Batch? next = null;
+                if (stopped is null)
+                {
+                    try
+                    {
+                        next = await following;
+                    }
+                    catch (Exception e)
+                    {
+                        stopped = e; // this batch is still recorded
+                    }
+                    following = null;
+                }
+                var delivered = outcomes.OfType<DeliveryOutcome>().ToList();
+                foreach (var outcome in delivered.Where(o => o.Status == "pending")) rescheduled.Add(outcome.Id);
+                recording = delivered.Count == 0 ? null : RecordAsync(batch, delivered, counts, progress);
+                if (stopped is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stopped);
+                batch = next!;
             }
         }
+        finally
+        {
+            // Never leave a record unwritten or a claim's failure unobserved, even when cancelled or failing.
+            if (recording is not null) await recording;
+            if (following is not null) await following.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        int sent = counts[0], retrying = counts[1], failed = counts[2];
         activity?.SetTag("mentorstatus.notifications.sent", sent).SetTag("mentorstatus.notifications.retrying", retrying)
             .SetTag("mentorstatus.notifications.failed", failed);
         if (sent + retrying + failed == 0) _log.DispatchFoundNothing();
@@ -178,12 +221,42 @@ public sealed class NotificationDispatcher
         return new DispatchResult(sent, retrying, failed);
     }
 
-    /// <summary>One notification on every channel that still needs it; returns the status recorded, or null when the claim was lost.</summary>
-    private async Task<string?> DeliverAsync(NotificationMessage message, Dictionary<string, string>? prior, OutcomeRecorder recorder,
-        IProgress<string>? progress, CancellationToken ct)
+    /// <summary>A claimed batch with what the channels need.</summary>
+    private sealed record Batch(List<CoordinatorNotification> Claimed, Dictionary<Guid, NotificationMessage> Messages,
+        Dictionary<Guid, Dictionary<string, string>> Prior);
+
+    /// <summary>Claims the next batch and reads its content: two round trips.</summary>
+    private async Task<Batch> ClaimBatchAsync(Guid[] exclude, CancellationToken ct)
+    {
+        var claimed = await ClaimAsync(ct, exclude);
+        if (claimed.Count == 0) return new Batch(claimed, [], []);
+        var (messages, prior) = await ReadBatchAsync(claimed, ct);
+        return new Batch(claimed, messages, prior);
+    }
+
+    /// <summary>Records a batch's outcomes in one statement, then logs, counts and reports each one recorded.</summary>
+    private async Task RecordAsync(Batch batch, List<DeliveryOutcome> delivered, int[] counts, IProgress<string>? progress)
+    {
+        var recorded = await OutcomeRecorder.RecordAsync(_dataSource, _time, _options.Retry, _options.AsynchronousCommit, delivered, _log);
+        foreach (var outcome in delivered)
+        {
+            if (!recorded.Contains(outcome.Id))
+            {
+                // Our claim expired while we delivered, and another dispatcher claimed the row: its outcome stands.
+                _log.NotificationClaimLost(outcome.Id);
+                progress?.Report($"notification {outcome.Id}: claim expired during delivery; another dispatcher owns it now");
+                continue;
+            }
+            Report(batch.Messages[outcome.Id].Notification, outcome, progress);
+            counts[outcome.Status switch { "sent" => 0, "failed" => 2, _ => 1 }]++;
+        }
+    }
+
+    /// <summary>One notification on every channel that still needs it; returns what to record.</summary>
+    private async Task<DeliveryOutcome> DeliverAsync(NotificationMessage message, Dictionary<string, string>? prior, CancellationToken ct)
     {
         var n = message.Notification;
-        var results = new List<(string Channel, ChannelResult Result)>();
+        var results = new List<(string Channel, ChannelResult Result)>(_channels.Count);
         foreach (var channel in _channels)
         {
             if (prior is not null && prior.TryGetValue(channel.Name, out var before) && FinalChannelOutcomes.Contains(before)) continue;
@@ -223,17 +296,14 @@ public sealed class NotificationDispatcher
             status = deliveredBefore || channelRows.Any(r => r.Outcome == "delivered") ? "sent" : "failed";
         }
         var lastError = errors.Count + notes.Count == 0 ? null : Truncate(string.Join("; ", errors.Concat(notes)));
+        return new DeliveryOutcome(n.Id, n.Attempts, status, next, lastError, channelRows);
+    }
 
-        // Waits for its own commit before this slot delivers another notification (see OutcomeRecorder).
-        var recorded = await recorder.RecordAsync(new DeliveryOutcome(n.Id, n.Attempts, status, next, lastError, channelRows));
-        if (!recorded)
-        {
-            // Our claim expired while we delivered, and another dispatcher claimed the row: its outcome stands.
-            _log.NotificationClaimLost(n.Id);
-            progress?.Report($"notification {n.Id}: claim expired during delivery; another dispatcher owns it now");
-            return null;
-        }
-        switch (status)
+    /// <summary>Logs, counts and reports one recorded outcome.</summary>
+    private void Report(CoordinatorNotification n, DeliveryOutcome outcome, IProgress<string>? progress)
+    {
+        var lastError = outcome.LastError;
+        switch (outcome.Status)
         {
             case "sent":
                 MentorStatusTelemetry.NotificationsSent.Add(1);
@@ -245,48 +315,51 @@ public sealed class NotificationDispatcher
                 break;
             default:
                 MentorStatusTelemetry.NotificationsFailed.Add(1, new KeyValuePair<string, object?>("mentorstatus.outcome", "retrying"));
-                _log.NotificationRetrying(new NotificationDeliveryException(lastError ?? "retrying"), n.Id, n.Attempts, next - _time.GetUtcNow());
+                _log.NotificationRetrying(new NotificationDeliveryException(lastError ?? "retrying"), n.Id, n.Attempts, outcome.NextAttemptAt - _time.GetUtcNow());
                 break;
         }
-        progress?.Report(status switch
+        progress?.Report(outcome.Status switch
         {
-            "sent" => $"notification {n.Id} sent to coordinator {n.CoordinatorUserId} ({string.Join(", ", channelRows.Select(r => $"{r.Channel}: {r.Outcome}"))})",
+            "sent" => $"notification {n.Id} sent to coordinator {n.CoordinatorUserId} ({string.Join(", ", outcome.Channels.Select(r => $"{r.Channel}: {r.Outcome}"))})",
             "failed" => $"notification {n.Id}: attempt {n.Attempts} failed ({lastError}), giving up",
             _ => $"notification {n.Id}: attempt {n.Attempts} failed ({lastError}), will retry",
         });
-        return status;
     }
 
-    /// <summary>Claims up to BatchSize due rows and commits the claim (visible to a crash).</summary>
-    internal Task<List<CoordinatorNotification>> ClaimAsync(CancellationToken ct, IReadOnlyCollection<Guid>? exclude = null) =>
-        Transactions.RunAsync(_dataSource, null, _options.Retry, async (c, token) =>
-        {
-            var now = _time.GetUtcNow();
-            await using var command = new NpgsqlCommand(ClaimSql, c)
-            {
-                Parameters =
-                {
-                    new() { Value = now }, new() { Value = _options.BatchSize }, new() { Value = now + _options.ClaimDuration },
-                    new() { Value = (exclude ?? []).ToArray() },
-                },
-            };
-            return await CoordinatorNotificationService.ReadAsync(command, token);
-        }, ct);
-
-    private async Task<Dictionary<Guid, Dictionary<string, string>>> PriorOutcomesAsync(List<CoordinatorNotification> claimed, CancellationToken ct)
+    /// <summary>Claims up to BatchSize due rows in one statement (one round trip) and commits the claim, flushed (visible to a crash).</summary>
+    internal Task<List<CoordinatorNotification>> ClaimAsync(CancellationToken ct, IReadOnlyCollection<Guid>? exclude = null)
     {
-        var result = new Dictionary<Guid, Dictionary<string, string>>();
-        await using var command = _dataSource.CreateCommand(PriorOutcomesSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = claimed.Select(n => n.Id).ToArray() });
-        await using var r = await command.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
+        var now = _time.GetUtcNow();
+        var excluded = (exclude ?? []).ToArray();
+        return Transactions.RunOneTripAsync(_dataSource, null, _options.Retry, ClaimSql, parameters =>
         {
-            var id = r.GetGuid(0);
-            if (!result.TryGetValue(id, out var channels)) result[id] = channels = [];
-            channels[r.GetString(1)] = r.GetString(2);
-        }
-        return result;
+            parameters.Add(new NpgsqlParameter { Value = now });
+            parameters.Add(new NpgsqlParameter { Value = _options.BatchSize });
+            parameters.Add(new NpgsqlParameter { Value = now + _options.ClaimDuration });
+            parameters.Add(new NpgsqlParameter { Value = excluded });
+        }, CoordinatorNotificationService.ReadRowsAsync, ct);
     }
+
+    /// <summary>The batch's message content and each channel's earlier outcome, in one round trip (a read: read again after a lost connection).</summary>
+    private Task<(Dictionary<Guid, NotificationMessage> Messages, Dictionary<Guid, Dictionary<string, string>> Prior)> ReadBatchAsync(
+        List<CoordinatorNotification> claimed, CancellationToken ct) =>
+        Transactions.ReadAgainOnLostConnectionAsync(_dataSource, async () =>
+        {
+            await using var batch = _dataSource.CreateBatch();
+            batch.BatchCommands.Add(NotificationContentReader.Command(claimed));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(PriorOutcomesSql) { Parameters = { new NpgsqlParameter { Value = claimed.Select(n => n.Id).ToArray() } } });
+            await using var r = await batch.ExecuteReaderAsync(ct);
+            var messages = await NotificationContentReader.ReadAsync(r, claimed, ct);
+            await r.NextResultAsync(ct);
+            var prior = new Dictionary<Guid, Dictionary<string, string>>();
+            while (await r.ReadAsync(ct))
+            {
+                var id = r.GetGuid(0);
+                if (!prior.TryGetValue(id, out var channels)) prior[id] = channels = [];
+                channels[r.GetString(1)] = r.GetString(2);
+            }
+            return (messages, prior);
+        }, _log, ct);
 
     /// <summary>Backoff before attempt n+1: BaseBackoff · 2^(n-1), capped, with ±20 % jitter so retries spread.</summary>
     internal TimeSpan Backoff(int attempts)

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace MentorStatus.Notifications;
@@ -14,17 +14,23 @@ internal sealed record DeliveryOutcome(Guid Id, int Attempts, string Status, Dat
     IReadOnlyList<(string Channel, string Outcome, string? Error)> Channels);
 
 /// <summary>
-/// Records delivery outcomes in groups, one statement and one commit per group (group commit). Why: each
-/// commit waits for a WAL flush (about 4 ms on this project's machines), so a commit per notification capped
-/// the dispatcher at a few hundred a second. The crash guarantee is unchanged: a delivery task waits until
-/// its own outcome is committed before it takes the next notification, so at most MaxConcurrency
-/// notifications are ever delivered and not yet recorded. Outcomes that arrive while a group is being
-/// written form the next group.
+/// Records the outcomes of a claimed batch: one statement, one round trip, one commit for the whole batch.
+/// Each notification's mark and each channel's row are written only while the claim is still ours (status
+/// sending, same attempt number); the ids returned are the notifications recorded.
+///
+/// Why one commit per batch, and why it may be asynchronous: a commit that waits for its WAL flush costs about
+/// 4 ms on this project's machines, and a commit per notification (or per few) capped the dispatcher far below
+/// the wire. An outcome is only ever lost as a whole statement, by a server crash within a few hundred
+/// milliseconds of its commit (wal_writer_delay × 3), and the next claim's synchronous commit flushes it too; a
+/// lost outcome leaves its rows claimed (sending), so they are delivered again after the claim expires, with
+/// the same idempotency key: at-least-once, as for a dispatcher that dies between delivering and recording.
 /// </summary>
-internal sealed class OutcomeRecorder : IAsyncDisposable
+internal static class OutcomeRecorder
 {
-    // One statement: each notification's outcome and each channel's, only for the rows whose claim is still
-    // ours (status sending, same attempt number); returns those rows' ids.
+    // marked: the rows whose claim is still ours, set to their outcome. recorded: each channel's row of those.
+    // already: the same write found in place with our attempt number — a retry after a lost connection whose
+    // first try had committed (a claim by anyone else increments attempts, so nobody else can have written it).
+    // Every CTE reads the snapshot taken before the update, so a row marked now is not also in `already`.
     private const string RecordSql = """
         with outcome as (
             select *
@@ -47,88 +53,49 @@ internal sealed class OutcomeRecorder : IAsyncDisposable
             on conflict (notification_id, channel) do update
             set outcome = excluded.outcome, attempts = d.attempts + 1, last_error = excluded.last_error,
                 delivered_at = excluded.delivered_at, updated_at = now()
+        ),
+        already as (
+            select n.id
+            from public.coordinator_notifications n
+            join outcome o on o.id = n.id
+            where n.attempts = o.attempts and n.status = o.status and n.next_attempt_at = o.next_attempt_at
         )
         select id from marked
+        union all
+        select id from already
         """;
 
-    private readonly record struct Pending(DeliveryOutcome Outcome, TaskCompletionSource<bool> Recorded);
-
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly TimeProvider _time;
-    private readonly int _maxGroup;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
-    private int _groupsWritten;
-
-    /// <summary>Starts the writer.</summary>
+    /// <summary>Records <paramref name="outcomes"/> in one statement; returns the ids recorded (the others' claims were no longer ours).</summary>
     /// <param name="dataSource">The database holding the outbox.</param>
     /// <param name="time">The clock for sent_at and delivered_at.</param>
-    /// <param name="maxGroup">Most outcomes written by one statement.</param>
-    public OutcomeRecorder(NpgsqlDataSource dataSource, TimeProvider time, int maxGroup)
+    /// <param name="retry">Retries of a transient conflict (deadlock, lock timeout).</param>
+    /// <param name="asynchronousCommit">Commit without waiting for the WAL flush (see the class remarks).</param>
+    /// <param name="outcomes">The batch's outcomes, at most one per notification.</param>
+    /// <param name="logger">Logs a retry after a lost connection; none when null.</param>
+    /// <remarks>Not cancellable: a delivery that happened is recorded, or it would be delivered again. A lost
+    /// connection is retried on a fresh one (the statement is idempotent, see <c>already</c>); any other failure
+    /// writes nothing and throws, and the batch's rows are delivered again after their claim expires.</remarks>
+    public static Task<HashSet<Guid>> RecordAsync(NpgsqlDataSource dataSource, TimeProvider time, RetryOptions retry,
+        bool asynchronousCommit, IReadOnlyList<DeliveryOutcome> outcomes, ILogger? logger = null)
     {
-        _dataSource = dataSource;
-        _time = time;
-        _maxGroup = maxGroup;
-        _writer = Task.Run(WriteLoopAsync);
-    }
-
-    /// <summary>Statements written so far (one per group; tests and diagnostics).</summary>
-    public int GroupsWritten => Volatile.Read(ref _groupsWritten);
-
-    /// <summary>Records <paramref name="outcome"/> with the next group; true once committed, false when the claim was no longer ours.</summary>
-    /// <remarks>Not cancellable: a delivery that happened is recorded, or it would be delivered again.</remarks>
-    public Task<bool> RecordAsync(DeliveryOutcome outcome)
-    {
-        var pending = new Pending(outcome, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending)) throw new InvalidOperationException("the outcome recorder is closed");
-        return pending.Recorded.Task;
-    }
-
-    /// <summary>Writes what is queued, then stops the writer.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await _writer;
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var group = new List<Pending>(_maxGroup);
-        while (await _queue.Reader.WaitToReadAsync())
-        {
-            group.Clear();
-            while (group.Count < _maxGroup && _queue.Reader.TryRead(out var pending)) group.Add(pending);
-            try
-            {
-                var marked = await WriteAsync(group);
-                foreach (var p in group) p.Recorded.SetResult(marked.Contains(p.Outcome.Id));
-            }
-            catch (Exception e)
-            {
-                // Every delivery of the group sees the error (the dispatch fails as a single record's failure did);
-                // none of them is marked, so after the claim expires each is delivered again, with its idempotency key.
-                foreach (var p in group) p.Recorded.SetException(e);
-            }
-        }
-    }
-
-    private async Task<HashSet<Guid>> WriteAsync(List<Pending> group)
-    {
-        Interlocked.Increment(ref _groupsWritten);
-        var outcomes = group.Select(p => p.Outcome).ToList();
         var channels = outcomes.SelectMany(o => o.Channels.Select(c => (o.Id, c.Channel, c.Outcome, c.Error))).ToList();
-        await using var command = _dataSource.CreateCommand(RecordSql);
         object?[] values =
         [
             outcomes.Select(o => o.Id).ToArray(), outcomes.Select(o => o.Attempts).ToArray(), outcomes.Select(o => o.Status).ToArray(),
-            outcomes.Select(o => o.NextAttemptAt).ToArray(), outcomes.Select(o => o.LastError).ToArray(), _time.GetUtcNow(),
+            outcomes.Select(o => o.NextAttemptAt).ToArray(), outcomes.Select(o => o.LastError).ToArray(), time.GetUtcNow(),
             channels.Select(c => c.Id).ToArray(), channels.Select(c => c.Channel).ToArray(), channels.Select(c => c.Outcome).ToArray(),
             channels.Select(c => c.Error).ToArray(),
         ];
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-        var marked = new HashSet<Guid>();
-        await using var reader = await command.ExecuteReaderAsync(CancellationToken.None);
-        while (await reader.ReadAsync(CancellationToken.None)) marked.Add(reader.GetGuid(0));
-        return marked;
+        return Transactions.ReadAgainOnLostConnectionAsync(dataSource, () => Transactions.RunOneTripAsync(dataSource, null, retry, RecordSql,
+            parameters =>
+            {
+                foreach (var value in values) parameters.Add(new NpgsqlParameter { Value = value });
+            },
+            async (reader, token) =>
+            {
+                var recorded = new HashSet<Guid>(outcomes.Count);
+                while (await reader.ReadAsync(token)) recorded.Add(reader.GetGuid(0));
+                return recorded;
+            }, CancellationToken.None, asynchronousCommit: asynchronousCommit, logger: logger), logger, CancellationToken.None);
     }
 }

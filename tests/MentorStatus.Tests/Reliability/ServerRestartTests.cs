@@ -51,7 +51,7 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
         // 2. The dispatcher, restarted while the channel is sending its second notification.
         var time = new ManualTime(DateTimeOffset.UtcNow);
         var sender = new RestartingSender(() => _own.RestartAsync("while the dispatcher was sending"), restartOnCall: 2);
-        var dispatcher = new NotificationDispatcher(data, sender, time, new NotificationDispatcherOptions { BatchSize = 3, MaxConcurrency = 1 }); // one in flight: at most one redelivery
+        var dispatcher = new NotificationDispatcher(data, sender, time, new NotificationDispatcherOptions { BatchSize = 3, MaxConcurrency = 1 }); // one at a time; a batch's record lost with its connection is written again on a fresh one: at most one redelivery
         var dispatchAttempts = 0;
         while (await data.ScalarAsync<long>("select count(*) from public.coordinator_notifications where status <> 'sent'") > 0)
         {
