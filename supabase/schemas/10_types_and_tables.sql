@@ -410,7 +410,7 @@ comment on column public.coordinator_notifications.sent_at is
 comment on column public.coordinator_notifications.last_error is
     'Error of the last failed attempt, from the sender. No personal data.';
 create index coordinator_notifications_coordinator_user_id_idx on public.coordinator_notifications using btree (coordinator_user_id);
-create index coordinator_notifications_due_idx on public.coordinator_notifications using btree (next_attempt_at) where (status = any (array['pending'::text, 'sending'::text]));
+create index coordinator_notifications_due_order_idx on public.coordinator_notifications using btree (next_attempt_at, id) where (status = any (array['pending'::text, 'sending'::text]));
 
 create table public.coordinator_notification_deliveries (
     notification_id uuid not null,
