@@ -32,10 +32,9 @@ public sealed class RepositoryStatusChangePath(NpgsqlDataSource dataSource, stri
 }
 
 /// <summary>The library's CertificationExpiryJob: set-based batches (pause, history, notifications in one statement each).</summary>
-public sealed class LibraryExpiryJobPath(NpgsqlDataSource dataSource, int batchSize, bool asynchronousCommit = true) : IExpiryJobPath
+public sealed class LibraryExpiryJobPath(NpgsqlDataSource dataSource, int batchSize, Action<int>? batchCommitted = null) : IExpiryJobPath
 {
-    public string Name => $"CertificationExpiryJob.RunAsync (set-based, batches of {batchSize:N0}, with its coordinator notifications" +
-                           (asynchronousCommit ? ")" : ", synchronous batch commits)");
+    public string Name => $"CertificationExpiryJob.RunAsync (set-based, batches of {batchSize:N0}, with its coordinator notifications)";
 
     /// <summary>Milliseconds of each batch of the last run (between one committed batch and the next).</summary>
     public IReadOnlyList<double> BatchMilliseconds { get; private set; } = [];
@@ -47,9 +46,9 @@ public sealed class LibraryExpiryJobPath(NpgsqlDataSource dataSource, int batchS
         var options = new CertificationExpiryJobOptions
         {
             BatchSize = batchSize,
-            AsynchronousCommit = asynchronousCommit,
-            AfterBatch = (_, _) =>
+            AfterBatch = (progress, _) =>
             {
+                batchCommitted?.Invoke(progress.Batch);
                 times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(last).TotalMilliseconds);
                 last = System.Diagnostics.Stopwatch.GetTimestamp();
                 return Task.CompletedTask;
@@ -58,71 +57,6 @@ public sealed class LibraryExpiryJobPath(NpgsqlDataSource dataSource, int batchS
         var run = await new CertificationExpiryJob(dataSource, options: options).RunAsync(asOf, null, ct);
         BatchMilliseconds = times;
         return (run.MentorsPaused, run.RunId);
-    }
-}
-
-/// <summary>
-/// Diagnostic: the batch as round 4 left it (20261127130100: every batch from the earliest expiry, history in
-/// heap order), installed as a scratch function in the bench database only, from the rollback of 20261127140100
-/// that restores it (renamed, so the migrations' own function is untouched), and run in the job's transactions:
-/// one round trip per batch (begin, synchronous_commit off, the batch, commit) until a batch pauses nobody.
-/// </summary>
-public sealed class Round4BatchPath(NpgsqlDataSource dataSource, int batchSize) : IExpiryJobPath
-{
-    public const string ScratchFunction = "mentor_status_private.bench_round4_pause_expired_certifications";
-    private const string Rollback = "20261127140100_issue13_expiry_keyset_continuation.sql";
-
-    public string Name => $"the round-4 batch (scratch copy of 20261127130100, every batch from the start), batches of {batchSize:N0}";
-    public IReadOnlyList<double> BatchMilliseconds { get; private set; } = [];
-
-    /// <summary>Creates the scratch function from the rollback file (its first function is the round-4 batch).</summary>
-    public static async Task InstallAsync(NpgsqlDataSource dataSource, MentorStatus.Database.ProjectLayout layout, CancellationToken ct)
-    {
-        var text = await File.ReadAllTextAsync(Path.Combine(layout.RollbacksDirectory, Rollback), ct);
-        const string head = "create or replace function mentor_status_private.pause_expired_certifications(";
-        var start = text.IndexOf(head, StringComparison.Ordinal);
-        var end = start < 0 ? -1 : text.IndexOf("$$;", text.IndexOf("as $$", start, StringComparison.Ordinal) + 5, StringComparison.Ordinal);
-        if (start < 0 || end < 0) throw new InvalidOperationException($"the round-4 batch was not found in supabase/rollbacks/{Rollback}.");
-        var body = "create or replace function " + ScratchFunction + "(" + text[(start + head.Length)..(end + 3)];
-        await using var command = dataSource.CreateCommand(body);
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
-    public async Task<(int Paused, Guid RunId)> RunAsync(DateTimeOffset asOf, CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        Guid runId;
-        await using (var start = new NpgsqlCommand(
-            "insert into public.status_job_runs (job_name, as_of, batch_size) values ('certification_expiry', $1, $2) returning id", connection)
-            { Parameters = { new() { Value = asOf }, new() { Value = batchSize } } })
-            runId = (Guid)(await start.ExecuteScalarAsync(ct))!;
-        var total = 0;
-        var times = new List<double>();
-        while (true)
-        {
-            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-            await using var batch = new NpgsqlBatch(connection)
-            {
-                BatchCommands =
-                {
-                    new NpgsqlBatchCommand("begin"),
-                    new NpgsqlBatchCommand("set local synchronous_commit = off"),
-                    new NpgsqlBatchCommand($"select mentors_paused from {ScratchFunction}($1, $2, $3)")
-                        { Parameters = { new() { Value = runId }, new() { Value = asOf }, new() { Value = batchSize } } },
-                    new NpgsqlBatchCommand("commit"),
-                },
-            };
-            var paused = (int)(await batch.ExecuteScalarAsync(ct))!;
-            if (paused == 0) break;
-            times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-            total += paused;
-        }
-        await using (var finish = new NpgsqlCommand(
-            "update public.status_job_runs set outcome = 'succeeded', finished_at = clock_timestamp() where id = $1", connection)
-            { Parameters = { new() { Value = runId } } })
-            await finish.ExecuteNonQueryAsync(ct);
-        BatchMilliseconds = times;
-        return (total, runId);
     }
 }
 
@@ -175,7 +109,7 @@ public sealed class RowByRowExpiryJobPath(NpgsqlDataSource dataSource, int batch
 }
 
 /// <summary>
-/// The job's floor (issue 13): the same rows written by plain SQL in one transaction — one UPDATE of every
+/// The job's floor: the same rows written by plain SQL in one transaction — one UPDATE of every
 /// expired mentor, one INSERT … SELECT of their history rows — with the user triggers of peer_mentors off
 /// (the foreign-key checks, system triggers, stay on), no notifications, no batches, no run record.
 /// With <paramref name="timeOrderedIds"/>, the history ids are the job's (UUID v7 from the change's millisecond,
@@ -231,45 +165,82 @@ public sealed class PlainSqlFloorPath(NpgsqlDataSource dataSource, bool timeOrde
 }
 
 /// <summary>
-/// What a status change would wait while the job runs: a loop that locks random mentors of the expired cohort
-/// the way change_mentor_status does (select … for update, own transaction) and keeps the longest wait.
+/// What users' status changes wait while the job runs: two connections, each in a loop of its own transactions
+/// (begin; select … for update of one mentor, as change_mentor_status locks it first; a read; commit; 2 ms pause).
+/// One takes mentors of the batch that is running (from the cohort in the job's order: (certification_expires_at, id)),
+/// so it meets the batch's row locks; the other takes mentors outside the cohort and reads their 50 newest history
+/// rows (what the app shows next), so it sees what the job costs a user it does not touch. Each wait is put on the
+/// batch that was running when it started (the job reports each committed batch through <see cref="BatchCommitted"/>).
 /// </summary>
-public sealed class ConcurrentLockProbe(NpgsqlDataSource dataSource, Func<Random, Guid> mentor) : IAsyncDisposable
+public sealed class ConcurrentWriters(NpgsqlDataSource dataSource, IReadOnlyList<Guid> cohortInJobOrder, int batchSize, Func<Random, Guid> outsideMentor)
+    : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
-    public double LongestWaitMs { get; private set; }
-    public long Probes { get; private set; }
+    private const string LockSql = "select status from public.peer_mentors where id = $1 for update";
+    private const string TimelineSql = """
+        select h.id, h.new_status, h.changed_at from public.peer_mentor_status_history h
+        where h.mentor_id = $1 order by h.changed_at desc limit 50
+        """;
 
-    public void Start() => _loop = Task.Run(async () =>
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private readonly Lock _gate = new();
+    private readonly SortedDictionary<int, double> _inBatch = [];
+    private readonly SortedDictionary<int, double> _outside = [];
+    private volatile int _running;
+
+    /// <summary>Batches committed so far: the batch running is the next (0-based index = this count).</summary>
+    public void BatchCommitted(int batches) => _running = batches;
+
+    /// <summary>Longest wait per batch (0-based) of the writer on the running batch's mentors, in ms.</summary>
+    public IReadOnlyDictionary<int, double> InBatchByBatch { get { lock (_gate) return new Dictionary<int, double>(_inBatch); } }
+    /// <summary>Longest wait per batch (0-based) of the writer outside the cohort, in ms.</summary>
+    public IReadOnlyDictionary<int, double> OutsideByBatch { get { lock (_gate) return new Dictionary<int, double>(_outside); } }
+    public long Operations { get; private set; }
+
+    public void Start()
     {
-        var rng = new Random(4711);
+        _loops.Add(Task.Run(() => LoopAsync(1, rng =>
+        {
+            var from = Math.Min(_running * batchSize, Math.Max(0, cohortInJobOrder.Count - 1));
+            var to = Math.Min(from + batchSize, cohortInJobOrder.Count);
+            return cohortInJobOrder[from + rng.Next(to - from)];
+        }, readTimeline: false, _inBatch)));
+        _loops.Add(Task.Run(() => LoopAsync(2, outsideMentor, readTimeline: true, _outside)));
+    }
+
+    private async Task LoopAsync(int seed, Func<Random, Guid> pick, bool readTimeline, SortedDictionary<int, double> longest)
+    {
+        var rng = new Random(4711 + seed);
         await using var connection = await dataSource.OpenConnectionAsync(_stop.Token);
         while (!_stop.IsCancellationRequested)
         {
+            var batchIndex = _running;
+            var mentor = pick(rng);
             var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-            await using (var batch = new NpgsqlBatch(connection)
+            await using (var batch = new NpgsqlBatch(connection))
             {
-                BatchCommands =
-                {
-                    new NpgsqlBatchCommand("begin"),
-                    new NpgsqlBatchCommand("select status from public.peer_mentors where id = $1 for update") { Parameters = { new() { Value = mentor(rng) } } },
-                    new NpgsqlBatchCommand("commit"),
-                },
-            })
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("begin"));
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(LockSql) { Parameters = { new() { Value = mentor } } });
+                if (readTimeline) batch.BatchCommands.Add(new NpgsqlBatchCommand(TimelineSql) { Parameters = { new() { Value = mentor } } });
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
                 await batch.ExecuteNonQueryAsync(CancellationToken.None);
-            LongestWaitMs = Math.Max(LongestWaitMs, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-            Probes++;
-            await Task.Delay(2);
+            }
+            var ms = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            lock (_gate)
+            {
+                longest[batchIndex] = Math.Max(longest.GetValueOrDefault(batchIndex), ms);
+                Operations++;
+            }
+            try { await Task.Delay(2, _stop.Token); } catch (OperationCanceledException) { }
         }
-    });
+    }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        if (_loop is not null)
+        foreach (var loop in _loops)
         {
-            try { await _loop; } catch (OperationCanceledException) { }
+            try { await loop; } catch (OperationCanceledException) { }
         }
         _stop.Dispose();
     }
