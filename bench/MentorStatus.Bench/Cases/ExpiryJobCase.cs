@@ -21,7 +21,7 @@ public static class ExpiryJobCase
     /// <summary>The batch-size curve (with the writers) runs in the first runs only, to keep a full-size bench under 10 minutes.</summary>
     public const int CurveRuns = 2;
     /// <summary>Batch sizes of the curve besides the default.</summary>
-    private static readonly int[] CurveSizes = [1_000, 5_000];
+    private static readonly int[] CurveSizes = [1_000, 2_500, 5_000];
 
     /// <summary>Tables the paths write: autovacuum off on them during the case (restored after), see the notes.</summary>
     private static readonly string[] WrittenTables =
