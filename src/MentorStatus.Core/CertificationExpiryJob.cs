@@ -11,16 +11,17 @@ public sealed record CertificationExpiryJobOptions
 {
     /// <summary>Most mentors paused per batch (one statement, one transaction).</summary>
     /// <remarks>
-    /// 5,000 by measurement (BENCHMARKS.md, issue 13 item 3, rounds 3–6; 100,000 expired mentors at full size).
-    /// Round 6 (notifications once per run, medians of 3): batches of 500 / 2,000 / 5,000 / 10,000 took
-    /// 1.43× / 1.18× / 1.28× / 1.15× the plain-SQL floor, while the longest wait of a concurrent status change grew
-    /// with the batch (80 / 83 / 274 / 514 ms; all at once 3.8 s). 5,000 keeps one batch's lock time under half a
-    /// second; 2,000 now costs about the same (within the noise) and is the candidate for a smaller default.
+    /// 2,000 by measurement (BENCHMARKS.md, "Certification-expiry job: current figures"; 100,000 expired mentors).
+    /// A batch holds its mentors' row locks from its UPDATE until it commits, so a user's status change on one of
+    /// them waits for the rest of the batch: with two concurrent writers such a change waited up to 461 ms with
+    /// batches of 5,000, 210 ms with 2,500 and 79 ms with 1,000 (about 0.08 ms per mentor at the worst); with 2,000,
+    /// 178 ms at most over 250 batches, for a few more round trips per run (within the run-to-run noise).
+    /// The pg_cron procedure has the same default (migration 20261207122000).
     /// </remarks>
     public int BatchSize { get; init; } = DefaultBatchSize;
 
     /// <summary>The default <see cref="BatchSize"/>.</summary>
-    public const int DefaultBatchSize = 5_000;
+    public const int DefaultBatchSize = 2_000;
     /// <summary>Batches commit with synchronous_commit = off (default true): no WAL flush wait per batch.</summary>
     /// <remarks>
     /// Safe for this job, and why: an asynchronous commit can be lost only as a whole transaction, and only
