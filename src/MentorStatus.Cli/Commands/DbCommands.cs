@@ -58,6 +58,7 @@ internal static class DbCommands
         db.Subcommands.Add(Status());
         db.Subcommands.Add(Test());
         db.Subcommands.Add(New());
+        db.Subcommands.Add(Diff());
         db.Subcommands.Add(Repair());
         db.Subcommands.Add(Security());
         db.Subcommands.Add(LintCommand.Build());
@@ -195,6 +196,23 @@ internal static class DbCommands
             "Create supabase/migrations/<UTC timestamp>_<name>.sql and its rollback in supabase/rollbacks/.",
             "mentorstatus db new add_mentor_notes")) { Arguments = { name } };
         CommandAction.Set(command, (parse, output, _) => Task.FromResult(DbNew.Run(parse, parse.GetValue(name)!, output)));
+        return command;
+    }
+
+    private static Command Diff()
+    {
+        var file = new Option<string?>("--file", "-f") { Description = "Write the difference as a migration NAME (snake_case) and its rollback." };
+        var command = new Command("diff", CliCommands.Describe(
+            "Compare supabase/schemas (the schema as it is meant to be) with what the migrations build: each is applied to a throwaway\n" +
+            "database on the local cluster or the --db-url server (needs CREATEDB), after the platform layer, and the catalogs and\n" +
+            "reference data are compared. Exit 1 when they disagree. With -f NAME, write the migration and its rollback that close\n" +
+            "the difference: functions (create or replace; the rollback restores the previous body), triggers, policies, grants,\n" +
+            "comments, new schemas, enums, tables, columns, constraints; an index on an existing table in a file of its own,\n" +
+            "concurrently. The draft is tried on a copy: what it cannot do is left as a TODO that refuses to run; exit 1 then.",
+            "mentorstatus db diff",
+            "mentorstatus db diff -f add_mentor_notes",
+            "mentorstatus db diff --json | jq '.differences[]'")) { Options = { file } };
+        CommandAction.Set(command, (parse, output, ct) => DbDiff.RunAsync(parse, parse.GetValue(file), output, ct));
         return command;
     }
 

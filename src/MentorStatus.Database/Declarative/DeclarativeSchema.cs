@@ -119,4 +119,4 @@ public sealed class DeclarativeSchema(ProjectLayout layout)
 }
 
 /// <summary>The declarative files could not be read or applied; the message names the file and the fix.</summary>
-public sealed class DeclarativeSchemaException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class DeclarativeSchemaException(string message, Exception? inner = null) : MentorStatusException(message, inner);
