@@ -54,6 +54,8 @@ internal sealed class SyntheticLoad : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<List<ClientOperation>> _operations = [];
     private readonly List<Task> _clients = [];
+    /// <summary>The start of the call each client (and the write probe) is in now; null between calls.</summary>
+    private readonly List<DateTime?> _inFlight = [];
     private uint[] _appWrites = [];
     private DateTime? _stoppedEarly;
 
@@ -107,11 +109,14 @@ internal sealed class SyntheticLoad : IAsyncDisposable
             var own = mentors.Where((_, i) => i % clients == c).ToList();
             var log = new List<ClientOperation>();
             load._operations.Add(log);
-            load._clients.Add(load.Watched(() => load.RunClientAsync(repository, own, log))); // stopped by StopAsync, not by the caller's token
+            load._inFlight.Add(null);
+            var slot = c;
+            load._clients.Add(load.Watched(() => load.RunClientAsync(repository, own, log, slot))); // stopped by StopAsync, not by the caller's token
         }
         var probes = new List<ClientOperation>();
         load._operations.Add(probes);
-        load._clients.Add(load.Watched(() => load.ProbeWritersAsync(migrationLocks, probes)));
+        load._inFlight.Add(null);
+        load._clients.Add(load.Watched(() => load.ProbeWritersAsync(migrationLocks, probes, clients)));
         return load;
     }
 
@@ -134,7 +139,7 @@ internal sealed class SyntheticLoad : IAsyncDisposable
     /// Takes a writer's lock (ROW EXCLUSIVE, and a row FOR NO KEY UPDATE) on each table the migration holds a lock on,
     /// in a transaction of its own that it rolls back: it waits exactly as long as a writer of that table would.
     /// </summary>
-    private async Task ProbeWritersAsync(Func<IReadOnlyCollection<uint>> migrationLocks, List<ClientOperation> log)
+    private async Task ProbeWritersAsync(Func<IReadOnlyCollection<uint>> migrationLocks, List<ClientOperation> log, int slot)
     {
         var ct = _stop.Token;
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
@@ -151,6 +156,7 @@ internal sealed class SyntheticLoad : IAsyncDisposable
             foreach (var (oid, name) in tables)
             {
                 var start = DateTime.UtcNow;
+                SetInFlight(slot, start);
                 var failed = false;
                 try
                 {
@@ -164,24 +170,25 @@ internal sealed class SyntheticLoad : IAsyncDisposable
                     failed = true; // the table went (dropped by the migration): not a write
                 }
                 lock (log) log.Add(new ClientOperation(start, DateTime.UtcNow, "write probe", failed) { Writes = failed ? [] : [oid] });
+                SetInFlight(slot, null);
             }
             await Task.Delay(tables.Count == 0 ? TimeSpan.FromMilliseconds(5) : ThinkTime, ct);
         }
     }
 
-    private async Task RunClientAsync(MentorStatusRepository repository, List<Mentor> mentors, List<ClientOperation> log)
+    private async Task RunClientAsync(MentorStatusRepository repository, List<Mentor> mentors, List<ClientOperation> log, int slot)
     {
         var ct = _stop.Token;
         for (var i = 0; !ct.IsCancellationRequested; i++)
         {
             var mentor = mentors[i % mentors.Count];
             var caller = Caller.User(mentor.UserId);
-            if (!await TimedAsync(log, "timeline", () => repository.GetTimelineAsync(caller, mentor.Id, 50, null, ct), [])) return;
+            if (!await TimedAsync(log, slot, "timeline", () => repository.GetTimelineAsync(caller, mentor.Id, 50, null, ct), [])) return;
             if (!mentor.Refused)
             {
                 var (next, reason) = mentor.Status == MentorState.Active ? (MentorState.Paused, "self_pause") : (MentorState.Active, "self_resume");
                 var refused = false;
-                if (!await TimedAsync(log, "change_mentor_status", () => repository.ChangeStatusAsync(caller, mentor.Id, next, reason, ct), _appWrites,
+                if (!await TimedAsync(log, slot, "change_mentor_status", () => repository.ChangeStatusAsync(caller, mentor.Id, next, reason, ct), _appWrites,
                         onRefused: () => refused = true)) return;
                 if (refused) mentor.Refused = true; // the copy's rules say no for this mentor: not tried again
                 else mentor.Status = next;
@@ -199,9 +206,10 @@ internal sealed class SyntheticLoad : IAsyncDisposable
 
     /// <summary>Runs and records one call; false when the load is stopping (that call is not counted).</summary>
     /// <param name="writes">The tables the call writes when it succeeds.</param>
-    private async Task<bool> TimedAsync(List<ClientOperation> log, string kind, Func<Task> call, uint[] writes, Action? onRefused = null)
+    private async Task<bool> TimedAsync(List<ClientOperation> log, int slot, string kind, Func<Task> call, uint[] writes, Action? onRefused = null)
     {
         var start = DateTime.UtcNow;
+        SetInFlight(slot, start);
         var failed = false;
         try
         {
@@ -209,6 +217,7 @@ internal sealed class SyntheticLoad : IAsyncDisposable
         }
         catch (Exception) when (_stop.IsCancellationRequested)
         {
+            SetInFlight(slot, null);
             return false;
         }
         catch (MentorStatusException)
@@ -221,7 +230,28 @@ internal sealed class SyntheticLoad : IAsyncDisposable
             failed = true; // a timed-out call is still a call the user waited for
         }
         lock (log) log.Add(new ClientOperation(start, DateTime.UtcNow, kind, failed) { Writes = failed ? [] : writes });
+        SetInFlight(slot, null);
         return true;
+    }
+
+    private void SetInFlight(int slot, DateTime? since)
+    {
+        lock (_inFlight) _inFlight[slot] = since;
+    }
+
+    /// <summary>
+    /// Waits until no call that started before <paramref name="moment"/> is still running (a client that waited for
+    /// the migration's last commit ends its call right after it), at most <paramref name="limit"/>.
+    /// </summary>
+    public async Task WaitForCallsStartedBeforeAsync(DateTime moment, TimeSpan limit, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            lock (_inFlight)
+                if (!_inFlight.Any(since => since < moment)) return;
+            await Task.Delay(5, ct);
+        }
     }
 
     /// <summary>Every call so far, from every client.</summary>
