@@ -55,4 +55,6 @@ public sealed record LintReport(IReadOnlyList<LintedMigration> Migrations, IRead
     public int Warnings => Findings.Count(f => f.Level == LintLevel.Warning && !f.IsAcknowledged);
     public int Acknowledged => Findings.Count(f => f.IsAcknowledged);
     public bool Failed => Errors > 0;
+    /// <summary>Where the time went (not part of any report format).</summary>
+    public LintPhaseTimes Times { get; init; } = new();
 }

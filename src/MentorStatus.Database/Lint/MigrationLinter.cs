@@ -70,12 +70,18 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
 
         var findings = new List<LintFinding>();
         var linted = new List<LintedMigration>();
+        var times = new LintPhaseTimes();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         int statements = 0, replayed = 0;
         var last = migrations.ToList().IndexOf(selected[^1]);
         await using var scratch = new ScratchDatabases(server);
-        var database = await scratch.CloneAsync("template0", ct);
-        await SupabasePlatformLayer.EnsureAsync(scratch.Sessions(database), ct);
-        await ExtensionStandIns.EnsureHostedAsync(scratch.Sessions(database), ct);
+        string database;
+        using (times.Time(LintPhaseTimes.Phase.StartUp))
+        {
+            database = await scratch.CloneAsync("template0", ct);
+            await SupabasePlatformLayer.EnsureAsync(scratch.Sessions(database), ct);
+            await ExtensionStandIns.EnsureHostedAsync(scratch.Sessions(database), ct);
+        }
 
         // A file already applied that did not replay cleanly: not judged (it is history), but a failure in a later file may follow from it.
         string? appliedFailure = null;
@@ -92,8 +98,10 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
             SchemaSnapshot? before = null;
             await using (var connection = await scratch.OpenAsync(database, ct))
             {
-                if (lint) before = await SchemaSnapshot.ReadAsync(connection, ct);
-                await using var tracer = new StatementTracer(connection, lockTimeout, settings.ExposedSchemas, token => scratch.OpenAsync(database, token));
+                if (lint)
+                    using (times.Time(LintPhaseTimes.Phase.Catalog))
+                        before = await SchemaSnapshot.ReadAsync(connection, ct, prepare: true);
+                await using var tracer = new StatementTracer(connection, lockTimeout, settings.ExposedSchemas, token => scratch.OpenAsync(database, token), times);
                 trace = await tracer.RunAsync(migration, lint, ct);
             }
             trace.Deploy = deploy;
@@ -131,12 +139,14 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
                     failures.Count > 1 || failed != trace.Steps[^1]
                         ? "the failed statement was rolled back alone and the rest of the file replayed, so later findings are still reported"
                         : null));
-            fileFindings.AddRange(Families.SelectMany(f => f.Check(trace)));
+            using (times.Time(LintPhaseTimes.Phase.Rules))
+                fileFindings.AddRange(Families.SelectMany(f => f.Check(trace)).ToList());
             // Later files are replayed on what applied, also after a failed statement (they then see what the rest of this one created).
             if (trace.Failed || migration.ParseError is not null)
                 trace.Notes.Add($"{migration.DisplayPath}: rollback not checked, the migration did not apply cleanly");
             else if (migration.RollbackPath is not null || settings.RequireRollbacks)
-                fileFindings.AddRange(await RollbackCheck.RunAsync(scratch, database, migration, layout, before!, lockTimeout, ct));
+                using (times.Time(LintPhaseTimes.Phase.Rollback))
+                    fileFindings.AddRange(await RollbackCheck.RunAsync(scratch, database, migration, layout, before!, lockTimeout, ct));
             findings.AddRange(LintAcknowledgements.Apply(migration.DisplayPath, migration.Sql, migration.Statements, fileFindings));
             linted.Add(new LintedMigration(migration.Version, migration.DisplayPath, migration.RollbackPath, trace.Notes));
             if (trace.Failed || migration.ParseError is not null)
@@ -145,7 +155,8 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
         if (statements > 0)
             notes.Add($"replay: {replayed} of {statements} statements replayed ({100.0 * replayed / statements:0.#} %); " +
                       "the others failed (MS000) or cannot run in a transaction (checked statically)");
-        return new LintReport(linted, findings, notes);
+        times.Total = clock.Elapsed;
+        return new LintReport(linted, findings, notes) { Times = times };
     }
 
     /// <summary>All with --all; otherwise the files the target database's journal does not list.</summary>
@@ -161,7 +172,7 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
 }
 
 /// <summary>MS015 missing rollback, MS016 a rollback that fails or does not bring the schema back to the snapshot before the migration.</summary>
-internal static class RollbackCheck
+internal static partial class RollbackCheck
 {
     private const int MaxDifferencesShown = 20;
 
@@ -177,7 +188,8 @@ internal static class RollbackCheck
         {
             var rollback = MigrationFile.Load(Path.Combine(layout.Root, migration.RollbackPath), migration.RollbackPath);
             after = rollback.IsNonTransactional
-                ? await OnCopyAsync(scratch, database, rollback, lockTimeout, ct)
+                ? await DropIndexInTransactionAsync(scratch, database, rollback, lockTimeout, ct)
+                  ?? await OnCopyAsync(scratch, database, rollback, lockTimeout, ct)
                 : await InTransactionAsync(scratch, database, rollback, lockTimeout, ct);
         }
         catch (MigrationException e)
@@ -207,7 +219,28 @@ internal static class RollbackCheck
         TimeSpan? lockTimeout, CancellationToken ct)
     {
         await using var connection = await scratch.OpenAsync(database, ct);
-        return await new StatementTracer(connection, lockTimeout).TryScriptAsync(rollback, () => SchemaSnapshot.ReadAsync(connection, ct), ct);
+        return await new StatementTracer(connection, lockTimeout).TryScriptAsync(rollback, () => SchemaSnapshot.ReadAsync(connection, ct, prepare: true), ct);
+    }
+
+    /// <summary>`drop index concurrently [if exists] NAME [restrict]`: one index, no CASCADE (the forms CONCURRENTLY accepts).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^drop index concurrently (?<exists>if exists )?(?<name>(?:""[^""]+""|[a-z_][a-z0-9_$]*)(?:\.(?:""[^""]+""|[a-z_][a-z0-9_$]*))?)(?<restrict> restrict)?$")]
+    private static partial System.Text.RegularExpressions.Regex DropIndexConcurrently();
+
+    /// <summary>
+    /// The usual non-transactional rollback, `drop index concurrently` of one index, leaves the schema a plain DROP INDEX leaves:
+    /// that runs in a transaction that is rolled back, without the copy of the database (its CREATE DATABASE and the
+    /// checkpoint of its DROP DATABASE were most of a rollback check's time). Null when it does not apply, and then the copy
+    /// gives the answer: an index of a partitioned table (CONCURRENTLY refuses it), or a drop that fails (the copy reports the
+    /// error as the rollback would).
+    /// </summary>
+    private static async Task<SchemaSnapshot?> DropIndexInTransactionAsync(ScratchDatabases scratch, string database, MigrationFile rollback,
+        TimeSpan? lockTimeout, CancellationToken ct)
+    {
+        if (DropIndexConcurrently().Match(rollback.Statements[0].Normalized) is not { Success: true } drop) return null;
+        var name = drop.Groups["name"].Value;
+        var sql = $"drop index {drop.Groups["exists"].Value}{name}{drop.Groups["restrict"].Value}";
+        await using var connection = await scratch.OpenAsync(database, ct);
+        return await new StatementTracer(connection, lockTimeout).TryDropIndexAsync(sql, name, () => SchemaSnapshot.ReadAsync(connection, ct, prepare: true), ct);
     }
 
     /// <summary>A rollback that cannot run in a transaction (e.g. DROP INDEX CONCURRENTLY) commits: it runs on a copy, dropped afterwards.</summary>
@@ -219,7 +252,7 @@ internal static class RollbackCheck
         {
             await using var connection = await scratch.OpenAsync(copy, ct);
             await new StatementTracer(connection, lockTimeout).ApplyScriptAsync(rollback, ct);
-            return await SchemaSnapshot.ReadAsync(connection, ct);
+            return await SchemaSnapshot.ReadAsync(connection, ct, prepare: true);
         }
         finally
         {

@@ -17,14 +17,18 @@ public sealed class SchemaSnapshot
 
     private const string SelectLines = $"""
         select 'schema ' || n.nspname || ' owner=' || n.nspowner::regrole || ' acl=' || coalesce(n.nspacl::text, '')
-               || ' comment=' || coalesce(obj_description(n.oid, 'pg_namespace'), '')
-        from pg_namespace n where {UserSchemas}
+               || ' comment=' || coalesce(d.description, '')
+        from pg_namespace n
+        -- comments by joins: obj_description() and col_description() run a query per row
+        left join pg_description d on d.objoid = n.oid and d.classoid = 'pg_namespace'::regclass and d.objsubid = 0
+        where {UserSchemas}
         union all
         select 'relation ' || n.nspname || '.' || c.relname || ' kind=' || c.relkind::text || ' rls=' || c.relrowsecurity
                || ' force_rls=' || c.relforcerowsecurity || ' owner=' || c.relowner::regrole
                || ' acl=' || coalesce(c.relacl::text, '') || ' options=' || coalesce(c.reloptions::text, '')
-               || ' comment=' || coalesce(obj_description(c.oid, 'pg_class'), '')
+               || ' comment=' || coalesce(d.description, '')
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        left join pg_description d on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
         where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f', 'c') and {UserSchemas}
         union all
         select 'column ' || n.nspname || '.' || c.relname || '.' || a.attname
@@ -32,20 +36,23 @@ public sealed class SchemaSnapshot
                || ' type=' || format_type(a.atttypid, a.atttypmod) || ' not_null=' || a.attnotnull
                || ' default=' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ' identity=' || a.attidentity::text
                || ' generated=' || a.attgenerated::text || ' acl=' || coalesce(a.attacl::text, '')
-               || ' comment=' || coalesce(col_description(c.oid, a.attnum), '')
+               || ' comment=' || coalesce(cd.description, '')
         from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
         left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+        left join pg_description cd on cd.objoid = c.oid and cd.classoid = 'pg_class'::regclass and cd.objsubid = a.attnum
         where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f', 'c') and {UserSchemas}
         union all
         select 'constraint ' || n.nspname || '.' || coalesce(c.relname, format_type(co.contypid, null)) || '.' || co.conname
                || ' ' || pg_get_constraintdef(co.oid) || ' validated=' || co.convalidated
-               || ' comment=' || coalesce(obj_description(co.oid, 'pg_constraint'), '')
+               || ' comment=' || coalesce(d.description, '')
         from pg_constraint co join pg_namespace n on n.oid = co.connamespace left join pg_class c on c.oid = co.conrelid
+        left join pg_description d on d.objoid = co.oid and d.classoid = 'pg_constraint'::regclass and d.objsubid = 0
         where {UserSchemas}
         union all
         select 'index ' || pg_get_indexdef(i.indexrelid) || ' valid=' || i.indisvalid
-               || ' comment=' || coalesce(obj_description(i.indexrelid, 'pg_class'), '')
+               || ' comment=' || coalesce(d.description, '')
         from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
+        left join pg_description d on d.objoid = i.indexrelid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
         where {UserSchemas}
         union all
         select 'trigger ' || pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text
@@ -64,16 +71,18 @@ public sealed class SchemaSnapshot
                || ' owner=' || p.proowner::regrole || ' acl=' || coalesce(p.proacl::text, '')
                || ' config=' || coalesce(p.proconfig::text, '')
                || ' body_md5=' || md5(case when p.prokind in ('f', 'p') then pg_get_functiondef(p.oid) else p.prosrc end)
-               || ' comment=' || coalesce(obj_description(p.oid, 'pg_proc'), '')
+               || ' comment=' || coalesce(d.description, '')
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        left join pg_description d on d.objoid = p.oid and d.classoid = 'pg_proc'::regclass and d.objsubid = 0
         where {UserSchemas}
         union all
         select 'type ' || t.oid::regtype::text || ' kind=' || t.typtype::text
                || ' labels=' || coalesce((select string_agg(e.enumlabel, ',' order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid), '')
                || ' base=' || case when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod) else '' end
                || ' not_null=' || t.typnotnull || ' owner=' || t.typowner::regrole || ' acl=' || coalesce(t.typacl::text, '')
-               || ' comment=' || coalesce(obj_description(t.oid, 'pg_type'), '')
+               || ' comment=' || coalesce(d.description, '')
         from pg_type t join pg_namespace n on n.oid = t.typnamespace
+        left join pg_description d on d.objoid = t.oid and d.classoid = 'pg_type'::regclass and d.objsubid = 0
         where t.typtype in ('e', 'd', 'r', 'm') and {UserSchemas}
         union all
         select 'extension ' || e.extname || ' version=' || e.extversion || ' schema=' || e.extnamespace::regnamespace
@@ -88,13 +97,15 @@ public sealed class SchemaSnapshot
 
     private SchemaSnapshot(IReadOnlySet<string> lines) => Lines = lines;
 
-    public static async Task<SchemaSnapshot> ReadAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <param name="prepare">Prepare the query on the session (the lint reads it twice a file on one pooled session).</param>
+    public static async Task<SchemaSnapshot> ReadAsync(NpgsqlConnection connection, CancellationToken ct, bool prepare = false)
     {
         // Names print schema-qualified unless their schema is on the search_path: pin it, so that the snapshot before a
         // migration and the one after its rollback (replayed with Supabase's path, extensions included) compare equal.
         await using (var pin = new NpgsqlCommand("set search_path = pg_catalog", connection))
             await pin.ExecuteNonQueryAsync(ct);
         await using var command = new NpgsqlCommand(SelectLines, connection);
+        if (prepare) await command.PrepareAsync(ct);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var lines = new SortedSet<string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct))

@@ -64,7 +64,7 @@ public sealed class MigrationTrace
 /// statements again and the rest of the file is linted.
 /// </summary>
 internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeSpan? runnerLockTimeout, IReadOnlySet<string>? exposedSchemas = null,
-    Func<CancellationToken, Task<NpgsqlConnection>>? reopen = null) : IAsyncDisposable
+    Func<CancellationToken, Task<NpgsqlConnection>>? reopen = null, LintPhaseTimes? times = null) : IAsyncDisposable
 {
     /// <summary>As on Supabase, where the postgres role's search_path lists extensions (pgcrypto, uuid-ossp live there).</summary>
     private const string SupabaseSearchPath = "set search_path = \"$user\", public, extensions";
@@ -74,6 +74,7 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
     private static partial System.Text.RegularExpressions.Regex SessionTimeout();
 
     private readonly IReadOnlySet<string> _exposed = exposedSchemas ?? new HashSet<string> { "public" };
+    private readonly LintPhaseTimes _times = times ?? new LintPhaseTimes();
     private readonly List<NpgsqlConnection> _opened = [];
     private NpgsqlConnection _connection = connection;
     private NpgsqlTransaction? _transaction;
@@ -101,8 +102,23 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
     /// <summary>Applies the migration; with <paramref name="trace"/> false it only applies it (an earlier migration that is not linted).</summary>
     public async Task<MigrationTrace> RunAsync(LintInput migration, bool trace, CancellationToken ct)
     {
+        // Replay time is the run's wall time less the catalog reads within it.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var catalogBefore = _times.CatalogReads;
+        try
+        {
+            return await RunCoreAsync(migration, trace, ct);
+        }
+        finally
+        {
+            _times.AddReplay(System.Diagnostics.Stopwatch.GetElapsedTime(started) - (_times.CatalogReads - catalogBefore));
+        }
+    }
+
+    private async Task<MigrationTrace> RunCoreAsync(LintInput migration, bool trace, CancellationToken ct)
+    {
         await ResetSessionAsync(ct);
-        var baseline = await CatalogState.ReadAsync(_connection, _exposed, ct);
+        var baseline = await ReadCatalogAsync(ct);
         var steps = new List<TraceStep>();
         var result = new MigrationTrace { Migration = migration, Baseline = baseline, Steps = steps, ExposedSchemas = _exposed };
 
@@ -120,6 +136,7 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
                 step.Error = e;
                 if (IsBroken) await ReopenAsync(ct);
             }
+            AfterStatement(statement);
             result.Notes.Add($"{migration.DisplayPath}:{statement.Line}: {step.StaticOnlyReason}");
             return result;
         }
@@ -165,6 +182,7 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
                 }
                 : new TraceStep { Statement = statement, StaticOnlyReason = "not linted" };
             steps.Add(step);
+            _times.Statements++;
             try
             {
                 await ReplayAsync(statement, migration, result, ct);
@@ -178,7 +196,7 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
                     // The statement ended our session (or the server did): as on a deploy, the file's transaction is lost.
                     // A new session replays what the file had done before it, so the rest of the file is still linted.
                     await RecoverAsync(migration, replayed, result, statement, ct);
-                    current = await CatalogState.ReadAsync(_connection, _exposed, ct);
+                    current = await ReadCatalogAsync(ct);
                     (lockTimeout, catalogWrites) = await SessionStateAsync(ct);
                     held.Clear();
                     held.UnionWith(await LocksAsync(baseline, ct));
@@ -186,10 +204,12 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
                 else
                 {
                     await ExecuteAsync("rollback to savepoint mslint_statement", ct);
+                    AfterStatement(statement);
                 }
                 if (trace) step.After = current;
                 continue;
             }
+            AfterStatement(statement);
             // One round trip after the statement: its savepoint released, the locks, the lock_timeout and the catalog write count.
             await using (var batch = new NpgsqlBatch(_connection))
             {
@@ -213,7 +233,7 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
                 }
                 step.NewLocks = locks.Where(held.Add).ToList();
                 await reader.DisposeAsync();
-                if (changed) current = await CatalogState.ReadAsync(_connection, _exposed, ct);
+                if (changed) current = await ReadCatalogAsync(ct);
                 step.After = current;
             }
         }
@@ -236,6 +256,13 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
     }
 
     private const string SessionStateSql = SelectSessionState;
+
+    private async Task<CatalogState> ReadCatalogAsync(CancellationToken ct)
+    {
+        using var _ = _times.Time(LintPhaseTimes.Phase.Catalog);
+        _times.CatalogStates++;
+        return await CatalogState.ReadAsync(_connection, _exposed, ct);
+    }
 
     private async Task<(string LockTimeout, long CatalogWrites)> SessionStateAsync(CancellationToken ct)
     {
@@ -288,6 +315,16 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
         return ExtensionStandIns.Rewrite(statement, standIn);
     }
 
+    /// <summary>DEALLOCATE and DISCARD drop the session's prepared statements, the lint's catalog reads among them.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:deallocate|discard)\b")]
+    private static partial System.Text.RegularExpressions.Regex DropsPrepared();
+
+    /// <summary>After a statement that may have dropped the prepared statements: Npgsql forgets them too, and prepares again when next used.</summary>
+    private void AfterStatement(SqlStatement statement)
+    {
+        if (!IsBroken && DropsPrepared().IsMatch(statement.Normalized)) _connection.UnprepareAll();
+    }
+
     [System.Text.RegularExpressions.GeneratedRegex(@"^create (?:unique )?index\b.*\busing (?:hnsw|ivfflat)\b.*\bwith\(")]
     private static partial System.Text.RegularExpressions.Regex VectorIndex();
 
@@ -319,6 +356,7 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
             {
                 await ExecuteAsync("rollback to savepoint mslint_statement", ct);
             }
+            AfterStatement(statement);
         }
         result.Notes.Add($"{migration.DisplayPath}:{failed.Line}: statement {failed.Number} ended the replay's session: a new session replayed " +
                          $"the {replayed.Count} statement(s) before it, and the rest of the file was linted on that");
@@ -331,10 +369,15 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
         if (file.IsNonTransactional)
         {
             await ExecuteAsync(file.Statements[0].Text, ct);
+            AfterStatement(file.Statements[0]);
             return;
         }
         await using var transaction = await _connection.BeginTransactionAsync(ct);
-        foreach (var statement in file.Statements) await ExecuteAsync(statement.Text, ct);
+        foreach (var statement in file.Statements)
+        {
+            await ExecuteAsync(statement.Text, ct);
+            AfterStatement(statement);
+        }
         await transaction.CommitAsync(ct);
     }
 
@@ -351,11 +394,37 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
         {
             if (SessionTimeout().IsMatch(statement.Normalized)) continue;
             await ExecuteAsync(statement.Text, ct);
+            AfterStatement(statement);
         }
         await ExecuteAsync("set constraints all immediate", ct);
         var result = await read();
         await transaction.RollbackAsync(ct);
         return result;
+    }
+
+    /// <summary>
+    /// <paramref name="sql"/>, a DROP INDEX standing for a rollback's DROP INDEX CONCURRENTLY of <paramref name="index"/>, in a
+    /// transaction that is rolled back; what it left is read with <paramref name="read"/>. Null when the index belongs to a
+    /// partitioned table (CONCURRENTLY would refuse it) or the drop fails: the caller then runs the rollback itself on a copy.
+    /// </summary>
+    public async Task<T?> TryDropIndexAsync<T>(string sql, string index, Func<Task<T>> read, CancellationToken ct) where T : class
+    {
+        await ResetSessionAsync(ct);
+        await using var transaction = await _connection.BeginTransactionAsync(ct);
+        try
+        {
+            if (await ScalarAsync<bool>("select exists (select 1 from pg_class where oid = to_regclass($1) and relkind = 'I')", ct, index)) return null;
+            await ExecuteAsync(sql, ct);
+            return await read();
+        }
+        catch (PostgresException) when (!IsBroken)
+        {
+            return null;
+        }
+        finally
+        {
+            if (!IsBroken) await transaction.RollbackAsync(CancellationToken.None);
+        }
     }
 
     private static string StaticOnly(SqlStatement statement, bool alone) =>

@@ -152,4 +152,47 @@ public sealed class LintResilienceTests
         foreach (var extension in new[] { "vector", "pg_net", "http", "pgjwt", "wrappers", "pg_cron" })
             Assert.Contains(notes, n => n.Contains(extension + " cannot be created") && n.Contains("stand-in"));
     }
+    [Fact]
+    public async Task DeallocateOrDiscardInAFileDoesNotBreakTheLintsOwnReads()
+    {
+        // The lint prepares its catalog reads on the replay session; a file's DEALLOCATE ALL drops them server-side.
+        var report = await LintHarness.LintProjectAsync(
+        [
+            ("20260101000000", "base", "create table public.items (id bigint primary key, name text);\nalter table public.items enable row level security;\n", null),
+            ("20260101000100", "deallocate",
+                "deallocate all;\n" +
+                "create table public.more (id bigint primary key);\n" +
+                "alter table public.more enable row level security;\n" +
+                "create index items_name_idx on public.items (name);\n", null),
+            ("20260101000200", "discard", "discard plans;\ncreate index items_id_name_idx on public.items (id, name);\n", null),
+        ], NoRollbacks);
+        Assert.DoesNotContain(report.Findings, f => f.Rule.Id == "MS000");
+        Assert.Contains(report.Findings, f => f.Rule.Id == "MS001" && f.File.Contains("deallocate") && f.Line == 4);
+        Assert.Contains(report.Findings, f => f.Rule.Id == "MS001" && f.File.Contains("discard") && f.Line == 2);
+    }
+
+    [Fact]
+    public async Task DropIndexConcurrentlyRollbackIsCheckedAsOnACopy()
+    {
+        // Such a rollback is tried as DROP INDEX in a transaction; what CONCURRENTLY refuses (a partitioned table's index)
+        // and what does not restore the schema are still found.
+        var report = await LintHarness.LintProjectAsync(
+        [
+            ("20260101000000", "base",
+                "create table public.parted (id bigint not null, k text) partition by range (id);\n" +
+                "create table public.items (id bigint primary key, name text);\n" +
+                "alter table public.items enable row level security;\n", "drop table public.items;\ndrop table public.parted;\n"),
+            ("20260101000100", "parted_index", "create index parted_k_idx on public.parted (k);\n", "drop index concurrently if exists public.parted_k_idx;\n"),
+            ("20260101000200", "index_and_column",
+                "alter table public.items add column note text;\ncreate index items_name_idx on public.items (name);\n",
+                "drop index concurrently public.items_name_idx;\n"),
+            ("20260101000300", "restored", "create index items_id_name_idx on public.items (id, name);\n",
+                "drop index concurrently if exists items_id_name_idx;\n"),
+        ], "[lint]\ndeploy = \"supabase db push\"\n");
+        var parted = Assert.Single(report.Findings, f => f.Rule.Id == "MS016" && f.File.Contains("parted_index"));
+        Assert.Contains("0A000", parted.Message);
+        var column = Assert.Single(report.Findings, f => f.Rule.Id == "MS016" && f.File.Contains("index_and_column"));
+        Assert.Contains("column public.items.note", column.Message);
+        Assert.DoesNotContain(report.Findings, f => f.Rule.Id == "MS016" && f.File.Contains("restored"));
+    }
 }
