@@ -118,6 +118,7 @@ public sealed class CatalogState
                                    coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') as checked offset 0) e
         """;
 
+    // In OID order (creation order): the findings about functions come in that order, whatever plan reads pg_proc.
     private const string SelectFunctions = $"""
         select p.oid, p.oid::regprocedure::text, p.prosecdef,
                exists (select 1 from unnest(p.proconfig) s where s like 'search_path=%'),
@@ -130,6 +131,7 @@ public sealed class CatalogState
                p.xmin::text
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where {UserSchemas} and {NotExtensionFunction}
+        order by p.oid
         """;
 
     private const string SelectExtensions = """
@@ -146,22 +148,62 @@ public sealed class CatalogState
 
     public string NameOf(uint relation) => Relations.TryGetValue(relation, out var r) ? r.QualifiedName : $"relation {relation}";
 
+    /// <summary>The seven parts of a state, in the order of their queries.</summary>
+    internal enum Part { Relations, Columns, Constraints, Indexes, Policies, Functions, Extensions }
+
+    /// <summary>
+    /// The catalogs each part's query reads (names and their rendering included: regclass, regprocedure, format_type,
+    /// privileges through roles). Null for the parts that deparse expressions (pg_get_constraintdef, pg_get_expr), which can
+    /// name any object: they read every catalog but <see cref="NeverDeparsed"/> and the one given here.
+    /// </summary>
+    private static readonly Dictionary<Part, string[]> Reads = new()
+    {
+        [Part.Relations] = ["pg_class", "pg_namespace", "pg_depend", "pg_description", "pg_rewrite", "pg_authid", "pg_auth_members"],
+        [Part.Columns] = ["pg_attribute", "pg_class", "pg_namespace", "pg_type", "pg_proc", "pg_collation"],
+        [Part.Indexes] = ["pg_index", "pg_class", "pg_namespace"],
+        [Part.Functions] = ["pg_proc", "pg_namespace", "pg_depend", "pg_type", "pg_authid", "pg_auth_members"],
+        [Part.Extensions] = ["pg_extension", "pg_namespace"],
+    };
+
+    /// <summary>Catalogs no constraint definition or policy expression is printed from.</summary>
+    private static readonly HashSet<string> NeverDeparsed =
+        ["pg_description", "pg_shdescription", "pg_depend", "pg_shdepend", "pg_init_privs", "pg_seclabel", "pg_shseclabel", "pg_statistic"];
+
+    /// <summary>Whether a part can differ after a statement that wrote to <paramref name="changed"/> (catalog table names).</summary>
+    internal static bool CanChange(Part part, IReadOnlySet<string> changed) => part switch
+    {
+        Part.Constraints => changed.Any(c => !NeverDeparsed.Contains(c) && c != "pg_policy"),
+        Part.Policies => changed.Any(c => !NeverDeparsed.Contains(c)),
+        _ => Reads[part].Any(changed.Contains),
+    };
+
     /// <summary>
     /// All seven catalog queries in one batch: one round trip per statement replayed, which is what the lint's time is made of.
     /// Prepared on the session (planned once, not after every statement); a file's DEALLOCATE or DISCARD is followed by
     /// <see cref="NpgsqlConnection.UnprepareAll"/> in the tracer, so Npgsql prepares them again.
     /// </summary>
     /// <param name="exposedSchemas">The schemas PostgREST serves (supabase/config.toml [api] schemas).</param>
-    public static async Task<CatalogState> ReadAsync(NpgsqlConnection connection, IReadOnlySet<string> exposedSchemas, CancellationToken ct)
+    public static Task<CatalogState> ReadAsync(NpgsqlConnection connection, IReadOnlySet<string> exposedSchemas, CancellationToken ct) =>
+        ReadAsync(connection, exposedSchemas, null, null, ct);
+
+    /// <summary>
+    /// Like <see cref="ReadAsync(NpgsqlConnection, IReadOnlySet{string}, CancellationToken)"/>, but after a statement that wrote
+    /// only to the catalogs <paramref name="changed"/>: the parts that cannot differ are taken from <paramref name="previous"/>
+    /// (the same rows a query would return: they read none of those catalogs).
+    /// </summary>
+    internal static async Task<CatalogState> ReadAsync(NpgsqlConnection connection, IReadOnlySet<string> exposedSchemas,
+        CatalogState? previous, IReadOnlySet<string>? changed, CancellationToken ct)
     {
+        var parts = Enum.GetValues<Part>().Where(p => previous is null || changed is null || CanChange(p, changed)).ToList();
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var command in Commands(exposedSchemas)) batch.BatchCommands.Add(command);
+        var all = Commands(exposedSchemas).ToList();
+        foreach (var part in parts) batch.BatchCommands.Add(all[(int)part]);
         await batch.PrepareAsync(ct);
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        return await ReadResultsAsync(reader, ct);
+        return await ReadResultsAsync(reader, parts, previous, ct);
     }
 
-    /// <summary>The seven queries, to add to a batch of the caller's (their results are read with <see cref="ReadResultsAsync"/>).</summary>
+    /// <summary>The seven queries, to add to a batch of the caller's (their results are read with <see cref="ReadResultsAsync(NpgsqlDataReader, CancellationToken)"/>).</summary>
     internal static IEnumerable<NpgsqlBatchCommand> Commands(IReadOnlySet<string> exposedSchemas)
     {
         var exposed = exposedSchemas.ToArray();
@@ -174,9 +216,14 @@ public sealed class CatalogState
     }
 
     /// <summary>Reads the results of <see cref="Commands"/>, starting at the reader's current result set.</summary>
-    internal static async Task<CatalogState> ReadResultsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    internal static Task<CatalogState> ReadResultsAsync(NpgsqlDataReader reader, CancellationToken ct) =>
+        ReadResultsAsync(reader, Enum.GetValues<Part>(), null, ct);
+
+    /// <summary>Reads the results of the queries of <paramref name="parts"/>, in order; the other parts come from <paramref name="previous"/>.</summary>
+    private static async Task<CatalogState> ReadResultsAsync(NpgsqlDataReader reader, IReadOnlyList<Part> parts, CatalogState? previous, CancellationToken ct)
     {
-        var relations = await ReadAsync(reader, r =>
+        bool Read(Part part) => previous is null || parts.Contains(part);
+        var relations = !Read(Part.Relations) ? null : await ReadAsync(reader, r =>
         {
             var view = r.IsDBNull(10) ? "|false" : r.GetString(10);
             return new RelationInfo(
@@ -184,28 +231,28 @@ public sealed class CatalogState
                 r.GetBoolean(5), r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8), r.GetBoolean(9),
                 view[..view.LastIndexOf('|')], view.EndsWith("|true", StringComparison.Ordinal), r.GetBoolean(11));
         }, ct);
-        var columns = await ReadAsync(reader, r => new ColumnInfo(
+        var columns = !Read(Part.Columns) ? null : await ReadAsync(reader, r => new ColumnInfo(
             r.GetFieldValue<uint>(0), r.GetInt16(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetBoolean(5), r.GetString(6)), ct);
-        var constraints = await ReadAsync(reader, r => new ConstraintInfo(
+        var constraints = !Read(Part.Constraints) ? null : await ReadAsync(reader, r => new ConstraintInfo(
             r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetString(3)[0], r.GetBoolean(4), r.GetString(5)), ct);
-        var indexes = await ReadAsync(reader, r => new IndexInfo(
+        var indexes = !Read(Part.Indexes) ? null : await ReadAsync(reader, r => new IndexInfo(
             r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetBoolean(3), r.GetBoolean(4)), ct);
-        var policies = await ReadAsync(reader, r => new PolicyInfo(
+        var policies = !Read(Part.Policies) ? null : await ReadAsync(reader, r => new PolicyInfo(
             r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2), r.GetString(3),
             r.GetString(4)[0], r.GetFieldValue<string[]>(5), r.GetBoolean(6), r.GetString(7), r.GetString(8)), ct);
-        var functions = await ReadAsync(reader, r => new FunctionInfo(
+        var functions = !Read(Part.Functions) ? null : await ReadAsync(reader, r => new FunctionInfo(
             r.GetFieldValue<uint>(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3),
             r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), r.GetBoolean(6), r.GetBoolean(7), r.GetString(8)), ct);
-        var extensions = await ReadAsync(reader, r => new ExtensionInfo(r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2)), ct);
+        var extensions = !Read(Part.Extensions) ? null : await ReadAsync(reader, r => new ExtensionInfo(r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2)), ct);
         return new()
         {
-            Relations = relations.ToDictionary(x => x.Oid),
-            Columns = columns.ToDictionary(x => (x.Table, x.Number)),
-            Constraints = constraints.ToDictionary(x => x.Oid),
-            Indexes = indexes.ToDictionary(x => x.Oid),
-            Policies = policies.ToDictionary(x => x.Oid),
-            Functions = functions.ToDictionary(x => x.Oid),
-            Extensions = extensions.ToDictionary(x => x.Oid),
+            Relations = relations?.ToDictionary(x => x.Oid) ?? previous!.Relations,
+            Columns = columns?.ToDictionary(x => (x.Table, x.Number)) ?? previous!.Columns,
+            Constraints = constraints?.ToDictionary(x => x.Oid) ?? previous!.Constraints,
+            Indexes = indexes?.ToDictionary(x => x.Oid) ?? previous!.Indexes,
+            Policies = policies?.ToDictionary(x => x.Oid) ?? previous!.Policies,
+            Functions = functions?.ToDictionary(x => x.Oid) ?? previous!.Functions,
+            Extensions = extensions?.ToDictionary(x => x.Oid) ?? previous!.Extensions,
         };
     }
 

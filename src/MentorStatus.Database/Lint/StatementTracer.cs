@@ -89,13 +89,19 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
         """;
 
     /// <summary>
-    /// The lock_timeout the next statement starts with, and a count of the catalog rows this transaction has written so far
-    /// (pg_stat_xact_all_tables on pg_catalog): when it has not moved, the statement changed nothing the catalog reads
-    /// see, and the previous catalog state is reused instead of read again.
+    /// The lock_timeout the next statement starts with; the catalog rows this transaction has written so far, by catalog
+    /// table (pg_stat_xact_all_tables on pg_catalog, "pg_class=3,pg_type=2"); and the settings that change how the catalog
+    /// reads print names and expressions. When no count has moved, the statement changed nothing the catalog reads see and
+    /// the previous catalog state is reused; when some have, only the parts that read those catalogs are read again (all of
+    /// them when the settings changed since the last read).
     /// </summary>
     private const string SelectSessionState = """
         select current_setting('lock_timeout'),
-               (select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint from pg_stat_xact_all_tables where schemaname = 'pg_catalog')
+               (select coalesce(string_agg(relname || '=' || (n_tup_ins + n_tup_upd + n_tup_del), ',' order by relname), '')
+                from pg_stat_xact_all_tables where schemaname = 'pg_catalog' and n_tup_ins + n_tup_upd + n_tup_del > 0),
+               concat_ws('|', current_setting('search_path'), current_setting('DateStyle'), current_setting('IntervalStyle'),
+                         current_setting('TimeZone'), current_setting('extra_float_digits'), current_setting('quote_all_identifiers'),
+                         current_setting('bytea_output'), current_setting('standard_conforming_strings'), current_setting('lc_monetary'))
         """;
     private const string ResolveTable = "select to_regclass($1)::oid";
 
@@ -144,7 +150,7 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
         _transaction = await _connection.BeginTransactionAsync(ct);
         var held = new HashSet<HeldLock>();
         var current = baseline;
-        var (lockTimeout, catalogWrites) = await SessionStateAsync(ct);
+        var (lockTimeout, catalogWrites, settingsRead) = await SessionStateAsync(ct);
         var replayed = new List<SqlStatement>();
         foreach (var statement in migration.Statements)
         {
@@ -197,7 +203,7 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
                     // A new session replays what the file had done before it, so the rest of the file is still linted.
                     await RecoverAsync(migration, replayed, result, statement, ct);
                     current = await ReadCatalogAsync(ct);
-                    (lockTimeout, catalogWrites) = await SessionStateAsync(ct);
+                    (lockTimeout, catalogWrites, settingsRead) = await SessionStateAsync(ct);
                     held.Clear();
                     held.UnionWith(await LocksAsync(baseline, ct));
                 }
@@ -220,8 +226,9 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
                 await using var reader = await batch.ExecuteReaderAsync(ct);
                 await reader.ReadAsync(ct);
                 lockTimeout = reader.GetString(0);
-                var writes = reader.GetInt64(1);
-                var changed = writes != catalogWrites;
+                var writes = reader.GetString(1);
+                var changed = writes == catalogWrites ? new HashSet<string>() : ChangedCatalogs(catalogWrites, writes);
+                var settings = reader.GetString(2);
                 catalogWrites = writes;
                 if (!trace) continue;
                 await reader.NextResultAsync(ct);
@@ -233,7 +240,11 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
                 }
                 step.NewLocks = locks.Where(held.Add).ToList();
                 await reader.DisposeAsync();
-                if (changed) current = await ReadCatalogAsync(ct);
+                if (changed.Count > 0)
+                {
+                    current = settings == settingsRead ? await ReadCatalogAsync(current, changed, ct) : await ReadCatalogAsync(ct);
+                    settingsRead = settings;
+                }
                 step.After = current;
             }
         }
@@ -257,19 +268,31 @@ internal sealed partial class StatementTracer(NpgsqlConnection connection, TimeS
 
     private const string SessionStateSql = SelectSessionState;
 
-    private async Task<CatalogState> ReadCatalogAsync(CancellationToken ct)
+    private async Task<CatalogState> ReadCatalogAsync(CancellationToken ct, CatalogState? previous = null, IReadOnlySet<string>? changed = null)
     {
         using var _ = _times.Time(LintPhaseTimes.Phase.Catalog);
         _times.CatalogStates++;
-        return await CatalogState.ReadAsync(_connection, _exposed, ct);
+        return await CatalogState.ReadAsync(_connection, _exposed, previous, changed, ct);
     }
 
-    private async Task<(string LockTimeout, long CatalogWrites)> SessionStateAsync(CancellationToken ct)
+    private Task<CatalogState> ReadCatalogAsync(CatalogState previous, IReadOnlySet<string> changed, CancellationToken ct) =>
+        ReadCatalogAsync(ct, previous, changed);
+
+    /// <summary>The catalog tables whose write count differs between two readings of the session state.</summary>
+    private static HashSet<string> ChangedCatalogs(string before, string after)
+    {
+        static Dictionary<string, string> Parse(string counts) => counts.Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(c => c.Split('=')).ToDictionary(c => c[0], c => c[1]);
+        var old = Parse(before);
+        return Parse(after).Where(c => !old.TryGetValue(c.Key, out var count) || count != c.Value).Select(c => c.Key).ToHashSet();
+    }
+
+    private async Task<(string LockTimeout, string CatalogWrites, string Settings)> SessionStateAsync(CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(SelectSessionState, _connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return (reader.GetString(0), reader.GetInt64(1));
+        return (reader.GetString(0), reader.GetString(1), reader.GetString(2));
     }
 
     /// <summary>
