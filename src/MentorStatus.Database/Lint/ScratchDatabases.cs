@@ -18,6 +18,7 @@ internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
     private readonly string _prefix = $"mslint_{Environment.ProcessId}_{Guid.NewGuid().ToString("N")[..6]}_";
     private readonly List<string> _created = [];
     private readonly Dictionary<string, NpgsqlDataSource> _sessions = [];
+    private NpgsqlDataSource? _admin;
     private int _counter;
 
     public async Task<string> CloneAsync(string template, CancellationToken ct)
@@ -50,11 +51,14 @@ internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
         return sessions;
     }
 
+    /// <summary>
+    /// CREATE and DROP DATABASE on the target's database, through a pool owned (and closed) by this object: a global pool per
+    /// target would keep an idle session on the server after the lint, for each database a lint was pointed at.
+    /// </summary>
     private async Task ExecuteAsync(string sql, CancellationToken ct)
     {
-        var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = true, NoResetOnClose = false };
-        await using var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync(ct);
+        _admin ??= NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = true, NoResetOnClose = false }.ConnectionString);
+        await using var connection = await _admin.OpenConnectionAsync(ct);
         await SqlCommands.ExecuteAsync(connection, sql, ct);
     }
 
@@ -75,5 +79,7 @@ internal sealed class ScratchDatabases(DatabaseTarget server) : IAsyncDisposable
                 // best effort: a leftover mslint_* database is harmless and named after its process
             }
         }
+        if (_admin is not null) await _admin.DisposeAsync();
+        _admin = null;
     }
 }
