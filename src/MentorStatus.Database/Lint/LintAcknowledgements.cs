@@ -1,21 +1,15 @@
-using System.Text.RegularExpressions;
 using MentorStatus.Database.Migrations;
+using MentorStatus.Database.Rules;
 
 namespace MentorStatus.Database.Lint;
 
 /// <summary>
 /// `-- lint: ignore MS004 because the table is empty in every environment` on a line before a statement
-/// acknowledges that rule for that statement (several ids: `MS001, MS005`). Before the first statement
+/// acknowledges that rule for that statement (several ids: `MS001, MS005`; a rule's name does as well as its code). Before the first statement
 /// it also covers findings about the whole file (missing rollback, rollback mismatch).
 /// </summary>
-public static partial class LintAcknowledgements
+public static class LintAcknowledgements
 {
-    [GeneratedRegex(@"--\s*lint\s*:\s*ignore\b(?<rest>.*)$", RegexOptions.IgnoreCase)]
-    private static partial Regex Marker();
-
-    [GeneratedRegex(@"^\s*(?<ids>[A-Za-z]+\d+(?:\s*,\s*[A-Za-z]+\d+)*)\s*(?:because\s+(?<reason>\S.*?))?\s*$", RegexOptions.IgnoreCase)]
-    private static partial Regex Body();
-
     private sealed record Ack(int Line, IReadOnlyList<string> Ids, string Reason);
 
     /// <summary>Marks findings acknowledged by the file's comments, and adds an MS017 error for each malformed acknowledgement.</summary>
@@ -29,24 +23,23 @@ public static partial class LintAcknowledgements
             var line = lines[i];
             var comment = line.IndexOf("--", StringComparison.Ordinal);
             if (comment < 0) continue;
-            var marker = Marker().Match(line[comment..]);
-            if (!marker.Success) continue;
-            var body = Body().Match(marker.Groups["rest"].Value);
-            var ids = body.Success ? body.Groups["ids"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : [];
+            // the first directive of the line, as far as the line goes (IgnoreDirectives: the syntax db security shares)
+            if (IgnoreDirectives.Find(line[comment..], IgnoreDirectives.LintMarker) is not [var directive, ..]) continue;
+            var ids = directive.Ids;
             var unknown = ids.Where(id => LintRules.Find(id) is null).ToList();
-            var reason = body.Success ? body.Groups["reason"].Value : "";
-            if (!body.Success || ids.Length == 0 || unknown.Count > 0 || reason.Length == 0)
+            var reason = directive.Reason;
+            if (ids.Count == 0 || unknown.Count > 0 || reason.Length == 0)
             {
                 result.Add(new LintFinding
                 {
                     Rule = LintRules.BadAcknowledgement, File = file, Line = i + 1, Statement = LintFinding.Shorten(line.Trim()),
                     Message = unknown.Count > 0 ? $"unknown rule {string.Join(", ", unknown)}; the rules are {string.Join(", ", LintRules.All.Select(r => r.Id))}"
-                        : ids.Length == 0 ? "no rule id after `lint: ignore`"
+                        : ids.Count == 0 ? "no rule id after `lint: ignore`"
                         : "no reason: say why the finding is safe here, after `because`",
                 });
                 continue;
             }
-            acks.Add(new Ack(i + 1, ids.Select(id => id.ToUpperInvariant()).ToList(), reason));
+            acks.Add(new Ack(i + 1, ids.Select(id => LintRules.Find(id)!.Id).ToList(), reason)); // a name counts as its code
         }
 
         var firstLine = statements.Count > 0 ? statements[0].Line : int.MaxValue;

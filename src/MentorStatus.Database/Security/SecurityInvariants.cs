@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using MentorStatus.Database.Rules;
 using Npgsql;
 
 namespace MentorStatus.Database.Security;
@@ -13,13 +13,10 @@ public sealed record SecurityReport(IReadOnlyList<SecurityFinding> Findings)
 /// <summary>
 /// Runs <see cref="SecurityRules.All"/> against a database's catalog (<c>db security</c>). An object whose
 /// COMMENT contains <c>security: ignore RULE_ID because REASON</c> has that finding acknowledged: it is
-/// listed with its reason and does not fail the check (the same idea as <c>-- lint: ignore</c>).
+/// listed with its reason and does not fail the check (the syntax of <c>-- lint: ignore</c>: <see cref="IgnoreDirectives"/>).
 /// </summary>
-public static partial class SecurityInvariants
+public static class SecurityInvariants
 {
-    [GeneratedRegex(@"security:\s*ignore\s+([a-z0-9_]+)\s+because\s+(.+?)(?=\s+security:\s*ignore\s|$)", RegexOptions.Singleline)]
-    private static partial Regex Acknowledgement();
-
     public static async Task<SecurityReport> CheckAsync(
         NpgsqlDataSource dataSource, SecurityScope? scope = null, IReadOnlyList<SecurityRule>? rules = null, CancellationToken ct = default)
     {
@@ -43,7 +40,7 @@ public static partial class SecurityInvariants
                 var subject = reader.IsDBNull(3) ? "" : reader.GetString(3);
                 if (rule.Matches is { } matches && !matches(subject)) continue;
                 var comment = reader.IsDBNull(2) ? null : reader.GetString(2);
-                findings.Add(new SecurityFinding(rule.Id, rule.Level, reader.GetString(0), reader.GetString(1), rule.Fix, AcknowledgedReason(comment, rule.Id)));
+                findings.Add(new SecurityFinding(rule.Id, rule.Level, reader.GetString(0), reader.GetString(1), rule.Fix, AcknowledgedReason(comment, rule)));
             }
         }
         await tx.RollbackAsync(ct);
@@ -55,8 +52,13 @@ public static partial class SecurityInvariants
         NpgsqlDataSource dataSource, SecurityScope? scope = null, CancellationToken ct = default) =>
         (await CheckAsync(dataSource, scope, ct: ct)).Failing.Select(f => f.ToString()).ToList();
 
+    /// <summary>The reason given in the object's comment for ignoring <paramref name="rule"/> (by its name or its code), if any.</summary>
+    public static string? AcknowledgedReason(string? comment, SecurityRule rule) =>
+        comment is null ? null : IgnoreDirectives.Find(comment, IgnoreDirectives.SecurityMarker)
+            .FirstOrDefault(d => d.IsComplete && (d.Names(rule.Id) || (rule.Code.Length > 0 && d.Names(rule.Code))))?.Reason;
+
     /// <summary>The reason given in the object's comment for ignoring <paramref name="ruleId"/>, if any.</summary>
     public static string? AcknowledgedReason(string? comment, string ruleId) =>
-        comment is null ? null : Acknowledgement().Matches(comment).Where(m => m.Groups[1].Value == ruleId)
-            .Select(m => m.Groups[2].Value.Trim()).FirstOrDefault();
+        comment is null ? null : IgnoreDirectives.Find(comment, IgnoreDirectives.SecurityMarker)
+            .FirstOrDefault(d => d.IsComplete && d.Names(ruleId))?.Reason;
 }

@@ -10,7 +10,7 @@ public enum SecurityLevel { Info, Warn, Error }
 /// Queries may use the parameters <c>@exposed</c> (schemas the API exposes), <c>@platform</c> (schemas that
 /// belong to the platform, never checked) and <c>@api_roles</c>; they run with <c>search_path = pg_catalog</c>.
 /// </summary>
-/// <param name="Id">The rule's name; splinter's name where the rule is one of Supabase's lints.</param>
+/// <param name="Id">The rule's name, shown in findings; splinter's name where the rule is one of Supabase's lints.</param>
 /// <param name="Matches">A check the catalog cannot do in SQL, applied to <c>subject</c>; null = every row is a finding.</param>
 public sealed record SecurityRule(
     string Id,
@@ -18,7 +18,14 @@ public sealed record SecurityRule(
     string Title,
     string Query,
     string Fix,
-    Func<string, bool>? Matches = null);
+    Func<string, bool>? Matches = null)
+{
+    /// <summary>
+    /// Its code, MS2nn (<c>db lint</c>'s rules are MS000–MS099): with <see cref="Id"/>, the rule's name, one id scheme
+    /// for both tools. An acknowledgement may give either.
+    /// </summary>
+    public string Code { get; init; } = "";
+}
 
 /// <summary>
 /// One offending object. <see cref="Acknowledged"/> holds the reason when the object's comment says

@@ -24,6 +24,19 @@ public sealed class LintBehaviourTests
     }
 
     [Fact]
+    public async Task AnAcknowledgementMayNameTheRuleInsteadOfItsCode()
+    {
+        // One id scheme with db security: every rule has a code and a name, and an ignore takes either.
+        var report = await LintHarness.LintSqlAsync(
+            "-- lint: ignore index_without_concurrently because things holds a handful of rows everywhere\n" + BlockingIndex,
+            "drop index public.things_name_idx;\n", DbUp);
+        var finding = Assert.Single(report.Findings, f => f.Rule.Id == "MS001");
+        Assert.Equal("things holds a handful of rows everywhere", finding.AcknowledgedBecause);
+        Assert.DoesNotContain(report.Findings, f => f.Rule.Id == "MS017");
+        Assert.False(report.Failed, LintReportFormats.Text(report));
+    }
+
+    [Fact]
     public async Task AcknowledgementCoversOnlyTheNextStatement()
     {
         var report = await LintHarness.LintSqlAsync(

@@ -207,6 +207,27 @@ public sealed class SecurityInvariantTests
     }
 
     [Fact]
+    public async Task AnAcknowledgementNamesSeveralRulesByCodeOrNameAsTheLintsDoes()
+    {
+        // One ignore syntax for both tools (IgnoreDirectives): `ignore ID, ID because REASON`, as `-- lint: ignore MS001, MS005 because …`;
+        // one id scheme: a rule's code (MS201 is rls_disabled_in_public) does as well as its name.
+        var target = await TestDatabases.MigratedAsync("acknowledged_list");
+        await using var dataSource = target.CreateDataSource();
+        await dataSource.ExecuteAsync("""
+            create table public.open_notes (id int primary key, body text);
+            grant select, truncate on public.open_notes to authenticated;
+            comment on table public.open_notes is
+                'security: ignore MS201, api_role_excess_privilege because a scratch table of this test';
+            """);
+        var report = await SecurityInvariants.CheckAsync(dataSource);
+        var named = report.Findings.Where(f => f.Object == "public.open_notes" && f.Rule is "rls_disabled_in_public" or "api_role_excess_privilege").ToList();
+        Assert.Contains(named, f => f.Rule == "rls_disabled_in_public");
+        Assert.Contains(named, f => f.Rule == "api_role_excess_privilege");
+        Assert.All(named, f => Assert.Equal("a scratch table of this test", f.Acknowledged));
+        Assert.DoesNotContain(report.Failing, f => f.Object == "public.open_notes" && f.Rule is "rls_disabled_in_public" or "api_role_excess_privilege");
+    }
+
+    [Fact]
     public async Task ExposedSchemasComeFromConfigTomlNotFromTheCode()
     {
         Assert.Equal(["public", "graphql_public"], SecurityScope.ForProject(TestDatabases.Project).ExposedSchemas);
