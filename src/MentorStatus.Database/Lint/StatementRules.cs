@@ -29,6 +29,10 @@ internal sealed partial class StatementRules : ILintRuleFamily
     [GeneratedRegex(@"^set (?:session |local )?session_replication_role ?(?:=|to) ?(?<value>.+)$")]
     private static partial Regex SessionReplicationRole();
 
+    // The same setting through the function form (pg_dump-style scripts and hand-written helpers use it).
+    [GeneratedRegex(@"\bset_config\s*\(\s*'session_replication_role'\s*,\s*'(?<value>[^']*)'")]
+    private static partial Regex SetConfigReplicationRole();
+
     [GeneratedRegex($@"^alter domain (?<domain>{Name}) (?:add (?:constraint (?:""[^""]+""|[a-z_][a-z0-9_$]*) )?(?<kind>check|not null)\b(?<rest>.*)|(?<kind>set not null))$")]
     private static partial Regex DomainConstraint();
 
@@ -58,7 +62,8 @@ internal sealed partial class StatementRules : ILintRuleFamily
                     $"every trigger of {Unquote(disable.Groups["table"].Value)} is disabled, the internal foreign-key triggers included: " +
                     "rows written while they are off are never checked, and it needs superuser rights (not the postgres role of a hosted Supabase project)");
 
-            if (SessionReplicationRole().Match(statement.Normalized) is { Success: true } role && role.Groups["value"].Value.Trim().Trim('\'', '"') is not ("origin" or "default"))
+            if ((SessionReplicationRole().Match(statement.Normalized) is { Success: true } role ? role : SetConfigReplicationRole().Match(statement.Normalized)) is { Success: true } setting
+                && setting.Groups["value"].Value.Trim().Trim('\'', '"') is not ("origin" or "default"))
                 yield return LintFinding.For(LintRules.TriggersDisabled, file, statement,
                     "session_replication_role set away from origin: every trigger and foreign-key check of the session is off for the rest of the file " +
                     "(and of the session, for `set` without `local`); it needs superuser rights");
