@@ -51,7 +51,7 @@ step "dotnet build" dotnet build MentorStatus.slnx -c Release --nologo -v quiet
 # every cluster, dump and project a test makes lands in it, so a test never sees another run's files, and whatever
 # a killed test left (a server still running included) is stopped and deleted here, not by the next run.
 run_tests() {
-  run_tmp=$(mktemp -d /tmp/ms-run.XXXXXX)
+  run_tmp=$(mktemp -d /tmp/ms.XXXXXX) # short: a cluster socket path inside must stay within 107 bytes
   chmod 0711 "$run_tmp"
   trap 'stop_servers_in "$run_tmp"; rm -rf "$run_tmp"' EXIT
   # no MSBuild node may outlive the step with this TMPDIR (the next steps build again)
