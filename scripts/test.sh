@@ -55,7 +55,8 @@ run_tests() {
   chmod 0711 "$run_tmp"
   trap 'stop_servers_in "$run_tmp"; rm -rf "$run_tmp"' EXIT
   # no MSBuild node may outlive the step with this TMPDIR (the next steps build again)
-  TMPDIR="$run_tmp" MSBUILDDISABLENODEREUSE=1 dotnet test MentorStatus.slnx -c Release --nologo --no-build "$@"
+  TMPDIR="$run_tmp" MSBUILDDISABLENODEREUSE=1 dotnet test MentorStatus.slnx -c Release --nologo --no-build "$@" \
+    | tee "$test_log"
 }
 stop_servers_in() { # PostgreSQL servers and PgBouncers still running from a data folder or pid file under $1
   local pidfile pid
@@ -68,6 +69,10 @@ stop_servers_in() { # PostgreSQL servers and PgBouncers still running from a dat
     if [ -n "$pid" ] && grep -qa pgbouncer "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
   done < <(find "$1" -name 'pgbouncer*.pid' -print0 2>/dev/null)
 }
+# the suite's output is kept so that the summary can end with the failed tests (a CI log is often read from its tail)
+test_log=$(mktemp)
+trap 'rm -f "$test_log"' EXIT
+export test_log
 export -f run_tests stop_servers_in
 step "dotnet test" run_tests "$@"
 
@@ -108,5 +113,10 @@ step "bench stops on SIGINT" scripts/bench-interrupt-check.sh
 echo
 echo "==> summary"
 printf '  %s\n' "${steps[@]}"
+if grep -qE '^\s+Failed [A-Za-z_]' "$test_log"; then
+  echo
+  echo "==> failed tests (each with the start of its message; the whole output is above)"
+  awk '/^[[:space:]]+Failed [A-Za-z_]/ { n = 12 } n > 0 { print; n-- }' "$test_log" | cut -c1-300
+fi
 if [ "$failed" != 0 ]; then echo "scripts/test.sh: some steps FAILED (see above)" >&2; exit 1; fi
 echo "scripts/test.sh: every step passed"

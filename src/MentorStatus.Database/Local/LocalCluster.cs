@@ -34,6 +34,18 @@ public sealed partial class LocalCluster
     public string Directory { get; }
     public string DataDirectory => Path.Combine(Directory, "data");
     public string SocketDirectory => Path.Combine(Directory, "run");
+    /// <summary>
+    /// The kernel's limit for a Unix socket's path (sun_path, 108 bytes with its NUL); PostgreSQL refuses to start
+    /// when its socket's path is longer.
+    /// </summary>
+    public const int MaxSocketPathBytes = 107;
+    /// <summary>
+    /// Whether the server also listens on a socket in <see cref="SocketDirectory"/>. Not when that path would pass
+    /// <see cref="MaxSocketPathBytes"/> (a deep checkout, a long TMPDIR): then it listens on 127.0.0.1 only, which every
+    /// part of this project uses anyway, rather than failing to start.
+    /// </summary>
+    public bool HasUnixSocket => System.Text.Encoding.UTF8.GetByteCount(SocketPath(Port)) <= MaxSocketPathBytes;
+    private string SocketPath(int port) => Path.Combine(SocketDirectory, $".s.PGSQL.{port.ToString(CultureInfo.InvariantCulture)}");
     public string LogFile => Path.Combine(Directory, "postgres.log");
     public string PassFile => Path.Combine(Directory, PassFileName);
     public int Port { get; private set; }
@@ -135,17 +147,22 @@ public sealed partial class LocalCluster
         CheckPortFree();
         await CloseOlderClusterAsync(ct);
 
-        progress?.Report($"starting PostgreSQL on 127.0.0.1:{Port}…");
+        progress?.Report(HasUnixSocket
+            ? $"starting PostgreSQL on 127.0.0.1:{Port}…"
+            : $"starting PostgreSQL on 127.0.0.1:{Port} (no Unix socket: {SocketPath(Port)} would pass the {MaxSocketPathBytes}-byte limit)…");
         var settings = new Dictionary<string, string>
         {
             ["port"] = Port.ToString(CultureInfo.InvariantCulture),
             ["listen_addresses"] = "127.0.0.1",
-            ["unix_socket_directories"] = SocketDirectory,
+            // double quotes: PostgreSQL's list syntax for a folder with spaces or commas; none: no socket at all
+            // (pg_ctl -w waits on postmaster.pid, not on a connection)
+            ["unix_socket_directories"] = HasUnixSocket ? $"\"{SocketDirectory}\"" : "",
             // the socket itself only for the server's own OS user (and root), besides its 0700 folder
             ["unix_socket_permissions"] = "0700",
         };
         foreach (var (k, v) in _options.Settings) settings[k] = v;
-        var serverOptions = string.Join(' ', settings.Select(kv => $"-c {kv.Key}={kv.Value}"));
+        // pg_ctl hands these to the server through /bin/sh: each value single-quoted for it
+        var serverOptions = string.Join(' ', settings.Select(kv => $"-c {kv.Key}='{kv.Value.Replace("'", @"'\''")}'"));
         var start = await OsProcess.RunAsync(Installation.Tool("pg_ctl"),
             ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", serverOptions], true, ct, TimeSpan.FromSeconds(90));
         if (start.ExitCode != 0)

@@ -73,4 +73,54 @@ public sealed class LocalClusterTests
             await cluster.DestroyAsync();
         }
     }
+    /// <summary>
+    /// A folder deep enough that the socket's path passes the kernel's 107 bytes (a deep checkout, a long TMPDIR, the
+    /// rehearsal's nested cluster folder): the server used to refuse to start; now it serves on 127.0.0.1 without a socket.
+    /// </summary>
+    [Fact]
+    public async Task AClusterTooDeepForAUnixSocketStartsOnLoopbackOnly()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "mentorstatus-deep-" + Guid.NewGuid().ToString("N")[..8]);
+        var dir = Path.Combine(root, new string('d', 60), new string('e', 40));
+        var cluster = await LocalCluster.AtAsync(dir, new LocalClusterOptions { Port = TestCluster.FreePort() });
+        try
+        {
+            Assert.False(cluster.HasUnixSocket);
+            await cluster.StartAsync();
+            await using (var source = cluster.Target().CreateDataSource())
+            await using (var command = source.CreateCommand("select current_setting('unix_socket_directories')"))
+                Assert.Equal("", await command.ExecuteScalarAsync());
+            Assert.False(Directory.Exists(cluster.SocketDirectory) && Directory.EnumerateFileSystemEntries(cluster.SocketDirectory).Any());
+            Assert.True(await cluster.StopAsync());
+            Assert.True(await cluster.StartAsync()); // a second start reads the same (socket-less) settings
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await cluster.DestroyAsync();
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>A folder with a space and a quote in its name still gets its socket (the settings reach the server through a shell).</summary>
+    [Fact]
+    public async Task AFolderWithASpaceAndAQuoteKeepsItsSocket()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "ms sp'ace-" + Guid.NewGuid().ToString("N")[..8]);
+        var cluster = await LocalCluster.AtAsync(dir, new LocalClusterOptions { Port = TestCluster.FreePort() });
+        try
+        {
+            Assert.True(cluster.HasUnixSocket);
+            await cluster.StartAsync();
+            Assert.True(File.Exists(Path.Combine(cluster.SocketDirectory, $".s.PGSQL.{cluster.Port}")), "no socket in " + cluster.SocketDirectory);
+            await using var source = cluster.Target().CreateDataSource();
+            await using var command = source.CreateCommand("select 1");
+            Assert.Equal(1, await command.ExecuteScalarAsync());
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await cluster.DestroyAsync();
+        }
+    }
 }
