@@ -95,9 +95,9 @@ public sealed partial class LocalCluster
         options = options with { Password = DeveloperPassword };
         var directory = Path.Combine(layout.LocalStateDirectory, "local");
         if (OsProcess.IsRoot && !PostgresUserCanReach(layout.Root)) directory = await TempClusterFolderAsync(layout, ct);
-        var cluster = await AtAsync(directory, options, ct);
-        if (cluster.ReadState() is { } state && options.Port == LocalClusterOptions.DefaultPort) cluster.Port = state.Port;
-        return cluster;
+        // the port is the caller's: the CLI's --port defaults to the remembered one (RememberedPort), so an explicit
+        // --port 54322 is kept even when the cluster last ran elsewhere
+        return await AtAsync(directory, options, ct);
     }
 
     /// <summary>The folder of a project's cluster as <see cref="ForProjectAsync"/> finds it, without creating anything:

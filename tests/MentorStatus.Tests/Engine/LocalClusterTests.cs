@@ -123,4 +123,25 @@ public sealed class LocalClusterTests
             await cluster.DestroyAsync();
         }
     }
+    /// <summary>An explicit port equal to the default one used to be replaced by the port the cluster last ran on.</summary>
+    [Fact]
+    public async Task AnExplicitPortIsKeptEvenWhenItIsTheDefaultOne()
+    {
+        using var project = new TempProject();
+        var port = TestCluster.FreePort();
+        var first = await LocalCluster.ForProjectAsync(project.Layout, new LocalClusterOptions { Port = port });
+        try
+        {
+            await first.StartAsync();
+            await first.StopAsync();
+            Assert.Equal(port, LocalCluster.RememberedPort(project.Layout));
+            var asked = await LocalCluster.ForProjectAsync(project.Layout, new LocalClusterOptions { Port = LocalClusterOptions.DefaultPort });
+            Assert.Equal(LocalClusterOptions.DefaultPort, asked.Port);
+            Assert.Equal(port, (await LocalCluster.ForProjectAsync(project.Layout, new LocalClusterOptions { Port = port })).Port);
+        }
+        finally
+        {
+            await first.DestroyAsync();
+        }
+    }
 }
