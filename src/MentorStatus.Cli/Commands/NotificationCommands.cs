@@ -107,7 +107,11 @@ internal static class NotificationCommands
                 .AddColumns("id", "run", "coordinator", "status", "attempts", "mentors", "channels", "last error");
             foreach (var e in entries)
                 table.AddRow(e.Id.ToString(), e.JobRunId.ToString()[..8], e.CoordinatorUserId.ToString()[..8],
-                    e.Status switch { "sent" => "[green]sent[/]", "failed" => "[red]failed[/]", "retrying" => "[yellow]retrying[/]", var s => s },
+                    e.Status switch
+                    {
+                        DeliveryStatus.Sent => "[green]sent[/]", DeliveryStatus.Failed => "[red]failed[/]", DeliveryStatus.Retrying => "[yellow]retrying[/]",
+                        var s => s.ToDatabase(),
+                    },
                     e.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     $"{e.Mentors}{(e.FellBackToOrganisation ? " [yellow](fallback)[/]" : "")}",
                     Markup.Escape(PrintableText.Clean(string.Join(", ", e.Channels.Select(ch => $"{ch.Channel}: {ch.Outcome}")))),

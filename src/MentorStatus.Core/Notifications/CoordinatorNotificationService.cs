@@ -1,3 +1,4 @@
+using MentorStatus.Notifications;
 using Npgsql;
 
 namespace MentorStatus;
@@ -12,7 +13,7 @@ public sealed record NotificationRecipient(Guid CoordinatorUserId, IReadOnlyList
 /// <summary>A row of the public.coordinator_notifications outbox.</summary>
 public sealed record CoordinatorNotification(
     Guid Id, Guid JobRunId, Guid CoordinatorUserId, IReadOnlyList<Guid> MentorIds, IReadOnlyList<Guid> FallbackMentorIds,
-    bool FellBackToOrganisation, string Status, int Attempts, DateTimeOffset NextAttemptAt, DateTimeOffset? SentAt, string? LastError)
+    bool FellBackToOrganisation, DeliveryStatus Status, int Attempts, DateTimeOffset NextAttemptAt, DateTimeOffset? SentAt, string? LastError)
 {
     /// <summary>Hand this to the channel so that a redelivery after a crash can be dropped there.</summary>
     public Guid IdempotencyKey => Id;
@@ -82,7 +83,7 @@ public sealed class CoordinatorNotificationService(NpgsqlDataSource dataSource, 
         var list = new List<CoordinatorNotification>();
         while (await r.ReadAsync(ct))
             list.Add(new CoordinatorNotification(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetFieldValue<Guid[]>(3), r.GetFieldValue<Guid[]>(4),
-                r.GetBoolean(5), r.GetString(6), r.GetInt32(7), r.GetFieldValue<DateTimeOffset>(8),
+                r.GetBoolean(5), DeliveryStatuses.Parse(r.GetString(6)), r.GetInt32(7), r.GetFieldValue<DateTimeOffset>(8),
                 r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9), r.IsDBNull(10) ? null : r.GetString(10)));
         return list;
     }

@@ -201,7 +201,7 @@ public sealed class NotificationDispatcher
                     following = null;
                 }
                 var delivered = outcomes.OfType<DeliveryOutcome>().ToList();
-                foreach (var outcome in delivered.Where(o => o.Status == "pending")) rescheduled.Add(outcome.Id);
+                foreach (var outcome in delivered.Where(o => o.Status == DeliveryStatus.Pending)) rescheduled.Add(outcome.Id);
                 recording = delivered.Count == 0 ? null : RecordAsync(batch, delivered, counts, progress);
                 if (stopped is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stopped);
                 batch = next!;
@@ -248,7 +248,7 @@ public sealed class NotificationDispatcher
                 continue;
             }
             Report(batch.Messages[outcome.Id].Notification, outcome, progress);
-            counts[outcome.Status switch { "sent" => 0, "failed" => 2, _ => 1 }]++;
+            counts[outcome.Status switch { DeliveryStatus.Sent => 0, DeliveryStatus.Failed => 2, _ => 1 }]++;
         }
     }
 
@@ -283,17 +283,17 @@ public sealed class NotificationDispatcher
 
         var errors = channelRows.Where(r => r.Error is not null && r.Outcome != "no_address").Select(r => r.Error!).ToList();
         var notes = channelRows.Where(r => r.Outcome == "no_address").Select(r => r.Error!).ToList();
-        string status;
+        DeliveryStatus status;
         DateTimeOffset next = _time.GetUtcNow();
         if (channelRows.Any(r => r.Outcome == "retrying"))
         {
-            status = "pending";
+            status = DeliveryStatus.Pending;
             next += Backoff(n.Attempts);
         }
         else
         {
             var deliveredBefore = prior?.Values.Any(o => o == "delivered") ?? false;
-            status = deliveredBefore || channelRows.Any(r => r.Outcome == "delivered") ? "sent" : "failed";
+            status = deliveredBefore || channelRows.Any(r => r.Outcome == "delivered") ? DeliveryStatus.Sent : DeliveryStatus.Failed;
         }
         var lastError = errors.Count + notes.Count == 0 ? null : Truncate(string.Join("; ", errors.Concat(notes)));
         return new DeliveryOutcome(n.Id, n.Attempts, status, next, lastError, channelRows);
@@ -305,11 +305,11 @@ public sealed class NotificationDispatcher
         var lastError = outcome.LastError;
         switch (outcome.Status)
         {
-            case "sent":
+            case DeliveryStatus.Sent:
                 MentorStatusTelemetry.NotificationsSent.Add(1);
                 _log.NotificationSent(n.Id, n.CoordinatorUserId, n.Attempts, n.JobRunId);
                 break;
-            case "failed":
+            case DeliveryStatus.Failed:
                 MentorStatusTelemetry.NotificationsFailed.Add(1, new KeyValuePair<string, object?>("mentorstatus.outcome", "given_up"));
                 _log.NotificationGaveUp(new NotificationDeliveryException(lastError ?? "no channel delivered"), n.Id, n.Attempts, _options.MaxAttempts);
                 break;
@@ -320,8 +320,8 @@ public sealed class NotificationDispatcher
         }
         progress?.Report(outcome.Status switch
         {
-            "sent" => $"notification {n.Id} sent to coordinator {n.CoordinatorUserId} ({string.Join(", ", outcome.Channels.Select(r => $"{r.Channel}: {r.Outcome}"))})",
-            "failed" => $"notification {n.Id}: attempt {n.Attempts} failed ({lastError}), giving up",
+            DeliveryStatus.Sent => $"notification {n.Id} sent to coordinator {n.CoordinatorUserId} ({string.Join(", ", outcome.Channels.Select(r => $"{r.Channel}: {r.Outcome}"))})",
+            DeliveryStatus.Failed => $"notification {n.Id}: attempt {n.Attempts} failed ({lastError}), giving up",
             _ => $"notification {n.Id}: attempt {n.Attempts} failed ({lastError}), will retry",
         });
     }
@@ -373,4 +373,4 @@ public sealed class NotificationDispatcher
 }
 
 /// <summary>What the channels reported for a failed delivery attempt (carried in the dispatcher's log events).</summary>
-public sealed class NotificationDeliveryException(string message) : Exception(message);
+public sealed class NotificationDeliveryException(string message) : MentorStatusException(message);

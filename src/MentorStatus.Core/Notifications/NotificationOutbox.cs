@@ -7,7 +7,7 @@ public sealed record ChannelDelivery(string Channel, string Outcome, int Attempt
 
 /// <summary>An outbox row as an operator sees it: the stored status, and "retrying" for a pending row that has failed before.</summary>
 public sealed record OutboxEntry(
-    Guid Id, Guid JobRunId, Guid CoordinatorUserId, string Status, int Attempts, int Mentors, bool FellBackToOrganisation,
+    Guid Id, Guid JobRunId, Guid CoordinatorUserId, DeliveryStatus Status, int Attempts, int Mentors, bool FellBackToOrganisation,
     DateTimeOffset NextAttemptAt, DateTimeOffset? SentAt, string? LastError, DateTimeOffset CreatedAt, IReadOnlyList<ChannelDelivery> Channels);
 
 /// <summary>Thrown by <see cref="NotificationOutbox.RetryAsync"/> for an id that is not in the outbox or cannot be retried.</summary>
@@ -21,7 +21,7 @@ public sealed class NotificationNotRetryableException(string message) : MentorSt
 public sealed class NotificationOutbox(NpgsqlDataSource dataSource)
 {
     /// <summary>Statuses an operator filters by: the stored ones plus retrying (pending after a failure).</summary>
-    public static IReadOnlyList<string> Statuses { get; } = ["pending", "retrying", "sending", "sent", "failed"];
+    public static IReadOnlyList<string> Statuses { get; } = Enum.GetValues<DeliveryStatus>().Select(s => s.ToDatabase()).ToArray();
 
     private const string ListSql = """
         select n.id, n.job_run_id, n.coordinator_user_id,
@@ -89,7 +89,7 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource)
                     errors[i].Length == 0 ? null : errors[i],
                     deliveredAt[i] == DateTime.MinValue ? null : new DateTimeOffset(DateTime.SpecifyKind(deliveredAt[i], DateTimeKind.Utc)));
             }).ToList();
-            list.Add(new OutboxEntry(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetInt32(4), r.GetInt32(5), r.GetBoolean(6),
+            list.Add(new OutboxEntry(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), DeliveryStatuses.Parse(r.GetString(3)), r.GetInt32(4), r.GetInt32(5), r.GetBoolean(6),
                 r.GetFieldValue<DateTimeOffset>(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetString(9),
                 r.GetFieldValue<DateTimeOffset>(10), deliveries));
         }
@@ -113,7 +113,7 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource)
             throw await status.ExecuteScalarAsync(ct) switch
             {
                 null => new NotificationNotRetryableException($"notification {one} is not in the outbox; `notifications list` shows the ids."),
-                "sent" => new NotificationNotRetryableException($"notification {one} was already sent; nothing to retry."),
+                string s when DeliveryStatuses.Parse(s) == DeliveryStatus.Sent => new NotificationNotRetryableException($"notification {one} was already sent; nothing to retry."),
                 var s => new NotificationNotRetryableException($"notification {one} is {s}, not failed: the dispatcher still tries it; only failed ones are requeued."),
             };
         }

@@ -6,11 +6,11 @@ namespace MentorStatus.Notifications;
 /// <summary>What the dispatcher records for one delivered (or failed) notification.</summary>
 /// <param name="Id">The notification.</param>
 /// <param name="Attempts">The attempt number of our claim: the record is written only while the row still carries it.</param>
-/// <param name="Status">pending, sent or failed.</param>
+/// <param name="Status">Pending, Sent or Failed.</param>
 /// <param name="NextAttemptAt">When a pending row is due again.</param>
 /// <param name="LastError">The channels' errors, or null.</param>
 /// <param name="Channels">Each channel tried this time, with its outcome and error.</param>
-internal sealed record DeliveryOutcome(Guid Id, int Attempts, string Status, DateTimeOffset NextAttemptAt, string? LastError,
+internal sealed record DeliveryOutcome(Guid Id, int Attempts, DeliveryStatus Status, DateTimeOffset NextAttemptAt, string? LastError,
     IReadOnlyList<(string Channel, string Outcome, string? Error)> Channels);
 
 /// <summary>
@@ -81,7 +81,7 @@ internal static class OutcomeRecorder
         var channels = outcomes.SelectMany(o => o.Channels.Select(c => (o.Id, c.Channel, c.Outcome, c.Error))).ToList();
         object?[] values =
         [
-            outcomes.Select(o => o.Id).ToArray(), outcomes.Select(o => o.Attempts).ToArray(), outcomes.Select(o => o.Status).ToArray(),
+            outcomes.Select(o => o.Id).ToArray(), outcomes.Select(o => o.Attempts).ToArray(), outcomes.Select(o => o.Status.ToDatabase()).ToArray(),
             outcomes.Select(o => o.NextAttemptAt).ToArray(), outcomes.Select(o => o.LastError).ToArray(), time.GetUtcNow(),
             channels.Select(c => c.Id).ToArray(), channels.Select(c => c.Channel).ToArray(), channels.Select(c => c.Outcome).ToArray(),
             channels.Select(c => c.Error).ToArray(),

@@ -1,3 +1,4 @@
+using MentorStatus.Notifications;
 using MentorStatus.Tests.Infrastructure;
 using Npgsql;
 
@@ -92,7 +93,7 @@ public sealed class CertificationExpiryJobTests
         Assert.Equal(new[] { w.Multi, w.Orphan }.Order(), notifications[w.K2].MentorIds);
         Assert.Equal([w.SouthOrphan], notifications[w.K4].MentorIds); // the fallback stays inside the organisation
         Assert.True(notifications[w.K4].FellBackToOrganisation);
-        Assert.All(notifications.Values, n => Assert.Equal("pending", n.Status));
+        Assert.All(notifications.Values, n => Assert.Equal(DeliveryStatus.Pending, n.Status));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class OutcomeRecorderTests
         return (db, claimed);
     }
 
-    private static DeliveryOutcome Outcome(CoordinatorNotification n, string status, string channel, string outcome, string? error = null) =>
+    private static DeliveryOutcome Outcome(CoordinatorNotification n, DeliveryStatus status, string channel, string outcome, string? error = null) =>
         new(n.Id, n.Attempts, status, DateTimeOffset.UtcNow.AddMinutes(1), error, [(channel, outcome, error)]);
 
     private static Task<HashSet<Guid>> RecordAsync(LibraryDatabase db, IReadOnlyList<DeliveryOutcome> outcomes, bool asynchronousCommit = true) =>
@@ -41,12 +41,12 @@ public sealed class OutcomeRecorderTests
 
         List<DeliveryOutcome> outcomes =
         [
-            Outcome(claimed[0], "sent", "inbox", "delivered"),
-            Outcome(claimed[1], "sent", "inbox", "delivered"),
-            Outcome(claimed[2], "sent", "inbox", "delivered"),
-            Outcome(claimed[3], "pending", "webhook", "retrying", "webhook: 503 Service Unavailable"),
-            Outcome(claimed[4], "failed", "webhook", "failed", "webhook: 410 Gone"),
-            Outcome(stolen, "sent", "inbox", "delivered"),
+            Outcome(claimed[0], DeliveryStatus.Sent, "inbox", "delivered"),
+            Outcome(claimed[1], DeliveryStatus.Sent, "inbox", "delivered"),
+            Outcome(claimed[2], DeliveryStatus.Sent, "inbox", "delivered"),
+            Outcome(claimed[3], DeliveryStatus.Pending, "webhook", "retrying", "webhook: 503 Service Unavailable"),
+            Outcome(claimed[4], DeliveryStatus.Failed, "webhook", "failed", "webhook: 410 Gone"),
+            Outcome(stolen, DeliveryStatus.Sent, "inbox", "delivered"),
         ];
         var recorded = await RecordAsync(db, outcomes);
 
@@ -73,8 +73,9 @@ public sealed class OutcomeRecorderTests
     {
         var (db, claimed) = await ClaimedAsync("recorder_failure");
         await using var _ = db;
-        // 'lost' is no status of the outbox (check constraint): the statement fails, and so does the whole batch.
-        var outcomes = claimed.Select(n => Outcome(n, n == claimed[0] ? "lost" : "sent", "inbox", "delivered")).ToList();
+        // Retrying is only listed, never stored: 'retrying' breaks the outbox's check constraint, so the statement fails,
+        // and so does the whole batch.
+        var outcomes = claimed.Select(n => Outcome(n, n == claimed[0] ? DeliveryStatus.Retrying : DeliveryStatus.Sent, "inbox", "delivered")).ToList();
 
         await Assert.ThrowsAsync<PostgresException>(() => RecordAsync(db, outcomes, asynchronousCommit: false));
 

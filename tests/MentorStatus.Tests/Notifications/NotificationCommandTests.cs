@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MentorStatus.Notifications;
 using MentorStatus.Tests.Infrastructure;
 using MentorStatus.Tests.Library;
 
@@ -80,5 +81,44 @@ public sealed class NotificationCommandTests
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Equal(3, smtp.Received.Count);
         Assert.Equal(4L, await s.Db.CountAsync("select count(*) from public.coordinator_notifications where status = 'sent'"));
+    }
+
+    [Fact]
+    public async Task ListWritesTheOutboxsStatusWords_AndAStatusTheCodeDoesNotKnowIsASchemaMismatch()
+    {
+        await using var s = await EmailChannelTests.ScenarioAsync("cli_list_status_words");
+        var ids = (await s.Db.DataSource.ColumnAsync("select id::text from public.coordinator_notifications order by id")).Select(Guid.Parse).ToList();
+        Assert.Equal(4, ids.Count);
+        await s.Db.DataSource.ExecuteAsync("update public.coordinator_notifications set status = 'pending', attempts = 2 where id = $1", ids[1]);
+        await s.Db.DataSource.ExecuteAsync("update public.coordinator_notifications set status = 'sent', sent_at = now(), attempts = 1 where id = $1", ids[2]);
+        await s.Db.DataSource.ExecuteAsync("update public.coordinator_notifications set status = 'failed', attempts = 8 where id = $1", ids[3]);
+
+        async Task<Dictionary<Guid, string>> StatusesAsync()
+        {
+            var list = await CliRunner.RunAsync(Root, "notifications", "list", "--json", "--db-url", s.Db.Url);
+            Assert.True(list.ExitCode == 0, list.Stderr);
+            using var json = JsonDocument.Parse(list.Stdout);
+            return json.RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("id").GetGuid(), e => e.GetProperty("status").GetString()!);
+        }
+
+        // The words users and scripts read: the stored text, and retrying for a pending row that failed before.
+        var words = await StatusesAsync();
+        Assert.Equal(["pending", "retrying", "sent", "failed"], ids.Select(id => words[id]));
+        await s.Db.DataSource.ExecuteAsync("update public.coordinator_notifications set status = 'sending' where id = $1", ids[0]);
+        Assert.Equal("sending", (await StatusesAsync())[ids[0]]);
+        var table = await CliRunner.RunAsync(Root, "notifications", "list", "--db-url", s.Db.Url);
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        foreach (var word in new[] { "sending", "retrying", "sent", "failed" }) Assert.Contains(word, table.Stdout);
+
+        // A status a later migration might add, which this code does not know: a clear error, not a row shown half-understood.
+        await s.Db.DataSource.ExecuteAsync("alter table public.coordinator_notifications drop constraint coordinator_notifications_status_check");
+        await s.Db.DataSource.ExecuteAsync("update public.coordinator_notifications set status = 'bounced' where id = $1", ids[3]);
+        var e = await Assert.ThrowsAsync<SchemaMismatchException>(() => new NotificationOutbox(s.Db.DataSource).ListAsync());
+        Assert.Contains("\"bounced\"", e.Message);
+        var unknown = await CliRunner.RunAsync(Root, "notifications", "list", "--db-url", s.Db.Url);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("unknown notification status \"bounced\"", unknown.Stderr);
+        Assert.Contains("out of step", unknown.Stderr);
+        Assert.DoesNotContain("   at ", unknown.Stderr);
     }
 }
