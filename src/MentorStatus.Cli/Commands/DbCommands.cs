@@ -3,6 +3,7 @@ using MentorStatus.Cli.Output;
 using MentorStatus.Database;
 using MentorStatus.Cli.Commands.Db;
 using MentorStatus.Database.Migrations;
+using MentorStatus.Database.Rules;
 
 namespace MentorStatus.Cli.Commands;
 
@@ -218,19 +219,23 @@ internal static class DbCommands
 
     private static Command Security()
     {
+        var failOn = FailOnOption.Create(RuleLevels.SecurityDefaultFailOn);
         var command = new Command("security",
             "Check the database's catalog against Supabase's security lints (splinter's rules: rls_disabled_in_public,\n" +
             "function_search_path_mutable, security definer functions callable by anon/authenticated in exposed schemas,\n" +
             "security_definer_view, extension_in_public, pg_graphql exposure, ...) and the project's own: definer functions\n" +
             "whose search_path does not name pg_temp last, API roles holding table privileges no policy needs, append-only\n" +
             "tables the API roles can write. Exposed schemas come from supabase/config.toml [api] schemas.\n" +
-            "WARN and ERROR findings fail (exit 1); INFO is listed only. An object whose comment says\n" +
+            "WARN and ERROR findings fail (exit 1) and INFO is listed, unless --fail-on says otherwise. An object whose comment says\n" +
             "`security: ignore RULE because REASON` has that finding acknowledged.\n\n" +
             "Examples:\n" +
             "  mentorstatus db security                       # the local database\n" +
-            "  MENTORSTATUS_DB_URL=\"$URL\" mentorstatus db security --json  # a document for scripts: findings with rule, level, object, fix");
+            "  MENTORSTATUS_DB_URL=\"$URL\" mentorstatus db security --json  # a document for scripts: findings with rule, level, object, fix\n" +
+            "  mentorstatus db security --fail-on error          # only ERROR fails; WARN and INFO are listed")
+        { Options = { failOn } };
         CommandAction.Set(command, async (parse, output, ct) =>
-            await DbSecurity.RunAsync(await GlobalOptions.TargetAsync(parse, output, ct), DbSecurity.ScopeOf(parse), output, ct));
+            await DbSecurity.RunAsync(await GlobalOptions.TargetAsync(parse, output, ct), DbSecurity.ScopeOf(parse),
+                FailOnOption.Value(parse, failOn), output, ct));
         return command;
     }
 

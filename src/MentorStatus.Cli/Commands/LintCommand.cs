@@ -2,6 +2,7 @@ using System.CommandLine;
 using MentorStatus.Database.Lint;
 using MentorStatus.Database.Local;
 using MentorStatus.Database.Migrations;
+using MentorStatus.Database.Rules;
 using Npgsql;
 
 namespace MentorStatus.Cli.Commands;
@@ -29,6 +30,7 @@ internal static class LintCommand
             Description = "Lint as `db up --lock-timeout SECONDS` applies the files: replay each with that session lock_timeout, so MS005 counts it. " +
                           "Overrides supabase/lint.toml.",
         };
+        var failOn = FailOnOption.Create(RuleLevels.LintDefaultFailOn);
         var command = new Command("lint",
             "Replay each pending migration (or all) statement by statement on a throwaway copy of the database as it stood before it,\n" +
             "and report locks that block writes, table rewrites, validated constraints, NOT NULL columns, drops and renames, whole-table\n" +
@@ -38,12 +40,14 @@ internal static class LintCommand
             "\"supabase db push\"); without it the strict reading applies. The exposed schemas come from supabase/config.toml [api] schemas.\n" +
             "Needs CREATEDB on the local database or --db-url server. Acknowledge a finding with `-- lint: ignore MSnnn because <reason>`\n" +
             "on the line before the statement.\n" +
-            "Exit codes: 0 no error-level finding, 1 error-level findings, 2 the lint could not run (no database, bad option or setting).\n\n" +
+            "Exit codes: 0 no unacknowledged finding at the --fail-on level (default error) or above, 1 such findings,\n" +
+            "2 the lint could not run (no database, bad option or setting).\n\n" +
             "Examples:\n" +
             "  mentorstatus db lint                                  # pending migrations, on the local database\n" +
             "  mentorstatus db lint --all --format sarif > lint.sarif  # every migration, for GitHub code scanning\n" +
+            "  mentorstatus db lint --fail-on warning                 # warnings fail too (exit 1)\n" +
             "  PGPASSFILE=~/.pgpass mentorstatus --db-url postgresql://postgres@127.0.0.1:5432/postgres db lint --all --strict-lock-timeout")
-        { Options = { all, format, strict, lockTimeout } };
+        { Options = { all, format, strict, lockTimeout, failOn } };
 
         CommandAction.Set(command, async (parse, output, ct) =>
         {
@@ -72,6 +76,7 @@ internal static class LintCommand
                 var reason = e is PostgresException pg ? $"the server refused: {pg.SqlState} {pg.MessageText}" : e.Message;
                 throw new UsageException($"db lint could not run: {reason}");
             }
+            report = report with { FailOn = FailOnOption.Value(parse, failOn) };
             output.WriteText(LintReportFormats.Render(report, chosen));
             if (chosen is LintFormat.Json or LintFormat.Sarif) output.WriteText("\n");
             return report.Failed ? CommandAction.Failed : CommandAction.Ok;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MentorStatus.Database.Migrations;
+using MentorStatus.Database.Rules;
 
 namespace MentorStatus.Database.Lint;
 
@@ -76,7 +77,7 @@ internal sealed partial class ApiExposureRules : ILintRuleFamily
                 fix: "Nothing to change in this file. To take TRUNCATE, TRIGGER and REFERENCES from the API roles for good, in a migration of its own: " +
                      "`revoke truncate, trigger, references on all tables in schema public from anon, authenticated;` and " +
                      "`alter default privileges for role postgres in schema public revoke truncate, trigger, references on tables from anon, authenticated;`.")
-                with { LevelOverride = LintLevel.Warning };
+                with { LevelOverride = RuleLevel.Warning };
     }
 
     private static readonly string[] DefaultGrantees = ["anon", "authenticated", "service_role"];

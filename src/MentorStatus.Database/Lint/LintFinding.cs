@@ -1,4 +1,5 @@
 using MentorStatus.Database.Migrations;
+using MentorStatus.Database.Rules;
 
 namespace MentorStatus.Database.Lint;
 
@@ -20,13 +21,15 @@ public sealed record LintFinding
     public string? FixOverride { get; init; }
     public string Fix => FixOverride ?? Rule.Fix;
     /// <summary>A level for this very finding when the effect seen is milder (or graver) than the rule's usual one, e.g. MS005 on a lock that blocks only writers.</summary>
-    public LintLevel? LevelOverride { get; init; }
-    public LintLevel Level => LevelOverride ?? Rule.Level;
+    public RuleLevel? LevelOverride { get; init; }
+    public RuleLevel Level => LevelOverride ?? Rule.Level;
     /// <summary>The reason of a matching `-- lint: ignore` line; acknowledged findings do not fail the lint.</summary>
     public string? AcknowledgedBecause { get; init; }
 
     public bool IsAcknowledged => AcknowledgedBecause is not null;
-    public bool Fails => Level == LintLevel.Error && !IsAcknowledged;
+
+    /// <summary>Whether it fails a lint that fails on <paramref name="failOn"/> (<c>--fail-on</c>): at that level or above, not acknowledged.</summary>
+    public bool FailsAt(RuleLevel failOn) => RuleLevels.Fails(Level, IsAcknowledged, failOn);
 
     public static string Shorten(string statement, int max = 120)
     {
@@ -51,10 +54,12 @@ public sealed record LintedMigration(string Version, string File, string? Rollba
 
 public sealed record LintReport(IReadOnlyList<LintedMigration> Migrations, IReadOnlyList<LintFinding> Findings, IReadOnlyList<string> Notes)
 {
-    public int Errors => Findings.Count(f => f.Fails);
-    public int Warnings => Findings.Count(f => f.Level == LintLevel.Warning && !f.IsAcknowledged);
+    /// <summary>The level from which an unacknowledged finding fails the lint (<c>--fail-on</c>); errors only unless chosen otherwise.</summary>
+    public RuleLevel FailOn { get; init; } = RuleLevels.LintDefaultFailOn;
+    public int Errors => Findings.Count(f => f.Level == RuleLevel.Error && !f.IsAcknowledged);
+    public int Warnings => Findings.Count(f => f.Level == RuleLevel.Warning && !f.IsAcknowledged);
     public int Acknowledged => Findings.Count(f => f.IsAcknowledged);
-    public bool Failed => Errors > 0;
+    public bool Failed => Findings.Any(f => f.FailsAt(FailOn));
     /// <summary>Where the time went (not part of any report format).</summary>
     public LintPhaseTimes Times { get; init; } = new();
 }

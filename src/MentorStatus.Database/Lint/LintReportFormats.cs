@@ -1,5 +1,6 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using MentorStatus.Database.Rules;
 
 namespace MentorStatus.Database.Lint;
 
@@ -28,7 +29,7 @@ public static class LintReportFormats
         var text = new StringBuilder();
         foreach (var f in report.Findings.OrderBy(f => f.File, StringComparer.Ordinal).ThenBy(f => f.Line))
         {
-            var level = f.IsAcknowledged ? "acknowledged" : f.Level == LintLevel.Error ? "error" : "warning";
+            var level = f.IsAcknowledged ? "acknowledged" : f.Level.Word();
             text.AppendLine(CultureInfo.InvariantCulture, $"{level}[{f.Rule.Id}]: {f.Rule.Title}");
             text.AppendLine(CultureInfo.InvariantCulture, $"  --> {f.File}:{f.Line}{(f.StatementNumber is { } n ? $" (statement {n})" : "")}");
             if (f.Statement is not null) text.AppendLine(CultureInfo.InvariantCulture, $"   | {f.Statement}");
@@ -50,7 +51,8 @@ public static class LintReportFormats
 
     public static string Summary(LintReport report) =>
         $"{(report.Failed ? "✗" : "✓")} {report.Migrations.Count} migration(s) linted: " +
-        $"{report.Errors} error(s), {report.Warnings} warning(s), {report.Acknowledged} acknowledged";
+        $"{report.Errors} error(s), {report.Warnings} warning(s), {report.Acknowledged} acknowledged" +
+        (report.FailOn == RuleLevels.LintDefaultFailOn ? "" : $" (--fail-on {report.FailOn.Word()})");
 
     public static string Json(LintReport report) => JsonSerializer.Serialize(new
     {
@@ -58,7 +60,7 @@ public static class LintReportFormats
         findings = report.Findings.Select(f => new
         {
             rule = f.Rule.Id,
-            level = f.Level.ToString().ToLowerInvariant(),
+            level = f.Level.Word(),
             title = f.Rule.Title,
             file = f.File,
             line = f.Line,
@@ -71,7 +73,7 @@ public static class LintReportFormats
             acknowledged_because = f.AcknowledgedBecause,
         }),
         notes = report.Notes,
-        summary = new { errors = report.Errors, warnings = report.Warnings, acknowledged = report.Acknowledged, failed = report.Failed },
+        summary = new { errors = report.Errors, warnings = report.Warnings, acknowledged = report.Acknowledged, failed = report.Failed, fail_on = report.FailOn.Word() },
     }, JsonOptions);
 
     /// <summary>One workflow command per unacknowledged finding; data and properties escaped as GitHub requires.</summary>
@@ -80,7 +82,7 @@ public static class LintReportFormats
         var text = new StringBuilder();
         foreach (var f in report.Findings.Where(f => !f.IsAcknowledged))
         {
-            var command = f.Level == LintLevel.Error ? "error" : "warning";
+            var command = f.Level switch { RuleLevel.Error => "error", RuleLevel.Warning => "warning", _ => "notice" };
             var message = $"{f.Rule.Title}: {f.Message}\n{f.Statement}\nwhy: {f.Rule.Why}\nfix: {f.Fix}";
             text.AppendLine(CultureInfo.InvariantCulture, $"::{command} file={Property(f.File)},line={f.Line},title={Property(f.Rule.Id)}::{Data(message)}");
         }
@@ -112,7 +114,7 @@ public static class LintReportFormats
                             shortDescription = new { text = r.Title },
                             fullDescription = new { text = r.Why },
                             help = new { text = $"{r.Why}\nFix: {r.Fix}", markdown = $"{r.Why}\n\n**Fix:** {r.Fix}" },
-                            defaultConfiguration = new { level = r.Level == LintLevel.Error ? "error" : "warning" },
+                            defaultConfiguration = new { level = SarifLevel(r.Level) },
                         }),
                     },
                 },
@@ -121,7 +123,7 @@ public static class LintReportFormats
                 {
                     ["ruleId"] = f.Rule.Id,
                     ["ruleIndex"] = LintRules.All.ToList().IndexOf(f.Rule),
-                    ["level"] = f.Level == LintLevel.Error ? "error" : "warning",
+                    ["level"] = SarifLevel(f.Level),
                     ["message"] = new { text = $"{f.Message}\nFix: {f.Fix}" },
                     ["locations"] = new[]
                     {
@@ -141,6 +143,8 @@ public static class LintReportFormats
             },
         },
     }, JsonOptions);
+
+    private static string SarifLevel(RuleLevel level) => level switch { RuleLevel.Error => "error", RuleLevel.Warning => "warning", _ => "note" };
 
     private static string Data(string value) => value.Replace("%", "%25").Replace("\r", "%0D").Replace("\n", "%0A");
     private static string Property(string value) => Data(value).Replace(":", "%3A").Replace(",", "%2C");

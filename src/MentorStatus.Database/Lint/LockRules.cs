@@ -1,3 +1,5 @@
+using MentorStatus.Database.Rules;
+
 namespace MentorStatus.Database.Lint;
 
 /// <summary>A group of related rules, checked over one replayed migration.</summary>
@@ -77,7 +79,7 @@ internal sealed partial class LockRules : ILintRuleFamily
                         ? "while it waits behind any query on the table, every later query on it, reads included, queues behind it"
                         : "it blocks writers, not readers: while it waits behind a transaction that writes the table, and until the migration commits, " +
                           "every INSERT, UPDATE and DELETE on it waits (reads go on)"))
-                    with { LevelOverride = readersWait ? null : LintLevel.Warning };
+                    with { LevelOverride = readersWait ? null : RuleLevel.Warning };
             }
             if (exclusive.Count == 0) continue;
             firstExclusive ??= step;

@@ -6,8 +6,11 @@ namespace MentorStatus.Database.Security;
 /// <summary>What <c>db security</c> found: every finding (INFO included); <see cref="Failed"/> when one fails.</summary>
 public sealed record SecurityReport(IReadOnlyList<SecurityFinding> Findings)
 {
-    public IEnumerable<SecurityFinding> Failing => Findings.Where(f => f.Fails);
-    public bool Failed => Findings.Any(f => f.Fails);
+    /// <summary>The level from which an unacknowledged finding fails the check (<c>--fail-on</c>); splinter's WARN unless chosen otherwise.</summary>
+    public RuleLevel FailOn { get; init; } = RuleLevels.SecurityDefaultFailOn;
+    public bool Fails(SecurityFinding finding) => finding.FailsAt(FailOn);
+    public IEnumerable<SecurityFinding> Failing => Findings.Where(Fails);
+    public bool Failed => Findings.Any(Fails);
 }
 
 /// <summary>

@@ -1,7 +1,6 @@
-namespace MentorStatus.Database.Security;
+using MentorStatus.Database.Rules;
 
-/// <summary>How bad a finding is, as Supabase's splinter grades it. WARN and ERROR fail <c>db security</c>.</summary>
-public enum SecurityLevel { Info, Warn, Error }
+namespace MentorStatus.Database.Security;
 
 /// <summary>
 /// One rule of <c>db security</c>: a catalog query that returns one row per offending object, with the
@@ -14,7 +13,7 @@ public enum SecurityLevel { Info, Warn, Error }
 /// <param name="Matches">A check the catalog cannot do in SQL, applied to <c>subject</c>; null = every row is a finding.</param>
 public sealed record SecurityRule(
     string Id,
-    SecurityLevel Level,
+    RuleLevel Level,
     string Title,
     string Query,
     string Fix,
@@ -31,10 +30,11 @@ public sealed record SecurityRule(
 /// One offending object. <see cref="Acknowledged"/> holds the reason when the object's comment says
 /// <c>security: ignore RULE_ID because REASON</c>; an acknowledged finding never fails the check.
 /// </summary>
-public sealed record SecurityFinding(string Rule, SecurityLevel Level, string Object, string Detail, string Fix, string? Acknowledged)
+/// <param name="Level">The level shared with <c>db lint</c>; printed as splinter grades it (<see cref="RuleLevels.SplinterWord"/>: INFO, WARN, ERROR).</param>
+public sealed record SecurityFinding(string Rule, RuleLevel Level, string Object, string Detail, string Fix, string? Acknowledged)
 {
-    /// <summary>WARN or ERROR and not acknowledged.</summary>
-    public bool Fails => Level >= SecurityLevel.Warn && Acknowledged is null;
+    /// <summary>Whether it fails a check that fails on <paramref name="failOn"/> (<c>--fail-on</c>): at that level or above, not acknowledged.</summary>
+    public bool FailsAt(RuleLevel failOn) => RuleLevels.Fails(Level, Acknowledged is not null, failOn);
 
     public override string ToString() => $"{Rule}: {Detail}";
 }

@@ -125,6 +125,50 @@ public sealed class DbCommandTests
         Assert.Contains("public.left_open", open.Stdout);
     }
 
+    /// <summary>`--fail-on` (shared with `db lint`) picks the level that fails; without it WARN and ERROR fail, as before the option.</summary>
+    [Fact]
+    public async Task SecurityFailOnChoosesTheLevelThatFailsAndTheDefaultStaysWarn()
+    {
+        var target = await TestDatabases.MigratedAsync("cli_security_fail_on");
+        await using (var data = target.CreateDataSource())
+            await data.ExecuteAsync("""
+                create table public.backend_only (id int);
+                alter table public.backend_only enable row level security;
+                revoke all on table public.backend_only from anon, authenticated;
+                """); // rls_enabled_no_policy: INFO
+        var info = await CliRunner.RunAsync(Root, "db", "security", "--db-url", target.Url, "--json");
+        Assert.True(info.ExitCode == 0, info.Stdout + info.Stderr);
+        using (var json = JsonDocument.Parse(info.Stdout))
+        {
+            Assert.Equal("WARN", json.RootElement.GetProperty("fail_on").GetString());
+            var finding = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray(),
+                f => f.GetProperty("object").GetString() == "public.backend_only");
+            Assert.Equal(("rls_enabled_no_policy", "INFO", false),
+                (finding.GetProperty("rule").GetString(), finding.GetProperty("level").GetString(), finding.GetProperty("fails").GetBoolean()));
+        }
+        var onInfo = await CliRunner.RunAsync(Root, "db", "security", "--db-url", target.Url, "--fail-on", "info");
+        Assert.Equal(1, onInfo.ExitCode);
+        Assert.Contains("INFO rls_enabled_no_policy: table public.backend_only", onInfo.Stderr + onInfo.Stdout);
+
+        await using (var data = target.CreateDataSource())
+            await data.ExecuteAsync("create function public.loose() returns int language sql as 'select 1'"); // function_search_path_mutable: WARN
+        Assert.Equal(1, (await CliRunner.RunAsync(Root, "db", "security", "--db-url", target.Url)).ExitCode);
+        Assert.Equal(1, (await CliRunner.RunAsync(Root, "db", "security", "--db-url", target.Url, "--fail-on", "warning")).ExitCode);
+        var onError = await CliRunner.RunAsync(Root, "db", "security", "--db-url", target.Url, "--fail-on", "error", "--json");
+        Assert.True(onError.ExitCode == 0, onError.Stdout + onError.Stderr);
+        using (var json = JsonDocument.Parse(onError.Stdout))
+        {
+            Assert.True(json.RootElement.GetProperty("ok").GetBoolean());
+            var warn = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("rule").GetString() == "function_search_path_mutable"
+                && f.GetProperty("object").GetString()!.StartsWith("public.loose", StringComparison.Ordinal));
+            Assert.Equal(("WARN", false), (warn.GetProperty("level").GetString(), warn.GetProperty("fails").GetBoolean()));
+        }
+
+        var unknown = await CliRunner.RunAsync(Root, "db", "security", "--db-url", target.Url, "--fail-on", "warn");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("--fail-on", unknown.Stderr);
+    }
+
     [Fact]
     public async Task EveryVerbHasHelp()
     {

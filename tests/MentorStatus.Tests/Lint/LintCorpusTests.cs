@@ -1,4 +1,5 @@
 using MentorStatus.Database.Lint;
+using MentorStatus.Database.Rules;
 
 namespace MentorStatus.Tests.Lint;
 
@@ -37,7 +38,7 @@ public sealed class LintCorpusTests
         foreach (var expectation in expected)
             Assert.True(found.Contains(expectation),
                 $"{relative}: expected {expectation.Rule} at line {expectation.Line}; found:\n{LintReportFormats.Text(report)}");
-        Assert.True(report.Failed || matching.All(f => f.Level == LintLevel.Warning), "an error-level finding must fail the lint");
+        Assert.True(report.Failed || matching.All(f => f.Level == RuleLevel.Warning), "an error-level finding must fail the lint");
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using MentorStatus.Database.Lint;
+using MentorStatus.Database.Rules;
 
 namespace MentorStatus.Tests.Lint;
 
@@ -17,7 +18,7 @@ public sealed class LintFindingsTests
     {
         var report = await LintHarness.LintCaseAsync(relative);
         var finding = Assert.Single(report.Findings, f => f.Rule.Id == "MS024");
-        Assert.Equal(LintLevel.Warning, finding.Level);
+        Assert.Equal(RuleLevel.Warning, finding.Level);
         Assert.Contains("re-state Supabase's default grants", finding.Message);
         Assert.Contains("revoke truncate, trigger, references", finding.Fix);
     }
@@ -26,7 +27,7 @@ public sealed class LintFindingsTests
     public async Task HandWrittenGrantOfAllToAnonAloneStaysAnError()
     {
         var report = await LintHarness.LintCaseAsync("MS024/bad/grant_all_to_anon.sql");
-        Assert.Equal(LintLevel.Error, Assert.Single(report.Findings, f => f.Rule.Id == "MS024").Level);
+        Assert.Equal(RuleLevel.Error, Assert.Single(report.Findings, f => f.Rule.Id == "MS024").Level);
     }
 
     [Fact]
@@ -38,11 +39,11 @@ public sealed class LintFindingsTests
             "alter table public.things add column note text;\n",
             "alter table public.things drop column note;\ndrop table public.notes;\n");
         var reference = Assert.Single(report.Findings, f => f.Rule.Id == "MS005" && f.Line == 1);
-        Assert.Equal(LintLevel.Warning, reference.Level);
+        Assert.Equal(RuleLevel.Warning, reference.Level);
         Assert.Contains("SHARE ROW EXCLUSIVE on public.things", reference.Message);
         Assert.Contains("reads go on", reference.Message);
         var alter = Assert.Single(report.Findings, f => f.Rule.Id == "MS005" && f.Line == 3);
-        Assert.Equal(LintLevel.Error, alter.Level);
+        Assert.Equal(RuleLevel.Error, alter.Level);
         Assert.Contains("reads included", alter.Message);
     }
 

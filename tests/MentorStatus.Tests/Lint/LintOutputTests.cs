@@ -92,4 +92,42 @@ public sealed class LintOutputTests
         Assert.Equal(2, badSetting.ExitCode);
         Assert.Contains("supabase/lint.toml", badSetting.Stderr);
     }
+
+    /// <summary>`--fail-on` (shared with `db security`) picks the level that fails; without it only errors fail, as before the option.</summary>
+    [Fact]
+    public async Task FailOnChoosesTheLevelThatFailsAndTheDefaultStaysError()
+    {
+        var cluster = await TestCluster.GetAsync();
+        using var project = new TempProject();
+        project.AddMigration("20260101000000", "realtime_feed",
+            "create table public.feed (id bigint primary key);\nalter table public.feed enable row level security;\nalter table public.feed replica identity full;\n",
+            "drop table public.feed;\n");
+        var url = cluster.Target().Url;
+
+        var byDefault = await CliRunner.RunAsync(project.Layout.Root, "--db-url", url, "db", "lint", "--all", "--format", "json");
+        Assert.True(byDefault.ExitCode == 0, byDefault.Stdout + byDefault.Stderr);
+        using (var json = JsonDocument.Parse(byDefault.Stdout))
+        {
+            var summary = json.RootElement.GetProperty("summary");
+            Assert.Equal((0, 1, false, "error"), (summary.GetProperty("errors").GetInt32(), summary.GetProperty("warnings").GetInt32(),
+                summary.GetProperty("failed").GetBoolean(), summary.GetProperty("fail_on").GetString()));
+            Assert.Equal("warning", Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray()).GetProperty("level").GetString());
+        }
+        var defaultText = await CliRunner.RunAsync(project.Layout.Root, "--db-url", url, "db", "lint", "--all");
+        Assert.Equal(0, defaultText.ExitCode);
+        Assert.Contains("warning[MS028]", defaultText.Stdout);
+        Assert.Contains("✓ 1 migration(s) linted: 0 error(s), 1 warning(s), 0 acknowledged\n", defaultText.Stdout.ReplaceLineEndings("\n"));
+
+        var onWarning = await CliRunner.RunAsync(project.Layout.Root, "--db-url", url, "db", "lint", "--all", "--fail-on", "warning");
+        Assert.Equal(1, onWarning.ExitCode);
+        Assert.Contains("✗ 1 migration(s) linted: 0 error(s), 1 warning(s), 0 acknowledged (--fail-on warning)", onWarning.Stdout);
+        Assert.Equal(1, (await CliRunner.RunAsync(project.Layout.Root, "--db-url", url, "db", "lint", "--all", "--fail-on", "info")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(project.Layout.Root, "--db-url", url, "db", "lint", "--all", "--fail-on", "error")).ExitCode);
+
+        var unknown = await CliRunner.RunAsync(project.Layout.Root, "--db-url", url, "db", "lint", "--all", "--fail-on", "warn");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("--fail-on", unknown.Stderr);
+        var help = await CliRunner.RunAsync(project.Layout.Root, "db", "lint", "--help");
+        Assert.Contains("--fail-on", help.Stdout);
+    }
 }

@@ -201,7 +201,7 @@ public sealed class SecurityInvariantTests
         var report = await SecurityInvariants.CheckAsync(dataSource);
         var procedure = Assert.Single(report.Findings, f => f.Object == "mentor_status_private.batches()");
         Assert.Equal("a procedure with a SET clause cannot commit", procedure.Acknowledged);
-        Assert.False(procedure.Fails);
+        Assert.False(report.Fails(procedure));
         Assert.Equal(["function_search_path_mutable: function mentor_status_private.other() has no search_path of its own: unqualified names in it resolve through the caller's search_path"],
             report.Failing.Select(f => f.ToString()));
     }

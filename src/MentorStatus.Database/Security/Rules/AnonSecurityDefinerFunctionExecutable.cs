@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0028 anon_security_definer_function_executable; `db lint` MS021. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore anon_security_definer_function_executable because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule AnonSecurityDefinerFunctionExecutable = new(
-        "anon_security_definer_function_executable", SecurityLevel.Warn,
+        "anon_security_definer_function_executable", RuleLevel.Warning,
         "Security definer function in an exposed schema executable by anon",
         DefinerFunctionExposure("anon"),
         "Move it to a schema the API does not expose and call it from an invoker function, or revoke execute from anon and PUBLIC.")

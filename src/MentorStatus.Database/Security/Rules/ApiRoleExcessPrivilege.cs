@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: the project's own; `db lint` MS024 finds TRUNCATE, TRIGGER, REFERENCES or ALL granted in a migration. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore api_role_excess_privilege because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule ApiRoleExcessPrivilege = new(
-        "api_role_excess_privilege", SecurityLevel.Error,
+        "api_role_excess_privilege", RuleLevel.Error,
         "API role holds a table privilege the API does not need",
         $$"""
         with tables as (

@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: the project's own; `db lint` MS014 finds a migration that rewrites such a table. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore append_only_writable because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule AppendOnlyWritable = new(
-        "append_only_writable", SecurityLevel.Error,
+        "append_only_writable", RuleLevel.Error,
         "API role may write a table whose comment says it is append-only",
         $$"""
         select format('%I.%I', n.nspname, c.relname) as object,

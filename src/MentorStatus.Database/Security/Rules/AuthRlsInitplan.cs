@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0003 auth_rls_initplan; `db lint` MS012 is the same check on a migration (AuthCallWrapping). Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore auth_rls_initplan because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule AuthRlsInitplan = new(
-        "auth_rls_initplan", SecurityLevel.Warn,
+        "auth_rls_initplan", RuleLevel.Warning,
         "Policy calls auth.uid() / auth.jwt() / auth.role() once per row",
         Policies("""
             format('policy %s on %I.%I calls auth functions without (select ...), once per row: %s',

@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0029 authenticated_security_definer_function_executable; `db lint` MS021. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore authenticated_security_definer_function_executable because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule AuthenticatedSecurityDefinerFunctionExecutable = new(
-        "authenticated_security_definer_function_executable", SecurityLevel.Warn,
+        "authenticated_security_definer_function_executable", RuleLevel.Warning,
         "Security definer function in an exposed schema executable by authenticated",
         DefinerFunctionExposure("authenticated"),
         "Keep the rpc in the exposed schema as a security invoker function and move the privileged part to a definer helper in a private schema.")

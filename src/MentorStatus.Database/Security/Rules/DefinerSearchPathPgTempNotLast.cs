@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: the project's own, stricter than splinter 0011; `db lint` MS022. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore definer_search_path_pg_temp_not_last because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule DefinerSearchPathPgTempNotLast = new(
-        "definer_search_path_pg_temp_not_last", SecurityLevel.Error,
+        "definer_search_path_pg_temp_not_last", RuleLevel.Error,
         "Security definer function can be hijacked through the caller's pg_temp",
         Functions($$"""
             format('security definer function %s has search_path %s: PostgreSQL searches the caller''s pg_temp first for types and relations unless pg_temp is named last, so a caller''s temporary domain or table runs their code as the owner',

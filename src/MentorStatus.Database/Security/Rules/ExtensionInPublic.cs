@@ -1,3 +1,5 @@
+using MentorStatus.Database.Rules;
+
 namespace MentorStatus.Database.Security;
 
 public static partial class SecurityRules
@@ -8,7 +10,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0014 extension_in_public; `db lint` MS023. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore extension_in_public because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule ExtensionInPublic = new(
-        "extension_in_public", SecurityLevel.Warn,
+        "extension_in_public", RuleLevel.Warning,
         "Extension installed in schema public",
         """
         select e.extname::text as object,

@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -10,7 +11,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0011 function_search_path_mutable; `db lint` MS013 for security definer functions. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore function_search_path_mutable because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule FunctionSearchPathMutable = new(
-        "function_search_path_mutable", SecurityLevel.Warn,
+        "function_search_path_mutable", RuleLevel.Warning,
         "Function whose search_path the caller decides",
         Functions($"""
             format('%s %s has no search_path of its own: unqualified names in it resolve through the caller''s search_path',

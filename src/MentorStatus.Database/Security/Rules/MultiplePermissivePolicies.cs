@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0006 multiple_permissive_policies. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore multiple_permissive_policies because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule MultiplePermissivePolicies = new(
-        "multiple_permissive_policies", SecurityLevel.Warn,
+        "multiple_permissive_policies", RuleLevel.Warning,
         "Table with several permissive policies for the same role and command",
         $$"""
         select format('%I.%I', n.nspname, c.relname) as object,

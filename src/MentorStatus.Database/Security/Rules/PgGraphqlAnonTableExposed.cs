@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -10,7 +11,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0026 pg_graphql_anon_table_exposed. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore pg_graphql_anon_table_exposed because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule PgGraphqlAnonTableExposed = new(
-        "pg_graphql_anon_table_exposed", SecurityLevel.Warn,
+        "pg_graphql_anon_table_exposed", RuleLevel.Warning,
         "Table in an exposed schema readable by anon",
         RelationExposure("anon", "SELECT", """
             format('anon may SELECT %I.%I: PostgREST serves it to anyone with the anon key and pg_graphql (on hosted Supabase) lists it in the anon GraphQL schema',

@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -10,7 +11,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0027 pg_graphql_authenticated_table_exposed (INFO: listed, never fails). Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore pg_graphql_authenticated_table_exposed because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule PgGraphqlAuthenticatedTableExposed = new(
-        "pg_graphql_authenticated_table_exposed", SecurityLevel.Info,
+        "pg_graphql_authenticated_table_exposed", RuleLevel.Info,
         "Table in an exposed schema visible to authenticated in the GraphQL schema",
         RelationExposure("authenticated", "SELECT", """
             format('pg_graphql is installed and authenticated may SELECT %I.%I: every signed-in user sees its name and columns in the GraphQL schema (rows stay behind row-level security)',

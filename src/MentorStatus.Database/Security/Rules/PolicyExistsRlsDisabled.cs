@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0007 policy_exists_rls_disabled; `db lint` MS011. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore policy_exists_rls_disabled because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule PolicyExistsRlsDisabled = new(
-        "policy_exists_rls_disabled", SecurityLevel.Error,
+        "policy_exists_rls_disabled", RuleLevel.Error,
         "Policy on a table whose row-level security is disabled",
         Policies("format('policy %I on %I.%I does nothing: the table has row-level security disabled', pol.polname, n.nspname, c.relname)",
             NoSubject,

@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: the project's own. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore policy_or_not_index_bound because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule PolicyOrNotIndexBound = new(
-        "policy_or_not_index_bound", SecurityLevel.Warn,
+        "policy_or_not_index_bound", RuleLevel.Warning,
         "Policy whose OR of membership tests no index can serve",
         Policies("""
             format('policy %s on %I.%I is an OR of membership tests with no condition an index can serve alone: a user who sees nothing makes an ordered query read and filter every row: %s',

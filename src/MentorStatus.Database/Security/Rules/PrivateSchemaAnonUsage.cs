@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -10,7 +11,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: the project's own. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore private_schema_anon_usage because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule PrivateSchemaAnonUsage = new(
-        "private_schema_anon_usage", SecurityLevel.Error,
+        "private_schema_anon_usage", RuleLevel.Error,
         "anon may use a private schema of security definer functions",
         $$"""
         select n.nspname::text as object,

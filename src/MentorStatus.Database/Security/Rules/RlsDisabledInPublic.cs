@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0013 rls_disabled_in_public; `db lint` MS010 finds the migration that introduces it. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore rls_disabled_in_public because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule RlsDisabledInPublic = new(
-        "rls_disabled_in_public", SecurityLevel.Error,
+        "rls_disabled_in_public", RuleLevel.Error,
         "Table in an exposed schema with row-level security disabled",
         Relations("""
             format('table %I.%I in exposed schema %I has row-level security disabled: every API role with a grant reads and writes every row',

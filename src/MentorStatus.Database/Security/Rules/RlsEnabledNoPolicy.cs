@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -10,7 +11,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0008 rls_enabled_no_policy (INFO: listed, never fails). Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore rls_enabled_no_policy because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule RlsEnabledNoPolicy = new(
-        "rls_enabled_no_policy", SecurityLevel.Info,
+        "rls_enabled_no_policy", RuleLevel.Info,
         "Table with row-level security enabled and no policy",
         Relations("""
             format('table %I.%I has row-level security enabled and no policy: anon and authenticated see no row (intended for tables only the backend reads)',

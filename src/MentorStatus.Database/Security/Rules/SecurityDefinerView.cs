@@ -1,3 +1,4 @@
+using MentorStatus.Database.Rules;
 using static MentorStatus.Database.Security.CatalogQuery;
 
 namespace MentorStatus.Database.Security;
@@ -11,7 +12,7 @@ public static partial class SecurityRules
     /// <remarks>Counterparts: splinter 0010 security_definer_view; `db lint` MS019. Acknowledged on the object by a comment, by its name or its code:
     /// <c>security: ignore security_definer_view because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
     public static readonly SecurityRule SecurityDefinerView = new(
-        "security_definer_view", SecurityLevel.Error,
+        "security_definer_view", RuleLevel.Error,
         "View in an exposed schema that runs with its owner's rights",
         Relations("""
             format('view %I.%I in exposed schema %I runs with its owner''s rights, past the callers'' row-level security',
