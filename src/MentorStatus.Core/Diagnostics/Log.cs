@@ -48,6 +48,9 @@ internal static partial class Log
     [LoggerMessage(2005, LogLevel.Debug, "Dispatch finished: nothing sent, retried or given up")]
     public static partial void DispatchFoundNothing(this ILogger logger);
 
+    [LoggerMessage(2006, LogLevel.Warning, "{Count} notification(s) put back unattempted: half of their claim ({ClaimDuration}) was spent before their turn; slow channels, or a ClaimDuration too short for them")]
+    public static partial void NotificationsReleased(this ILogger logger, int count, TimeSpan claimDuration);
+
     // transactions (repository, job and dispatcher alike)
     [LoggerMessage(3000, LogLevel.Warning, "Transient conflict {SqlState} on attempt {Attempt} of {MaxAttempts}; retrying in {DelayMs:0} ms")]
     public static partial void TransientRetry(this ILogger logger, string sqlState, int attempt, int maxAttempts, double delayMs);

@@ -37,7 +37,9 @@ public sealed record NotificationDispatcherOptions
     public TimeSpan BaseBackoff { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Longest backoff between attempts.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(1);
-    /// <summary>How long a claim holds a row. A dispatcher that dies holding one frees it after this.</summary>
+    /// <summary>How long a claim holds a row. A dispatcher that dies holding one frees it after this. No delivery of a
+    /// batch starts after half of it has passed (the rest is released, unattempted): keep it above twice the longest
+    /// delivery (the channels' timeouts added up), so that a delivery never outlives its claim.</summary>
     public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>Retries of the dispatcher's own database transactions (e.g. claiming due rows).</summary>
     public RetryOptions Retry { get; set; } = RetryOptions.Default;
@@ -173,8 +175,12 @@ public sealed class NotificationDispatcher
                 {
                     await Parallel.ForEachAsync(Enumerable.Range(0, outcomes.Length), parallel, async (i, token) =>
                     {
-                        var id = batch.Claimed[i].Id;
-                        outcomes[i] = await DeliverAsync(batch.Messages[id], batch.Prior.GetValueOrDefault(id), token);
+                        var n = batch.Claimed[i];
+                        // Past half the claim, a slow batch (every channel timing out) could outlive it, and another
+                        // dispatcher would deliver the row a second time: it goes back to the outbox unattempted.
+                        outcomes[i] = _time.GetUtcNow() > batch.StartBy
+                            ? DeliveryOutcome.Released(n.Id, n.Attempts, _time.GetUtcNow())
+                            : await DeliverAsync(batch.Messages[n.Id], batch.Prior.GetValueOrDefault(n.Id), token);
                     });
                 }
                 catch (Exception e)
@@ -201,10 +207,17 @@ public sealed class NotificationDispatcher
                     following = null;
                 }
                 var delivered = outcomes.OfType<DeliveryOutcome>().ToList();
-                foreach (var outcome in delivered.Where(o => o.Status == DeliveryStatus.Pending)) rescheduled.Add(outcome.Id);
+                foreach (var outcome in delivered.Where(o => o.Status == DeliveryStatus.Pending && !o.IsRelease)) rescheduled.Add(outcome.Id);
                 recording = delivered.Count == 0 ? null : RecordAsync(batch, delivered, counts, progress);
                 if (stopped is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stopped);
-                batch = next!;
+                if (next!.Claimed.Count == 0 && delivered.Any(o => o.IsRelease))
+                {
+                    // the released rows are due again once their record commits: claim them in this dispatch
+                    await recording!;
+                    recording = null;
+                    next = await ClaimBatchAsync([.. rescheduled], ct);
+                }
+                batch = next;
             }
         }
         finally
@@ -221,24 +234,31 @@ public sealed class NotificationDispatcher
         return new DispatchResult(sent, retrying, failed);
     }
 
-    /// <summary>A claimed batch with what the channels need.</summary>
+    /// <summary>A claimed batch with what the channels need, and when its last delivery may start (half its claim).</summary>
     private sealed record Batch(List<CoordinatorNotification> Claimed, Dictionary<Guid, NotificationMessage> Messages,
-        Dictionary<Guid, Dictionary<string, string>> Prior);
+        Dictionary<Guid, Dictionary<string, string>> Prior, DateTimeOffset StartBy);
 
     /// <summary>Claims the next batch and reads its content: two round trips.</summary>
     private async Task<Batch> ClaimBatchAsync(Guid[] exclude, CancellationToken ct)
     {
+        var startBy = _time.GetUtcNow() + _options.ClaimDuration / 2; // read before the claim: never later than its clock
         var claimed = await ClaimAsync(ct, exclude);
-        if (claimed.Count == 0) return new Batch(claimed, [], []);
+        if (claimed.Count == 0) return new Batch(claimed, [], [], startBy);
         var (messages, prior) = await ReadBatchAsync(claimed, ct);
-        return new Batch(claimed, messages, prior);
+        return new Batch(claimed, messages, prior, startBy);
     }
 
     /// <summary>Records a batch's outcomes in one statement, then logs, counts and reports each one recorded.</summary>
     private async Task RecordAsync(Batch batch, List<DeliveryOutcome> delivered, int[] counts, IProgress<string>? progress)
     {
         var recorded = await OutcomeRecorder.RecordAsync(_dataSource, _time, _options.Retry, _options.AsynchronousCommit, delivered, _log);
-        foreach (var outcome in delivered)
+        if (delivered.Count(o => o.IsRelease && recorded.Contains(o.Id)) is > 0 and var released)
+        {
+            _log.NotificationsReleased(released, _options.ClaimDuration);
+            progress?.Report($"{released} notification(s) put back unattempted: half of their {_options.ClaimDuration.TotalSeconds:0} s claim " +
+                             "was spent before their turn (slow channels); they are claimed again");
+        }
+        foreach (var outcome in delivered.Where(o => !o.IsRelease))
         {
             if (!recorded.Contains(outcome.Id))
             {

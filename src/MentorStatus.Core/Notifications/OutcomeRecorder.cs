@@ -10,8 +10,13 @@ namespace MentorStatus.Notifications;
 /// <param name="NextAttemptAt">When a pending row is due again.</param>
 /// <param name="LastError">The channels' errors, or null.</param>
 /// <param name="Channels">Each channel tried this time, with its outcome and error.</param>
+/// <param name="IsRelease">Not attempted: the row goes back to pending, due now, with its claim's attempt given back.</param>
 internal sealed record DeliveryOutcome(Guid Id, int Attempts, DeliveryStatus Status, DateTimeOffset NextAttemptAt, string? LastError,
-    IReadOnlyList<(string Channel, string Outcome, string? Error)> Channels);
+    IReadOnlyList<(string Channel, string Outcome, string? Error)> Channels, bool IsRelease = false)
+{
+    /// <summary>A claimed row put back without an attempt (its last error kept).</summary>
+    public static DeliveryOutcome Released(Guid id, int attempts, DateTimeOffset now) => new(id, attempts, DeliveryStatus.Pending, now, null, [], true);
+}
 
 /// <summary>
 /// Records the outcomes of a claimed batch: one statement, one round trip, one commit for the whole batch.
@@ -34,12 +39,14 @@ internal static class OutcomeRecorder
     private const string RecordSql = """
         with outcome as (
             select *
-            from unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::text[])
-                as o(id, attempts, status, next_attempt_at, last_error)
+            from unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::text[], $11::bool[])
+                as o(id, attempts, status, next_attempt_at, last_error, released)
         ),
         marked as (
             update public.coordinator_notifications n
-            set status = o.status, next_attempt_at = o.next_attempt_at, last_error = o.last_error,
+            set status = o.status, next_attempt_at = o.next_attempt_at,
+                last_error = case when o.released then n.last_error else o.last_error end,
+                attempts = n.attempts - o.released::int,
                 sent_at = case when o.status = 'sent' then $6 end, updated_at = now()
             from outcome o
             where n.id = o.id and n.status = 'sending' and n.attempts = o.attempts
@@ -58,7 +65,7 @@ internal static class OutcomeRecorder
             select n.id
             from public.coordinator_notifications n
             join outcome o on o.id = n.id
-            where n.attempts = o.attempts and n.status = o.status and n.next_attempt_at = o.next_attempt_at
+            where n.attempts = o.attempts - o.released::int and n.status = o.status and n.next_attempt_at = o.next_attempt_at
         )
         select id from marked
         union all
@@ -84,7 +91,7 @@ internal static class OutcomeRecorder
             outcomes.Select(o => o.Id).ToArray(), outcomes.Select(o => o.Attempts).ToArray(), outcomes.Select(o => o.Status.ToDatabase()).ToArray(),
             outcomes.Select(o => o.NextAttemptAt).ToArray(), outcomes.Select(o => o.LastError).ToArray(), time.GetUtcNow(),
             channels.Select(c => c.Id).ToArray(), channels.Select(c => c.Channel).ToArray(), channels.Select(c => c.Outcome).ToArray(),
-            channels.Select(c => c.Error).ToArray(),
+            channels.Select(c => c.Error).ToArray(), outcomes.Select(o => o.IsRelease).ToArray(),
         ];
         return Transactions.ReadAgainOnLostConnectionAsync(dataSource, () => Transactions.RunOneTripAsync(dataSource, null, retry, RecordSql,
             parameters =>

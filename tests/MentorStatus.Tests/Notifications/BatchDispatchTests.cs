@@ -157,4 +157,33 @@ public sealed class BatchDispatchTests
         Assert.All(receiver.RequestsPerKey.Values, n => Assert.Equal(1, n));
         Assert.Equal(Count, await db.CountAsync("select count(*) from public.coordinator_notifications where status = 'sent' and attempts = 1"));
     }
+    /// <summary>
+    /// A batch slower than its claim (ten notifications, one at a time, half a second each, on a 4-second claim): a second
+    /// dispatcher that starts once the claim has expired used to deliver every row the first had not recorded yet, a second
+    /// time. Now no delivery starts after half the claim; the rest goes back unattempted (its attempt given back) and is
+    /// claimed afresh, so each row is delivered exactly once, on its first counted attempt.
+    /// </summary>
+    [Fact]
+    public async Task ABatchSlowerThanItsClaim_PutsTheRestBack_AndNoRowIsDeliveredTwice()
+    {
+        const int Count = 10;
+        await using var db = await NotificationsAsync("batch_slower_than_claim", Count);
+        await using var receiver = new TestWebhookReceiver { OnRequest = (_, _) => Task.Delay(500) };
+        await using var second = MentorStatusDataSource.Create(db.ConnectionString);
+        var options = new NotificationDispatcherOptions { BatchSize = Count, MaxConcurrency = 1, ClaimDuration = TimeSpan.FromSeconds(4) };
+        var a = new NotificationDispatcher(db.DataSource, [new WebhookChannel(receiver.Options(), Http)], TimeProvider.System, options);
+        var b = new NotificationDispatcher(second, [new WebhookChannel(receiver.Options(), Http)], TimeProvider.System, options);
+        var progress = new List<string>();
+
+        var first = Task.Run(() => a.DispatchAsync(new SyncProgress<string>(line => { lock (progress) progress.Add(line); })));
+        await Task.Delay(TimeSpan.FromSeconds(4.5));
+        var late = await b.DispatchAsync();
+        var early = await first;
+
+        Assert.Equal(Count, early.Sent + late.Sent);
+        Assert.Equal(Count, receiver.RequestsPerKey.Count);
+        Assert.All(receiver.RequestsPerKey.Values, n => Assert.Equal(1, n));
+        Assert.Contains(progress, p => p.Contains("put back unattempted"));
+        Assert.Equal(Count, await db.CountAsync("select count(*) from public.coordinator_notifications where status = 'sent' and attempts = 1"));
+    }
 }
