@@ -15,8 +15,8 @@ var sizeOption = new Option<string>("--size") { Description = "ci, small, full, 
 var runsOption = new Option<int?>("--runs") { Description = "runs per case (the median is reported); default per size: ci 2, small 3, full 5" };
 // A run writes into the git-ignored bench/results/local/ unless told otherwise: the tracked BENCHMARKS.md and its figures
 // change only with --publish (a full run on a quiet machine) or an explicit --out/--json/--svg.
-var publishOption = new Option<bool>("--publish") { Description = "write the tracked report: BENCHMARKS.md, bench/results/latest.json and latency.svg (default: bench/results/local/)" };
-var outOption = new Option<string?>("--out") { Description = "the Markdown report, relative to the project root (default: bench/results/local/bench.md)" };
+var publishOption = new Option<bool>("--publish") { Description = "write the tracked report: the generated section of BENCHMARKS.md (the hand-written rest is kept), bench/results/latest.json and latency.svg (default: bench/results/local/)" };
+var outOption = new Option<string?>("--out") { Description = "the Markdown report, relative to the project root, written between its generated-section markers as --publish does (default: bench/results/local/bench.md)" };
 var jsonOption = new Option<string?>("--json") { Description = "the JSON figures, relative to the project root (default: bench/results/local/bench.json)" };
 var svgOption = new Option<string?>("--svg") { Description = "the SVG latency chart, relative to the project root (default: bench/results/local/latency.svg)" };
 var portOption = new Option<int?>("--port") { Description = "port on 127.0.0.1 of the bench's data cluster (default: a free one, from MENTORSTATUS_TEST_PORTS when set); the other throwaway servers take free ports" };
@@ -55,12 +55,20 @@ root.SetAction(async (parse, invocationToken) =>
         var md = Abs(parse.GetValue(outOption) ?? (publish ? "BENCHMARKS.md" : "bench/results/local/bench.md"));
         var json = Abs(parse.GetValue(jsonOption) ?? (publish ? "bench/results/latest.json" : "bench/results/local/bench.json"));
         var svg = Abs(parse.GetValue(svgOption) ?? (publish ? "bench/results/latency.svg" : "bench/results/local/latency.svg"));
+        // The tracked report (or one named with --out) is also written by hand: the run's Markdown goes between its
+        // generated-section markers only. Broken markers are refused now, not after a run of half an hour.
+        var intoSection = publish || parse.GetValue(outOption) is not null;
+        if (intoSection) GeneratedSection.Check(md);
         var report = await BenchRun.RunAsync(size, layout, selected, err, Environment.CommandLine, parse.GetValue(keepOption), port, ct);
         foreach (var file in new[] { md, json, svg }) Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         ReportWriter.WriteJson(report, json);
         ReportWriter.WriteSvg(report, svg);
         var mdDir = Path.GetDirectoryName(Path.GetFullPath(md))!;
-        await File.WriteAllTextAsync(md, ReportWriter.Markdown(report, Path.GetRelativePath(mdDir, svg), Path.GetRelativePath(mdDir, json)), ct);
+        var markdown = ReportWriter.Markdown(report, Path.GetRelativePath(mdDir, svg), Path.GetRelativePath(mdDir, json),
+            intoSection ? GeneratedSection.Title : "Benchmarks");
+        if (!intoSection) await File.WriteAllTextAsync(md, markdown, ct); // bench/results/local/: wholly the bench's
+        else if (await GeneratedSection.WriteAsync(md, markdown, ct))
+            err.MarkupLineInterpolated($"[yellow]note:[/] {layout.Display(md)} had no generated-section markers: the run's report was added at its end, between new marker lines; move them where the report belongs.");
         var failed = report.Cases.Where(c => c.Error is not null).ToList();
         var missed = report.Cases.SelectMany(c => c.Figures).Where(f => f.Met == false).ToList();
         err.MarkupLineInterpolated($"wrote {layout.Display(md)}, {layout.Display(json)}, {layout.Display(svg)}: {report.Cases.Sum(c => c.Figures.Count)} figures, {missed.Count} targets missed, {failed.Count} cases failed.");

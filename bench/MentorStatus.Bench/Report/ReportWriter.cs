@@ -28,12 +28,13 @@ public static class ReportWriter
             report.Cases.SelectMany(c => c.Latencies).ToList()));
     }
 
-    public static string Markdown(BenchReport report, string svgRelative, string jsonRelative)
+    /// <param name="title">The top heading: the report's own file is "Benchmarks"; a section of a larger file names itself.</param>
+    public static string Markdown(BenchReport report, string svgRelative, string jsonRelative, string title = "Benchmarks")
     {
         var md = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         var s = report.Size;
-        md.AppendLine("# Benchmarks");
+        md.AppendLine(inv, $"# {title}");
         md.AppendLine();
         md.AppendLine(inv, $"Figures of the last run of `bench/MentorStatus.Bench`, size **{s.Name}**: {s.HistoryRows:N0} history rows over " +
                            $"{s.Mentors:N0} mentors, {s.ExpiredMentors:N0} expired mentors, {s.Chapters:N0} chapters; every figure is the median of " +
