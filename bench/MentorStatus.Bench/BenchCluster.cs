@@ -1,5 +1,5 @@
 using MentorStatus.Database;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 using Npgsql;
 
 namespace MentorStatus.Bench;

@@ -10,7 +10,7 @@ using Spectre.Console;
 // mentorstatus-bench: the project's benchmarks, each case side by side with its baseline from the same run.
 // First of all, before Console is touched: started in the background by a script, the bench inherits SIGINT
 // ignored and .NET would never run the SIGINT handler below (only SIGTERM stopped it; see InterruptSignal).
-MentorStatus.Database.Local.InterruptSignal.RestoreIfIgnored();
+MentorStatus.Tooling.Local.InterruptSignal.RestoreIfIgnored();
 var sizeOption = new Option<string>("--size") { Description = "ci, small, full, or a number of history rows", DefaultValueFactory = _ => "small" };
 var runsOption = new Option<int?>("--runs") { Description = "runs per case (the median is reported); default per size: ci 2, small 3, full 5" };
 // A run writes into the git-ignored bench/results/local/ unless told otherwise: the tracked BENCHMARKS.md and its figures

@@ -3,7 +3,7 @@ using MentorStatus.Cli.Commands;
 // mentorstatus: the Supabase CLI's db verbs for this project, plus the mentor-status tools.
 // First of all, before Console is touched: a SIGINT inherited as ignored (a background job of a script or CI)
 // would leave Ctrl+C handling dead (see InterruptSignal).
-MentorStatus.Database.Local.InterruptSignal.RestoreIfIgnored();
+MentorStatus.Tooling.Local.InterruptSignal.RestoreIfIgnored();
 var parsed = CliCommands.Build().Parse(args);
 // A command line that does not parse (unknown option, bad --format value) is a usage error: exit 2, like UsageException,
 // told in a line or two on stderr with where to read more, not the whole help on stdout.

@@ -1,4 +1,4 @@
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Npgsql;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MentorStatus.Database.Migrations;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Lint;
+using MentorStatus.Tooling.Local;
 using Npgsql;
 
 namespace MentorStatus.Database.Rehearsal;
@@ -358,5 +359,5 @@ internal sealed class DataCopy(DatabaseTarget source, ThrowawayCluster cluster, 
 
     private static string Quote(string name) => new NpgsqlCommandBuilder().QuoteIdentifier(name);
 
-    private static string Shorten(string sql) => Lint.LintFinding.Shorten(sql, 80);
+    private static string Shorten(string sql) => LintFinding.Shorten(sql, 80);
 }

@@ -1,4 +1,4 @@
-using MentorStatus.Database.Lint;
+using MentorStatus.Tooling.Lint;
 
 namespace MentorStatus.Database.Rehearsal;
 

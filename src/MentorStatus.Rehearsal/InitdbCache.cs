@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 
 namespace MentorStatus.Database.Rehearsal;
 

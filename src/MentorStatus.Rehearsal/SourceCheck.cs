@@ -1,4 +1,5 @@
 using Npgsql;
+using MentorStatus.Tooling.Local;
 
 namespace MentorStatus.Database.Rehearsal;
 
@@ -106,9 +107,9 @@ internal static class SourceCheck
             (role, version, versionNum, database, superuser) =
                 (reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetBoolean(4));
         }
-        if (versionNum / 10000 != Local.PostgresInstallation.RequiredMajorVersion)
+        if (versionNum / 10000 != PostgresInstallation.RequiredMajorVersion)
             throw new RehearsalException(
-                $"the source runs PostgreSQL {version}; `db rehearse` copies into PostgreSQL {Local.PostgresInstallation.RequiredMajorVersion} " +
+                $"the source runs PostgreSQL {version}; `db rehearse` copies into PostgreSQL {PostgresInstallation.RequiredMajorVersion} " +
                 "and can rehearse only a PostgreSQL 15 source (what Supabase runs and the migrations target).");
 
         var unreadable = new List<string>();

@@ -1,4 +1,4 @@
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 using Npgsql;
 
 namespace MentorStatus.Database.Rehearsal;

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 using MentorStatus.Database;
-using MentorStatus.Database.Lint;
+using MentorStatus.Tooling.Lint;
 using MentorStatus.Database.Migrations;
 using MentorStatus.Database.Platform;
+using MentorStatus.Tooling.Platform;
 using Npgsql;
 
 namespace MentorStatus.Bench.Cases;

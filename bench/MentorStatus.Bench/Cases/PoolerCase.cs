@@ -1,4 +1,5 @@
 using Npgsql;
+using MentorStatus.TestSupport;
 
 namespace MentorStatus.Bench.Cases;
 
@@ -23,7 +24,7 @@ public static class PoolerCase
         await StatusChangeCase.LiftRateLimitAsync(ctx, ct);
         var directory = Path.Combine(Path.GetTempPath(), $"mentorstatus-bench-pgbouncer-{Guid.NewGuid():N}"[..51]);
         ctx.Say($"PgBouncer (pool_mode = transaction, {ServerConnections} server connections) in front of the bench cluster…");
-        await using var bouncer = await Database.Local.LocalPgBouncer.StartAsync(directory, ctx.Cluster.Cluster.Port, BenchCluster.FreePort(), ctx.Cluster.Cluster.Password, ServerConnections, ct: ct);
+        await using var bouncer = await LocalPgBouncer.StartAsync(directory, ctx.Cluster.Cluster.Port, BenchCluster.FreePort(), ctx.Cluster.Cluster.Password, ServerConnections, ct: ct);
         try
         {
             var direct = StatusChangeCase.PoolConnectionString(ctx);
@@ -94,7 +95,7 @@ public static class PoolerCase
 
     private static async Task<string> VersionAsync(CancellationToken ct)
     {
-        var program = Database.Local.LocalPgBouncer.FindProgram();
+        var program = LocalPgBouncer.FindProgram();
         if (program is null) return "";
         var info = new System.Diagnostics.ProcessStartInfo(program, ["--version"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = System.Diagnostics.Process.Start(info)!;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using MentorStatus.Database.Local;
+using MentorStatus.TestSupport;
+using MentorStatus.Tooling.Local;
 using Npgsql;
 using NpgsqlTypes;
 

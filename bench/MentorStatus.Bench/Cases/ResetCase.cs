@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MentorStatus.Database;
+using MentorStatus.Tooling;
 
 namespace MentorStatus.Bench.Cases;
 

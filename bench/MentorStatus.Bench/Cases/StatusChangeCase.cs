@@ -164,7 +164,7 @@ public static class StatusChangeCase
     {
         const int Pairs = 100;
         await ResetPoolAsync(ctx, ct);
-        await using var counter = new MentorStatus.Database.Diagnostics.WireRoundTripCounter("127.0.0.1", ctx.Cluster.Cluster.Port);
+        await using var counter = new MentorStatus.TestSupport.WireRoundTripCounter("127.0.0.1", ctx.Cluster.Cluster.Port);
         var proxied = new Npgsql.NpgsqlConnectionStringBuilder(PoolConnectionString(ctx)) { Port = counter.Port, SslMode = Npgsql.SslMode.Disable };
         await using var source = MentorStatusDataSource.Create(proxied.ConnectionString);
         var path = new RepositoryStatusChangePath(source);

@@ -129,7 +129,7 @@ public static class WebhookDispatchCase
         HttpClient http, int n, CancellationToken ct)
     {
         await ResetAsync(ctx, runId, ct);
-        await using var counter = new MentorStatus.Database.Diagnostics.WireRoundTripCounter("127.0.0.1", ctx.Cluster.Cluster.Port);
+        await using var counter = new MentorStatus.TestSupport.WireRoundTripCounter("127.0.0.1", ctx.Cluster.Cluster.Port);
         var proxied = new Npgsql.NpgsqlConnectionStringBuilder(StatusChangeCase.PoolConnectionString(ctx)) { Port = counter.Port, SslMode = Npgsql.SslMode.Disable };
         await using var source = MentorStatusDataSource.Create(proxied.ConnectionString);
         var before = counter.RoundTrips;

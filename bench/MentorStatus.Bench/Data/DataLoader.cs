@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MentorStatus.Database;
+using MentorStatus.Tooling;
 using Npgsql;
 using NpgsqlTypes;
 using Spectre.Console;

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using MentorStatus.Cli.Output;
-using MentorStatus.Database;
 using MentorStatus.Cli.Commands.Db;
 using MentorStatus.Database.Migrations;
-using MentorStatus.Database.Rules;
+using MentorStatus.Tooling.Local;
+using MentorStatus.Tooling.Rules;
+using MentorStatus.Tooling;
 
 namespace MentorStatus.Cli.Commands;
 
@@ -77,7 +78,7 @@ internal static class DbCommands
     internal static async Task<DatabaseWorkflow> WorkflowAsync(ParseResult parse, Output.CommandOutput output, CancellationToken ct) =>
         (await WorkflowAndClusterAsync(parse, output, ct)).Workflow;
 
-    private static async Task<(DatabaseWorkflow Workflow, Database.Local.LocalCluster? Cluster)> WorkflowAndClusterAsync(
+    private static async Task<(DatabaseWorkflow Workflow, LocalCluster? Cluster)> WorkflowAndClusterAsync(
         ParseResult parse, Output.CommandOutput output, CancellationToken ct)
     {
         var layout = GlobalOptions.Layout(parse);

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MentorStatus.Database.Rules;
+using MentorStatus.Tooling.Rules;
 
 namespace MentorStatus.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MentorStatus.Database;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
+using MentorStatus.Tooling;
 
 namespace MentorStatus.Cli.Commands;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using MentorStatus.Database.Lint;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Lint;
+using MentorStatus.Tooling.Local;
 using MentorStatus.Database.Migrations;
-using MentorStatus.Database.Rules;
+using MentorStatus.Tooling.Rules;
 using Npgsql;
 
 namespace MentorStatus.Cli.Commands;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MentorStatus.Database.Rehearsal;
+using MentorStatus.Tooling.Lint;
 using Spectre.Console;
 
 namespace MentorStatus.Cli.Output;
@@ -73,14 +74,14 @@ internal static class RehearsalTables
                 var verdict = s.Verdict switch
                 {
                     StatementVerdict.Blocking => "[red]BLOCKING[/]", StatementVerdict.NotMeasured => "[yellow]not measured[/]", _ => "safe",
-                } + "\n" + Markup.Escape(Database.Lint.LintFinding.Shorten(s.VerdictReason, 60));
-                var what = $"{file} #{s.Number} (line {s.Line}){(s.Transactional ? "" : ", no transaction")}\n{Database.Lint.LintFinding.Shorten(s.Statement, 70)}";
+                } + "\n" + Markup.Escape(LintFinding.Shorten(s.VerdictReason, 60));
+                var what = $"{file} #{s.Number} (line {s.Line}){(s.Transactional ? "" : ", no transaction")}\n{LintFinding.Shorten(s.Statement, 70)}";
                 table.AddRow(Markup.Escape(what), $"{s.Duration.TotalMilliseconds:0} ms", Markup.Escape(locks), Markup.Escape(written), Bytes(s.WalBytes),
                     clients, s.Clients?.WaitedOnLock.ToString(CultureInfo.InvariantCulture) ?? "-", maxWait, verdict,
-                    Markup.Escape(s.LintFindings.Count == 0 ? "-" : string.Join("\n", s.LintFindings.Select(f => Database.Lint.LintFinding.Shorten(f, 60)))));
+                    Markup.Escape(s.LintFindings.Count == 0 ? "-" : string.Join("\n", s.LintFindings.Select(f => LintFinding.Shorten(f, 60)))));
             }
-            if (m.Error is not null) table.AddRow(Markup.Escape(file), "", "", "", "", "", "", "", "", $"[red]{Markup.Escape(Database.Lint.LintFinding.Shorten(m.Error, 160))}[/]");
-            foreach (var f in m.FileLintFindings) table.AddRow(Markup.Escape(file), "", "", "", "", "", "", "", "", Markup.Escape(Database.Lint.LintFinding.Shorten(f, 60)));
+            if (m.Error is not null) table.AddRow(Markup.Escape(file), "", "", "", "", "", "", "", "", $"[red]{Markup.Escape(LintFinding.Shorten(m.Error, 160))}[/]");
+            foreach (var f in m.FileLintFindings) table.AddRow(Markup.Escape(file), "", "", "", "", "", "", "", "", Markup.Escape(LintFinding.Shorten(f, 60)));
         }
         output.Write(table);
         if (report.RollbackError is not null) output.Error($"rollback failed: {report.RollbackError}");

@@ -1,5 +1,5 @@
 using MentorStatus.Database.Migrations;
-using MentorStatus.Database.Testing;
+using MentorStatus.Tooling.Testing;
 using Spectre.Console;
 
 namespace MentorStatus.Cli.Output;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 using MentorStatus.Tests.Infrastructure;
 
 namespace MentorStatus.Tests.Cli;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using MentorStatus.Database;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 using MentorStatus.Tests.Infrastructure;
 using MentorStatus.Tests.Reliability;
 using Npgsql;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 
 namespace MentorStatus.Tests.Engine;
 

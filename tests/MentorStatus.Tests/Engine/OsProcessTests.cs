@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 
 namespace MentorStatus.Tests.Engine;
 

@@ -1,4 +1,4 @@
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 
 namespace MentorStatus.Tests.Infrastructure;
 

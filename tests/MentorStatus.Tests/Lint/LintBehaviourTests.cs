@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MentorStatus.Database;
-using MentorStatus.Database.Lint;
+using MentorStatus.Tooling.Lint;
 using MentorStatus.Tests.Infrastructure;
 
 namespace MentorStatus.Tests.Lint;

@@ -1,5 +1,5 @@
-using MentorStatus.Database.Lint;
-using MentorStatus.Database.Rules;
+using MentorStatus.Tooling.Lint;
+using MentorStatus.Tooling.Rules;
 
 namespace MentorStatus.Tests.Lint;
 

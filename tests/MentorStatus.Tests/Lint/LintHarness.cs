@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using MentorStatus.Database.Lint;
+using MentorStatus.Tooling.Lint;
 using MentorStatus.Database.Migrations;
 using MentorStatus.Tests.Infrastructure;
 

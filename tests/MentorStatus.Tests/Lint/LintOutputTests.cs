@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MentorStatus.Database.Lint;
+using MentorStatus.Tooling.Lint;
 using MentorStatus.Tests.Infrastructure;
 
 namespace MentorStatus.Tests.Lint;

@@ -1,5 +1,5 @@
 using MentorStatus.Database;
-using MentorStatus.Database.Lint;
+using MentorStatus.Tooling.Lint;
 
 namespace MentorStatus.Tests.Lint;
 

@@ -1,4 +1,4 @@
-using MentorStatus.Database.Lint;
+using MentorStatus.Tooling.Lint;
 using MentorStatus.Database.Migrations;
 
 namespace MentorStatus.Tests.Lint;

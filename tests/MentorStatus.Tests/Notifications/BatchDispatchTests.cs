@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MentorStatus.Database.Diagnostics;
+using MentorStatus.TestSupport;
 using MentorStatus.Notifications;
 using MentorStatus.Tests.Infrastructure;
 using MentorStatus.Tests.Library;

@@ -54,7 +54,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
         _running = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
     }
 
-    public static int FreePort() => MentorStatus.Database.Local.FreePorts.Next();
+    public static int FreePort() => MentorStatus.Tooling.Local.FreePorts.Next();
 
     private sealed class Store(TestSmtpServer server) : MessageStore
     {

@@ -125,7 +125,7 @@ public sealed class HostileSourceTests(ITestOutputHelper log)
                 Assert.Contains(neutralised, n => n.StartsWith("function public.hostile_internal(integer) in language internal: not created", StringComparison.Ordinal));
 
                 // Each hook did run on the copy (the test would prove nothing otherwise), as the unprivileged owner only.
-                var password = MentorStatus.Database.Local.LocalCluster.PasswordFromPassFile(report.GetProperty("kept_cluster_pass_file").GetString()!)!;
+                var password = MentorStatus.Tooling.Local.LocalCluster.PasswordFromPassFile(report.GetProperty("kept_cluster_pass_file").GetString()!)!;
                 await using var kept = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(
                     DatabaseTarget.Parse(report.GetProperty("kept_cluster_url").GetString()!).ConnectionString) { Password = password }.ConnectionString);
                 var calls = await kept.ColumnAsync("select distinct kind || ' as ' || who from public.hostile_calls order by 1");

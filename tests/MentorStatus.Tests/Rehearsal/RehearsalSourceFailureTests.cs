@@ -1,5 +1,5 @@
 using MentorStatus.Database;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 using MentorStatus.Tests.Infrastructure;
 using Npgsql;
 using static MentorStatus.Tests.Rehearsal.RehearsalTests;

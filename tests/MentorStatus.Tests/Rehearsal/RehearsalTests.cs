@@ -160,7 +160,7 @@ public sealed class RehearsalTests(RehearsalSource source, ITestOutputHelper log
             // the kept copy answers at the URL the report gives, with the password of its passfile, with the sampled rows in it
             var url = report.GetProperty("kept_cluster_url").GetString()!;
             var passFile = report.GetProperty("kept_cluster_pass_file").GetString()!;
-            var password = MentorStatus.Database.Local.LocalCluster.PasswordFromPassFile(passFile)!;
+            var password = MentorStatus.Tooling.Local.LocalCluster.PasswordFromPassFile(passFile)!;
             Assert.Matches("^[0-9a-f]{32}$", password);
             Assert.DoesNotContain(password, run.Stdout + run.Stderr); // printed nowhere, in no URL
             Assert.DoesNotMatch("://[^/@]*:[^/@]*@", url);
@@ -568,7 +568,7 @@ public sealed class WorkFolder : IDisposable
             var lines = File.ReadAllLines(file);
             if (lines.Length >= 4)
                 return (int.Parse(lines[0], CultureInfo.InvariantCulture), int.Parse(lines[3], CultureInfo.InvariantCulture),
-                        MentorStatus.Database.Local.LocalCluster.PasswordFromPassFile(System.IO.Path.Combine(d, "cluster", MentorStatus.Database.Local.LocalCluster.PassFileName)));
+                        MentorStatus.Tooling.Local.LocalCluster.PasswordFromPassFile(System.IO.Path.Combine(d, "cluster", MentorStatus.Tooling.Local.LocalCluster.PassFileName)));
         }
         return null;
     }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 using MentorStatus.Tests.Infrastructure;
 using MentorStatus.Tests.Library;
 using Npgsql;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MentorStatus.Database.Local;
+using MentorStatus.TestSupport;
 using MentorStatus.Database.Migrations;
 using MentorStatus.Tests.Infrastructure;
 using Npgsql;

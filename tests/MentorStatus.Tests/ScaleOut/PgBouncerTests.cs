@@ -1,4 +1,4 @@
-using MentorStatus.Database.Local;
+using MentorStatus.TestSupport;
 using MentorStatus.Tests.Infrastructure;
 using MentorStatus.Tests.Library;
 using Npgsql;

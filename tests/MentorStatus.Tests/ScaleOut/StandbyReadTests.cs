@@ -1,5 +1,5 @@
-using MentorStatus.Database;
-using MentorStatus.Database.Local;
+using MentorStatus.TestSupport;
+using MentorStatus.Tooling.Local;
 using MentorStatus.Database.Migrations;
 using MentorStatus.Database.Platform;
 using MentorStatus.Tests.Infrastructure;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using MentorStatus.Database.Declarative;
-using MentorStatus.Database.Lint;
+using MentorStatus.Tooling.Declarative;
+using MentorStatus.Tooling.Lint;
 using MentorStatus.Tests.Infrastructure;
 
 namespace MentorStatus.Tests.Schema;

@@ -1,4 +1,4 @@
-using MentorStatus.Database.Declarative;
+using MentorStatus.Tooling.Declarative;
 using MentorStatus.Database.Migrations;
 using MentorStatus.Tests.Infrastructure;
 

@@ -1,4 +1,4 @@
-using MentorStatus.Database.Testing;
+using MentorStatus.Tooling.Testing;
 using MentorStatus.Tests.Infrastructure;
 
 namespace MentorStatus.Tests.Schema;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 using MentorStatus.Tests.Infrastructure;
 using Npgsql;
 

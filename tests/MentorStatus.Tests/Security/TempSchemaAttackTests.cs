@@ -1,4 +1,4 @@
-using MentorStatus.Database.Security;
+using MentorStatus.Tooling.Security;
 using MentorStatus.Tests.Infrastructure;
 using Npgsql;
 

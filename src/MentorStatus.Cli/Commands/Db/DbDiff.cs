@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MentorStatus.Cli.Output;
-using MentorStatus.Database;
-using MentorStatus.Database.Declarative;
+using MentorStatus.Tooling.Declarative;
+using MentorStatus.Tooling;
 
 namespace MentorStatus.Cli.Commands.Db;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using MentorStatus.Cli.Output;
-using MentorStatus.Database;
+using MentorStatus.Tooling;
 
 namespace MentorStatus.Cli.Commands.Db;
 

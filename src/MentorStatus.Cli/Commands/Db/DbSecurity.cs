@@ -1,8 +1,8 @@
 using System.CommandLine;
 using MentorStatus.Cli.Output;
 using MentorStatus.Database;
-using MentorStatus.Database.Rules;
-using MentorStatus.Database.Security;
+using MentorStatus.Tooling.Rules;
+using MentorStatus.Tooling.Security;
 
 namespace MentorStatus.Cli.Commands.Db;
 

@@ -1,5 +1,5 @@
 using MentorStatus.Cli.Output;
-using MentorStatus.Database.Local;
+using MentorStatus.Tooling.Local;
 using Spectre.Console;
 
 namespace MentorStatus.Cli.Commands.Db;

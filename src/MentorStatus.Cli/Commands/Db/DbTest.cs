@@ -1,6 +1,6 @@
 using MentorStatus.Cli.Output;
-using MentorStatus.Database;
-using MentorStatus.Database.Testing;
+using MentorStatus.Tooling.Testing;
+using MentorStatus.Tooling;
 
 namespace MentorStatus.Cli.Commands.Db;
 

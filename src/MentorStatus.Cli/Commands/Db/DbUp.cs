@@ -1,5 +1,5 @@
 using MentorStatus.Cli.Output;
-using MentorStatus.Database;
+using MentorStatus.Tooling;
 
 namespace MentorStatus.Cli.Commands.Db;
 

@@ -1,0 +1,24 @@
+using MentorStatus.Tooling.Rules;
+
+namespace MentorStatus.Tooling.Security;
+
+public static partial class SecurityRules
+{
+    /// <summary>
+    /// MS210 <c>extension_in_public</c> (WARN): An extension's functions and tables in public are API endpoints; Supabase keeps extensions in schema extensions.
+    /// </summary>
+    /// <remarks>Counterparts: splinter 0014 extension_in_public; `db lint` MS023. Acknowledged on the object by a comment, by its name or its code:
+    /// <c>security: ignore extension_in_public because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    public static readonly SecurityRule ExtensionInPublic = new(
+        "extension_in_public", RuleLevel.Warning,
+        "Extension installed in schema public",
+        """
+        select e.extname::text as object,
+               format('extension %I is installed in schema public: its functions and tables are exposed by the API', e.extname) as detail,
+               null::text as comment, null::text as subject
+        from pg_extension e
+        where e.extnamespace = 'public'::regnamespace
+        """,
+        "Install it in schema extensions (create extension … with schema extensions; or alter extension … set schema extensions).")
+    { Code = "MS210" };
+}
