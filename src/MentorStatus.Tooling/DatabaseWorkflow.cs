@@ -132,10 +132,25 @@ public sealed class DatabaseWorkflow(ProjectLayout layout, DatabaseTarget target
         return await Runner(dataSource).PlanAsync(ct);
     }
 
-    public async Task RepairAsync(string version, bool applied, CancellationToken ct = default)
+    /// <summary>
+    /// Writes (applied) or removes (reverted) the journal row of <paramref name="version"/>; no migration SQL runs. It
+    /// changes what `db up` will run, so as `db down`: on the project's own local cluster as asked, on any database given
+    /// by URL only with <see cref="DestructiveConsent.Confirmed"/>. Bad input is reported first, whatever the target.
+    /// </summary>
+    /// <exception cref="DestructiveTargetRefusedException">Not confirmed, or not the cluster it claims to be.</exception>
+    public async Task RepairAsync(string version, bool applied, DestructiveConsent consent, CancellationToken ct = default)
     {
         await using var dataSource = Target.CreateDataSource();
-        await Runner(dataSource).RepairAsync(version, applied, ct);
+        var runner = Runner(dataSource);
+        runner.RepairFile(version, applied);
+        if (consent.ManagedDataDirectory is null && !consent.Confirmed)
+            throw new DestructiveTargetRefusedException(
+                $"db repair: {Target.Display} was given by URL, so it is not this project's local cluster: repairing rewrites its migration " +
+                $"journal ({(applied ? $"{version} would be recorded as applied without its SQL running" : $"the next `db up` would run {version} again")}). " +
+                "Nothing was changed.\n  fix: if this is the database you mean, rerun with --yes; for the project's local cluster, leave out --db-url.");
+        if (consent.ManagedDataDirectory is { } dataDirectory)
+            await DestructiveGuard.VerifyManagedClusterAsync(dataSource, dataDirectory, Target.Display, ct);
+        await runner.RepairAsync(version, applied, ct);
     }
 
     /// <summary>Runs every pgTAP file of supabase/tests, each on its own connection.</summary>

@@ -86,7 +86,7 @@ internal static class DbCommands
         return (new DatabaseWorkflow(layout, target, Options(parse), output.Progress, output.Logger(typeof(MigrationRunner).FullName!)), cluster);
     }
 
-    /// <summary>--yes of the verbs that delete data (reset, down).</summary>
+    /// <summary>--yes of the verbs that delete data or rewrite the journal (reset, down, repair).</summary>
     private static Option<bool> Yes(string what) => new("--yes", "-y")
     {
         Description = $"Confirm {what} on a database given with --db-url (any host, 127.0.0.1 included: a `supabase start` stack or an SSH " +
@@ -249,14 +249,20 @@ internal static class DbCommands
             Required = true,
         };
         status.AcceptOnlyFromAmong("applied", "reverted");
+        var yes = Yes("rewriting the migration journal");
         var command = new Command("repair", CliCommands.Describe(
             "Fix the migration journal by hand, like `supabase migration repair` (after drift, or a migration undone outside the tool).\n" +
-            "No migration SQL runs: only the journal row of VERSION is written or removed.",
-            "mentorstatus db repair 20261101000400 --status applied    # accept the edited file as applied",
-            "mentorstatus db repair 20261101000400 --status reverted --json"))
-        { Arguments = { version }, Options = { status } };
+            "No migration SQL runs: only the journal row of VERSION is written or removed. On a database given with --db-url\n" +
+            "(loopback included) only with --yes: it decides what `db up` runs there next.",
+            "mentorstatus db repair 20261101000400 --status applied    # the project's local cluster: accept the edited file as applied",
+            "MENTORSTATUS_DB_URL=\"$STAGING_URL\" mentorstatus db repair 20261101000400 --status reverted --yes --json"))
+        { Arguments = { version }, Options = { status, yes } };
         CommandAction.Set(command, async (parse, output, ct) =>
-            await DbRepair.RunAsync(await WorkflowAsync(parse, output, ct), parse.GetValue(version)!, parse.GetValue(status)!, output, ct));
+        {
+            var (workflow, cluster) = await WorkflowAndClusterAsync(parse, output, ct);
+            return await DbRepair.RunAsync(workflow, parse.GetValue(version)!, parse.GetValue(status)!,
+                GlobalOptions.Consent(cluster, parse.GetValue(yes)), output, ct);
+        });
         return command;
     }
 }

@@ -101,18 +101,25 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, MigrationSource
     /// <summary>Like `supabase migration repair`: records a version as applied (from its local file) or reverted, running no migration SQL.</summary>
     public async Task RepairAsync(string version, bool applied, CancellationToken ct = default)
     {
-        if (!MigrationFile.FileNamePattern().IsMatch(version + "_x.sql"))
-            throw new MigrationException($"'{version}' is not a migration version: a version is the digits before the first '_' of a migration file name, e.g. 20261101000000.");
-        var file = applied
-            ? source.LoadMigrations().FirstOrDefault(f => f.Version == version)
-              ?? throw new MigrationException($"no local migration has version {version}; `repair --status applied` records a local file as applied.")
-            : null;
+        var file = RepairFile(version, applied);
         await WithLockAsync(async connection =>
         {
             if (file is not null) await MigrationJournal.UpsertAsync(connection, file, ct);
             else await MigrationJournal.DeleteAsync(connection, version, ct);
             return 0;
         }, ct);
+    }
+
+    /// <summary>Checks a repair's input without touching the database: the file to record as applied, or null for reverted.</summary>
+    /// <exception cref="MigrationException">Not a version, or (applied) no local file has it.</exception>
+    internal MigrationFile? RepairFile(string version, bool applied)
+    {
+        if (!MigrationFile.FileNamePattern().IsMatch(version + "_x.sql"))
+            throw new MigrationException($"'{version}' is not a migration version: a version is the digits before the first '_' of a migration file name, e.g. 20261101000000.");
+        return applied
+            ? source.LoadMigrations().FirstOrDefault(f => f.Version == version)
+              ?? throw new MigrationException($"no local migration has version {version}; `repair --status applied` records a local file as applied.")
+            : null;
     }
 
     /// <summary>Runs supabase/seed.sql in one transaction and records it in seed_files, as the CLI does.</summary>

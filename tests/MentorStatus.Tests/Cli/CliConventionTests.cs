@@ -51,7 +51,17 @@ public sealed class CliConventionTests
         var target = await TestDatabases.MigratedAsync("cli_repair_json");
         var version = Path.GetFileName(Directory.GetFiles(TestDatabases.Project.MigrationsDirectory, "*.sql").Order().Last())[..14];
 
-        var reverted = await CliRunner.RunAsync(Root, "db", "repair", version, "--status", "reverted", "--db-url", target.Url, "--json");
+        // As db down and db reset: a database given by URL is only touched with --yes (exit 2, nothing changed, the fix named).
+        foreach (var status in new[] { "reverted", "applied" })
+        {
+            var refused = await CliRunner.RunAsync(Root, "db", "repair", version, "--status", status, "--db-url", target.Url, "--json");
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("rerun with --yes", refused.Stderr);
+            Assert.Contains("Nothing was changed", refused.Stderr);
+            Assert.True(await IsAppliedAsync(target, version));
+        }
+
+        var reverted = await CliRunner.RunAsync(Root, "db", "repair", version, "--status", "reverted", "--db-url", target.Url, "--yes", "--json");
         Assert.True(reverted.ExitCode == 0, reverted.Stderr);
         using (var json = JsonDocument.Parse(reverted.Stdout))
         {
@@ -60,7 +70,7 @@ public sealed class CliConventionTests
         }
         Assert.False(await IsAppliedAsync(target, version));
 
-        var applied = await CliRunner.RunAsync(Root, "db", "repair", version, "--status", "applied", "--db-url", target.Url, "--json");
+        var applied = await CliRunner.RunAsync(Root, "db", "repair", version, "--status", "applied", "--db-url", target.Url, "-y", "--json");
         Assert.True(applied.ExitCode == 0, applied.Stderr);
         using (var json = JsonDocument.Parse(applied.Stdout))
             Assert.Equal("applied", json.RootElement.GetProperty("status").GetString());
