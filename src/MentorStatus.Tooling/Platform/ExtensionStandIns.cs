@@ -38,6 +38,11 @@ public static partial class ExtensionStandIns
         ["supabase_vault"] = new("supabase_vault", "vault", Read("supabase_vault"), "Vault (vault.secrets, vault.decrypted_secrets, vault.create_secret)"),
         ["pg_graphql"] = new("pg_graphql", "graphql", Read("pg_graphql"), "its schemas and entry points (graphql.resolve, graphql_public.graphql)"),
         ["wrappers"] = new("wrappers", null, Read("wrappers"), "the wrappers' handler, validator and meta functions (foreign servers and tables replay; none is read)"),
+        ["pgmq"] = new("pgmq", "pgmq", Read("pgmq"), "its queue API (pgmq.create makes the q_/a_ tables; send, read, pop, archive, delete, list_queues, metrics)"),
+        ["hypopg"] = new("hypopg", null, Read("hypopg"), "its functions and hypopg_list_indexes (a hypothetical index is only listed)"),
+        ["index_advisor"] = new("index_advisor", null, Read("index_advisor"), "index_advisor(query), which advises nothing"),
+        ["pg_tle"] = new("pg_tle", "pgtle", Read("pg_tle"), "schema pgtle and its functions (an extension installed through it is recorded, not creatable)"),
+        ["plpgsql_check"] = new("plpgsql_check", null, Read("plpgsql_check"), "its checking functions, which report nothing"),
     };
 
     /// <summary>The extensions that have a stand-in.</summary>

@@ -152,6 +152,50 @@ public sealed class LintResilienceTests
         foreach (var extension in new[] { "vector", "pg_net", "http", "pgjwt", "wrappers", "pg_cron" })
             Assert.Contains(notes, n => n.Contains(extension + " cannot be created") && n.Contains("stand-in"));
     }
+    /// <summary>
+    /// The rest of hosted Supabase's extensions a large real project's baseline (a `supabase db dump`) creates: pgmq with
+    /// its queues' tables named by later statements, HypoPG and index_advisor, pg_tle, plpgsql_check. Each replays (stand-in
+    /// or real) and the statements after it are linted, not MS000 (five MS000 and eleven after them before).
+    /// </summary>
+    [Fact]
+    public async Task QueuesAdvisorsAndTrustedLanguageExtensionsReplay()
+    {
+        var report = await LintHarness.LintProjectAsync(
+        [
+            ("20251231000000", "jobs", "create table public.jobs (id bigint primary key, payload jsonb);\nalter table public.jobs enable row level security;\n", null),
+            ("20260101000000", "baseline",
+                "create extension if not exists \"hypopg\" with schema \"extensions\";\n" +
+                "create extension if not exists \"index_advisor\" with schema \"extensions\";\n" +
+                "create extension if not exists \"pg_tle\";\n" +
+                "create schema if not exists \"pgmq\";\n" +
+                "create extension if not exists \"pgmq\" with schema \"pgmq\";\n" +
+                "create extension if not exists \"plpgsql_check\" with schema \"extensions\";\n" +
+                "select pgmq.create('cron_email');\n" +
+                "select pgmq.create_unlogged('replicate_data');\n" +
+                "select pgmq.send('cron_email', '{\"to\": \"x\"}'::jsonb);\n" +
+                "create function public.queue_depth() returns bigint language sql stable set search_path = '' as $$\n" +
+                "  select count(*) from pgmq.q_cron_email $$;\n" +
+                "create function public.cleanup_queues() returns void language plpgsql set search_path = '' as $$\n" +
+                "declare q record; begin for q in select queue_name from pgmq.list_queues() loop\n" +
+                "  execute format('delete from pgmq.a_%I where archived_at < now()', q.queue_name); end loop; end $$;\n" +
+                "select public.cleanup_queues();\n" +
+                "select * from pgmq.read('cron_email', 30, 10);\n" +
+                "select pgmq.archive('cron_email', 1::bigint), pgmq.delete('cron_email', 2::bigint), pgmq.purge_queue('replicate_data');\n" +
+                "select * from pgmq.metrics_all();\n" +
+                "select * from extensions.hypopg_create_index('create index on public.jobs (payload)');\n" +
+                "select * from extensions.index_advisor('select * from public.jobs where id = 1');\n" +
+                "select pgtle.install_extension('my_tle', '1.0', 'a trusted language extension', $tle$ select 1 $tle$);\n" +
+                "select * from extensions.plpgsql_check_function('public.cleanup_queues()');\n" +
+                "create index jobs_payload_idx on public.jobs (payload);\n", null),
+        ], NoRollbacks);
+        Assert.True(!report.Findings.Any(f => f.Rule.Id == "MS000"), LintReportFormats.Text(report));
+        // the statements after the extensions are linted: the non-concurrent index is found
+        Assert.Contains(report.Findings, f => f.Rule.Id == "MS001" && f.File.Contains("baseline") && f.Line == 23);
+        var notes = report.Migrations.SelectMany(m => m.Notes).ToList();
+        foreach (var extension in new[] { "pgmq", "index_advisor", "pg_tle" }) // never in Debian: always the stand-in
+            Assert.Contains(notes, n => n.Contains(extension + " cannot be created") && n.Contains("stand-in"));
+    }
+
     [Fact]
     public async Task DeallocateOrDiscardInAFileDoesNotBreakTheLintsOwnReads()
     {
