@@ -221,6 +221,7 @@ internal static class DbCommands
     private static Command Security()
     {
         var failOn = FailOnOption.Create(RuleLevels.SecurityDefaultFailOn);
+        var explain = ExplainOption.Create();
         var command = new Command("security",
             "Check the database's catalog against Supabase's security lints (splinter's rules: rls_disabled_in_public,\n" +
             "function_search_path_mutable, security definer functions callable by anon/authenticated in exposed schemas,\n" +
@@ -232,10 +233,12 @@ internal static class DbCommands
             "Examples:\n" +
             "  mentorstatus db security                       # the local database\n" +
             "  MENTORSTATUS_DB_URL=\"$URL\" mentorstatus db security --json  # a document for scripts: findings with rule, level, object, fix\n" +
-            "  mentorstatus db security --fail-on error          # only ERROR fails; WARN and INFO are listed")
-        { Options = { failOn } };
-        CommandAction.Set(command, async (parse, output, ct) =>
-            await DbSecurity.RunAsync(await GlobalOptions.TargetAsync(parse, output, ct), DbSecurity.ScopeOf(parse),
+            "  mentorstatus db security --fail-on error          # only ERROR fails; WARN and INFO are listed\n" +
+            "  mentorstatus db security --explain MS217          # what a rule finds, why, the fix")
+        { Options = { failOn, explain } };
+        CommandAction.Set(command, async (parse, output, ct) => parse.GetValue(explain) is { } rule
+            ? ExplainOption.Print(rule, output)
+            : await DbSecurity.RunAsync(await GlobalOptions.TargetAsync(parse, output, ct), DbSecurity.ScopeOf(parse),
                 FailOnOption.Value(parse, failOn), output, ct));
         return command;
     }

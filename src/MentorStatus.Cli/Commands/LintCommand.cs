@@ -31,6 +31,7 @@ internal static class LintCommand
                           "Overrides supabase/lint.toml.",
         };
         var failOn = FailOnOption.Create(RuleLevels.LintDefaultFailOn);
+        var explain = ExplainOption.Create();
         var command = new Command("lint",
             "Replay each pending migration (or all) statement by statement on a throwaway copy of the database as it stood before it,\n" +
             "and report locks that block writes, table rewrites, validated constraints, NOT NULL columns, drops and renames, whole-table\n" +
@@ -46,11 +47,13 @@ internal static class LintCommand
             "  mentorstatus db lint                                  # pending migrations, on the local database\n" +
             "  mentorstatus db lint --all --format sarif > lint.sarif  # every migration, for GitHub code scanning\n" +
             "  mentorstatus db lint --fail-on warning                 # warnings fail too (exit 1)\n" +
+            "  mentorstatus db lint --explain MS005                   # what a rule finds, why, the fix\n" +
             "  PGPASSFILE=~/.pgpass mentorstatus --db-url postgresql://postgres@127.0.0.1:5432/postgres db lint --all --strict-lock-timeout")
-        { Options = { all, format, strict, lockTimeout, failOn } };
+        { Options = { all, format, strict, lockTimeout, failOn, explain } };
 
         CommandAction.Set(command, async (parse, output, ct) =>
         {
+            if (parse.GetValue(explain) is { } rule) return ExplainOption.Print(rule, output);
             if (parse.GetValue(strict) && parse.GetValue(lockTimeout) is not null)
                 throw new UsageException("--strict-lock-timeout and --lock-timeout contradict each other: give one of them.");
             if (parse.GetValue(lockTimeout) is <= 0)

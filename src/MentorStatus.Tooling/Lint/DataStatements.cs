@@ -109,37 +109,3 @@ internal static partial class DataStatements
 
     private static bool IsIdentifierChar(char c) => char.IsLetterOrDigit(c) || c is '_' or '$';
 }
-
-/// <summary>
-/// MS025: data statements that change or erase every row of a table that existed before the migration (so may
-/// hold rows in production): TRUNCATE, DELETE or UPDATE without WHERE, a whole-table backfill (`where col is null`
-/// on the column it sets) in the migration's one transaction; and TRUNCATE … CASCADE anywhere, which empties
-/// every table that references the named one.
-/// </summary>
-internal sealed class DataStatementRules : ILintRuleFamily
-{
-    public IEnumerable<LintFinding> Check(MigrationTrace trace)
-    {
-        foreach (var step in trace.Steps.Where(s => s.Before is not null))
-        {
-            foreach (var table in step.ModifiedTables)
-            {
-                var existing = table.Oid is { } oid && trace.Existed(oid) && step.Before!.Relations.ContainsKey(oid);
-                var name = table.Oid is { } o ? step.Before!.NameOf(o) : table.Name;
-                if (table.Cascade)
-                    yield return LintFinding.For(LintRules.DestructiveDataStatement, trace.Migration.DisplayPath, step.Statement,
-                        $"CASCADE on this TRUNCATE of {name} also empties every table that references it, whatever they hold",
-                        fix: "Name every table to empty explicitly (without CASCADE), after checking that each may lose its rows.");
-                else if (existing && table.EveryRow)
-                    yield return LintFinding.For(LintRules.DestructiveDataStatement, trace.Migration.DisplayPath, step.Statement,
-                        table.Verb switch
-                        {
-                            "TRUNCATE" => $"TRUNCATE of existing table {name} erases every row it holds in production (under an ACCESS EXCLUSIVE lock)",
-                            "DELETE" => $"DELETE without WHERE of existing table {name} erases every row, in the migration's one transaction",
-                            _ => $"UPDATE of every row of existing table {name} (no WHERE, or a whole-table backfill) in the migration's one transaction: " +
-                                 "each row is rewritten and stays locked until the migration commits",
-                        });
-            }
-        }
-    }
-}

@@ -4,7 +4,7 @@ namespace MentorStatus.Tooling.Lint;
 internal sealed record CatalogOffence(string Key, string Message);
 
 /// <summary>
-/// "Introduced by this migration", shared by the exposure rule families: offences present after the migration and
+/// "Introduced by this migration", shared by the checks of the exposure rules: offences present after the migration and
 /// not before it, each pinned to the last statement that brought it in (the file, when no traced statement did).
 /// </summary>
 internal static class IntroducedOffences

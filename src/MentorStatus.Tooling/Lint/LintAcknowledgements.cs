@@ -25,21 +25,12 @@ public static class LintAcknowledgements
             if (comment < 0) continue;
             // the first directive of the line, as far as the line goes (IgnoreDirectives: the syntax db security shares)
             if (IgnoreDirectives.Find(line[comment..], IgnoreDirectives.LintMarker) is not [var directive, ..]) continue;
-            var ids = directive.Ids;
-            var unknown = ids.Where(id => LintRules.Find(id) is null).ToList();
-            var reason = directive.Reason;
-            if (ids.Count == 0 || unknown.Count > 0 || reason.Length == 0)
+            if (LintRules.BadAcknowledgementCheck.Check(file, i + 1, line, directive) is { } bad)
             {
-                result.Add(new LintFinding
-                {
-                    Rule = LintRules.BadAcknowledgement, File = file, Line = i + 1, Statement = LintFinding.Shorten(line.Trim()),
-                    Message = unknown.Count > 0 ? $"unknown rule {string.Join(", ", unknown)}; the rules are {string.Join(", ", LintRules.All.Select(r => r.Id))}"
-                        : ids.Count == 0 ? "no rule id after `lint: ignore`"
-                        : "no reason: say why the finding is safe here, after `because`",
-                });
+                result.Add(bad);
                 continue;
             }
-            acks.Add(new Ack(i + 1, ids.Select(id => LintRules.Find(id)!.Id).ToList(), reason)); // a name counts as its code
+            acks.Add(new Ack(i + 1, directive.Ids.Select(id => LintRules.Find(id)!.Id).ToList(), directive.Reason)); // a name counts as its code
         }
 
         var firstLine = statements.Count > 0 ? statements[0].Line : int.MaxValue;

@@ -2,7 +2,6 @@ using MentorStatus.Database.Migrations;
 using MentorStatus.Database.Platform;
 using MentorStatus.Database;
 using MentorStatus.Tooling.Platform;
-using Npgsql;
 
 namespace MentorStatus.Tooling.Lint;
 
@@ -45,13 +44,6 @@ public sealed record LockTimeoutOverride(TimeSpan? SessionLockTimeout)
 /// </summary>
 public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server, LintOptions? options = null, IProgress<string>? progress = null)
 {
-    private static readonly IReadOnlyList<ILintRuleFamily> Families =
-    [
-        new LockRules(), new ColumnRules(), new ConstraintRules(), new DestructiveRules(),
-        new TransactionRules(), new SupabaseExposureRules(), new ApiExposureRules(), new AppendOnlyRules(), new DataStatementRules(),
-        new StatementRules(),
-    ];
-
     private readonly LintOptions _options = options ?? new LintOptions();
 
     public async Task<LintReport> LintAsync(CancellationToken ct = default)
@@ -128,27 +120,15 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
             // The replay share: statements that ran (not BEGIN/COMMIT, not the ones that cannot run in a transaction) and did not fail.
             statements += trace.Steps.Count(s => !s.IsTransactionControl);
             replayed += trace.Steps.Count(s => !s.IsTransactionControl && s.Error is null && (s.Traced || s.StaticOnlyReason == "not linted"));
-            var fileFindings = new List<LintFinding>();
-            if (migration.ParseError is { } parseError)
-                fileFindings.Add(LintFinding.ForFile(LintRules.StatementFailed, migration.DisplayPath,
-                    $"the file cannot be split into statements: {parseError}; nothing of it was replayed") with { Line = migration.ParseErrorLine });
-            var failures = trace.Steps.Where(s => s.Error is not null).ToList();
-            foreach (var failed in failures)
-                fileFindings.Add(LintFinding.For(LintRules.StatementFailed, migration.DisplayPath, failed.Statement,
-                    $"statement {failed.Statement.Number} fails with SQLSTATE {failed.Error!.SqlState}: {failed.Error.MessageText}" +
-                    (failed == failures[0] ? appliedFailure is null ? "" : $" (possibly because {appliedFailure})"
-                        : $" (possibly because statement {failures[0].Statement.Number} failed)"),
-                    failures.Count > 1 || failed != trace.Steps[^1]
-                        ? "the failed statement was rolled back alone and the rest of the file replayed, so later findings are still reported"
-                        : null));
+            var fileFindings = LintRules.StatementFailedCheck.Check(migration, trace, appliedFailure).ToList();
             using (times.Time(LintPhaseTimes.Phase.Rules))
-                fileFindings.AddRange(Families.SelectMany(f => f.Check(trace)).ToList());
+                fileFindings.AddRange(LintCheck.Run(LintRules.Checks, trace).ToList());
             // Later files are replayed on what applied, also after a failed statement (they then see what the rest of this one created).
             if (trace.Failed || migration.ParseError is not null)
                 trace.Notes.Add($"{migration.DisplayPath}: rollback not checked, the migration did not apply cleanly");
             else if (migration.RollbackPath is not null || settings.RequireRollbacks)
                 using (times.Time(LintPhaseTimes.Phase.Rollback))
-                    fileFindings.AddRange(await RollbackCheck.RunAsync(scratch, database, migration, layout, before!, lockTimeout, ct));
+                    fileFindings.AddRange(await LintRules.RollbackMismatchCheck.RunAsync(scratch, database, migration, layout, before!, lockTimeout, ct));
             findings.AddRange(LintAcknowledgements.Apply(migration.DisplayPath, migration.Sql, migration.Statements, fileFindings));
             linted.Add(new LintedMigration(migration.Version, migration.DisplayPath, migration.RollbackPath, trace.Notes));
             if (trace.Failed || migration.ParseError is not null)
@@ -170,95 +150,5 @@ public sealed class MigrationLinter(ProjectLayout layout, DatabaseTarget server,
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var applied = (await MigrationJournal.ReadAsync(connection, ct)).Select(a => a.Version).ToHashSet();
         return migrations.Where(m => !applied.Contains(m.Version)).ToList();
-    }
-}
-
-/// <summary>MS015 missing rollback, MS016 a rollback that fails or does not bring the schema back to the snapshot before the migration.</summary>
-internal static partial class RollbackCheck
-{
-    private const int MaxDifferencesShown = 20;
-
-    public static async Task<IReadOnlyList<LintFinding>> RunAsync(ScratchDatabases scratch, string database, LintInput migration,
-        ProjectLayout layout, SchemaSnapshot before, TimeSpan? lockTimeout, CancellationToken ct)
-    {
-        if (migration.RollbackPath is null)
-            return [LintFinding.ForFile(LintRules.MissingRollback, migration.DisplayPath,
-                $"no rollback: expected supabase/rollbacks/{migration.Version}_{migration.Name}.sql")];
-
-        SchemaSnapshot after;
-        try
-        {
-            var rollback = MigrationFile.Load(Path.Combine(layout.Root, migration.RollbackPath), migration.RollbackPath);
-            after = rollback.IsNonTransactional
-                ? await DropIndexInTransactionAsync(scratch, database, rollback, lockTimeout, ct)
-                  ?? await OnCopyAsync(scratch, database, rollback, lockTimeout, ct)
-                : await InTransactionAsync(scratch, database, rollback, lockTimeout, ct);
-        }
-        catch (MigrationException e)
-        {
-            return [LintFinding.ForFile(LintRules.RollbackMismatch, migration.DisplayPath, $"rollback {migration.RollbackPath} is invalid: {e.Message}")];
-        }
-        catch (PostgresException e)
-        {
-            return [LintFinding.ForFile(LintRules.RollbackMismatch, migration.DisplayPath,
-                $"rollback {migration.RollbackPath} fails after the migration with SQLSTATE {e.SqlState}: {e.MessageText}")];
-        }
-
-        var differences = after.DifferencesFrom(before);
-        if (differences.Count == 0) return [];
-        var shown = differences.Take(MaxDifferencesShown).Select(d => LintFinding.Shorten(d, 200));
-        var more = differences.Count > MaxDifferencesShown ? $"\n  … and {differences.Count - MaxDifferencesShown} more" : "";
-        return [LintFinding.ForFile(LintRules.RollbackMismatch, migration.DisplayPath,
-            $"after up then {migration.RollbackPath} the schema differs from before the migration in {differences.Count} place(s):\n  " +
-            string.Join("\n  ", shown) + more)];
-    }
-
-    /// <summary>
-    /// The usual rollback (one transaction): applied in a fresh session, read, then rolled back, which leaves the migrated
-    /// database for the next file. Deferred constraints are checked before the read, where the commit would check them.
-    /// </summary>
-    private static async Task<SchemaSnapshot> InTransactionAsync(ScratchDatabases scratch, string database, MigrationFile rollback,
-        TimeSpan? lockTimeout, CancellationToken ct)
-    {
-        await using var connection = await scratch.OpenAsync(database, ct);
-        return await new StatementTracer(connection, lockTimeout).TryScriptAsync(rollback, () => SchemaSnapshot.ReadAsync(connection, ct, prepare: true), ct);
-    }
-
-    /// <summary>`drop index concurrently [if exists] NAME [restrict]`: one index, no CASCADE (the forms CONCURRENTLY accepts).</summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"^drop index concurrently (?<exists>if exists )?(?<name>(?:""[^""]+""|[a-z_][a-z0-9_$]*)(?:\.(?:""[^""]+""|[a-z_][a-z0-9_$]*))?)(?<restrict> restrict)?$")]
-    private static partial System.Text.RegularExpressions.Regex DropIndexConcurrently();
-
-    /// <summary>
-    /// The usual non-transactional rollback, `drop index concurrently` of one index, leaves the schema a plain DROP INDEX leaves:
-    /// that runs in a transaction that is rolled back, without the copy of the database (its CREATE DATABASE and the
-    /// checkpoint of its DROP DATABASE were most of a rollback check's time). Null when it does not apply, and then the copy
-    /// gives the answer: an index of a partitioned table (CONCURRENTLY refuses it), or a drop that fails (the copy reports the
-    /// error as the rollback would).
-    /// </summary>
-    private static async Task<SchemaSnapshot?> DropIndexInTransactionAsync(ScratchDatabases scratch, string database, MigrationFile rollback,
-        TimeSpan? lockTimeout, CancellationToken ct)
-    {
-        if (DropIndexConcurrently().Match(rollback.Statements[0].Normalized) is not { Success: true } drop) return null;
-        var name = drop.Groups["name"].Value;
-        var sql = $"drop index {drop.Groups["exists"].Value}{name}{drop.Groups["restrict"].Value}";
-        await using var connection = await scratch.OpenAsync(database, ct);
-        return await new StatementTracer(connection, lockTimeout).TryDropIndexAsync(sql, name, () => SchemaSnapshot.ReadAsync(connection, ct, prepare: true), ct);
-    }
-
-    /// <summary>A rollback that cannot run in a transaction (e.g. DROP INDEX CONCURRENTLY) commits: it runs on a copy, dropped afterwards.</summary>
-    private static async Task<SchemaSnapshot> OnCopyAsync(ScratchDatabases scratch, string database, MigrationFile rollback,
-        TimeSpan? lockTimeout, CancellationToken ct)
-    {
-        var copy = await scratch.CloneAsync(database, ct);
-        try
-        {
-            await using var connection = await scratch.OpenAsync(copy, ct);
-            await new StatementTracer(connection, lockTimeout).ApplyScriptAsync(rollback, ct);
-            return await SchemaSnapshot.ReadAsync(connection, ct, prepare: true);
-        }
-        finally
-        {
-            await scratch.DropAsync(copy, CancellationToken.None);
-        }
     }
 }

@@ -24,6 +24,12 @@ public sealed record SecurityRule(
     /// for both tools. An acknowledgement may give either.
     /// </summary>
     public string Code { get; init; } = "";
+
+    /// <summary>What it finds and why that matters, for its page (docs/rules/MS2nn.md) and <c>--explain</c>.</summary>
+    public string Why { get; init; } = "";
+
+    /// <summary>Splinter's lint and the <c>db lint</c> rule that find the same, or "the project's own", for its page.</summary>
+    public string Counterparts { get; init; } = "";
 }
 
 /// <summary>

@@ -265,8 +265,8 @@ public sealed class SecurityInvariantTests
         const string wrapped = "(owner = ( SELECT auth.uid() AS uid))";
         Assert.True(AuthCallWrapping.HasUnwrappedAuthCall(bare));
         Assert.False(AuthCallWrapping.HasUnwrappedAuthCall(wrapped));
-        Assert.Equal(AuthCallWrapping.HasUnwrappedAuthCall(bare), MentorStatus.Tooling.Lint.SupabaseExposureRules.HasUnwrappedAuthCall(bare));
-        Assert.Equal(AuthCallWrapping.HasUnwrappedAuthCall(wrapped), MentorStatus.Tooling.Lint.SupabaseExposureRules.HasUnwrappedAuthCall(wrapped));
+        Assert.Equal(AuthCallWrapping.HasUnwrappedAuthCall(bare), MentorStatus.Tooling.Lint.LintRules.UnwrappedAuthFunctionCheck.HasUnwrappedAuthCall(bare));
+        Assert.Equal(AuthCallWrapping.HasUnwrappedAuthCall(wrapped), MentorStatus.Tooling.Lint.LintRules.UnwrappedAuthFunctionCheck.HasUnwrappedAuthCall(wrapped));
         Assert.Same(SecurityRules.AuthRlsInitplan.Matches!.Method, ((Func<string, bool>)AuthCallWrapping.HasUnwrappedAuthCall).Method);
     }
 }

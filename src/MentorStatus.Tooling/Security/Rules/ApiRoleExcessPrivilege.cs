@@ -5,12 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS211 <c>api_role_excess_privilege</c> (ERROR): An API role holding a table privilege no policy for it needs (and TRUNCATE, TRIGGER or REFERENCES always): Supabase's
-    /// default privileges grant them all; what no policy uses is only attack surface.
-    /// </summary>
-    /// <remarks>Counterparts: the project's own; `db lint` MS024 finds TRUNCATE, TRIGGER, REFERENCES or ALL granted in a migration. Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore api_role_excess_privilege because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS211 <c>api_role_excess_privilege</c> (ERROR). Its page: docs/rules/MS211.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule ApiRoleExcessPrivilege = new(
         "api_role_excess_privilege", RuleLevel.Error,
         "API role holds a table privilege the API does not need",
@@ -54,5 +49,9 @@ public static partial class SecurityRules
         group by h.oid, h.name, h.rolname
         """,
         "revoke … on table … from the role (and narrow `alter default privileges` so new tables do not get it again); grant only what a policy needs.")
-    { Code = "MS211" };
+    {
+        Code = "MS211",
+        Why = "An API role holding a table privilege no policy for it needs (and TRUNCATE, TRIGGER or REFERENCES always): Supabase's default privileges grant them all; what no policy uses is only attack surface.",
+        Counterparts = "the project's own; `db lint` MS024 finds TRUNCATE, TRIGGER, REFERENCES or ALL granted in a migration",
+    };
 }

@@ -5,12 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS212 <c>append_only_writable</c> (ERROR): A table whose comment says append-only (an audit trail) must not be writable by the API roles: writes go through a
-    /// function that appends.
-    /// </summary>
-    /// <remarks>Counterparts: the project's own; `db lint` MS014 finds a migration that rewrites such a table. Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore append_only_writable because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS212 <c>append_only_writable</c> (ERROR). Its page: docs/rules/MS212.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule AppendOnlyWritable = new(
         "append_only_writable", RuleLevel.Error,
         "API role may write a table whose comment says it is append-only",
@@ -31,5 +26,9 @@ public static partial class SecurityRules
           and has_table_privilege(r.oid, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
         """,
         "revoke insert, update, delete, truncate on the table from the API roles: writes go through a function that appends.")
-    { Code = "MS212" };
+    {
+        Code = "MS212",
+        Why = "A table whose comment says append-only (an audit trail) must not be writable by the API roles: writes go through a function that appends.",
+        Counterparts = "the project's own; `db lint` MS014 finds a migration that rewrites such a table",
+    };
 }

@@ -5,12 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS204 <c>auth_rls_initplan</c> (WARN): auth.uid(), auth.jwt() or auth.role() called bare in a policy runs once per row; wrapped in (select …) PostgreSQL computes
-    /// it once per query (an InitPlan).
-    /// </summary>
-    /// <remarks>Counterparts: splinter 0003 auth_rls_initplan; `db lint` MS012 is the same check on a migration (AuthCallWrapping). Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore auth_rls_initplan because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS204 <c>auth_rls_initplan</c> (WARN). Its page: docs/rules/MS204.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule AuthRlsInitplan = new(
         "auth_rls_initplan", RuleLevel.Warning,
         "Policy calls auth.uid() / auth.jwt() / auth.role() once per row",
@@ -24,5 +19,9 @@ public static partial class SecurityRules
             ApplicationSchema),
         "Write (select auth.uid()) instead of auth.uid(): PostgreSQL then computes it once per query (an InitPlan).",
         AuthCallWrapping.HasUnwrappedAuthCall)
-    { Code = "MS204" };
+    {
+        Code = "MS204",
+        Why = "Auth.uid(), auth.jwt() or auth.role() called bare in a policy runs once per row; wrapped in (select …) PostgreSQL computes it once per query (an InitPlan).",
+        Counterparts = "splinter 0003 auth_rls_initplan; `db lint` MS012 is the same check on a migration (AuthCallWrapping)",
+    };
 }

@@ -5,12 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS206 <c>definer_search_path_pg_temp_not_last</c> (ERROR): With any search_path that does not name pg_temp last, PostgreSQL searches the caller's temporary schema first for types and
-    /// relations: a caller's temporary domain or table runs their code with the owner's rights.
-    /// </summary>
-    /// <remarks>Counterparts: the project's own, stricter than splinter 0011; `db lint` MS022. Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore definer_search_path_pg_temp_not_last because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS206 <c>definer_search_path_pg_temp_not_last</c> (ERROR). Its page: docs/rules/MS206.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule DefinerSearchPathPgTempNotLast = new(
         "definer_search_path_pg_temp_not_last", RuleLevel.Error,
         "Security definer function can be hijacked through the caller's pg_temp",
@@ -26,5 +21,9 @@ public static partial class SecurityRules
                                   where s ~ '^search_path=.*\mpg_temp"?\s*$')
             """),
         "alter function … set search_path = pg_catalog, pg_temp (pg_temp named last).")
-    { Code = "MS206" };
+    {
+        Code = "MS206",
+        Why = "With any search_path that does not name pg_temp last, PostgreSQL searches the caller's temporary schema first for types and relations: a caller's temporary domain or table runs their code with the owner's rights.",
+        Counterparts = "the project's own, stricter than splinter 0011; `db lint` MS022",
+    };
 }

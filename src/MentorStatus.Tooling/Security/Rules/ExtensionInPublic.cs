@@ -4,11 +4,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS210 <c>extension_in_public</c> (WARN): An extension's functions and tables in public are API endpoints; Supabase keeps extensions in schema extensions.
-    /// </summary>
-    /// <remarks>Counterparts: splinter 0014 extension_in_public; `db lint` MS023. Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore extension_in_public because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS210 <c>extension_in_public</c> (WARN). Its page: docs/rules/MS210.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule ExtensionInPublic = new(
         "extension_in_public", RuleLevel.Warning,
         "Extension installed in schema public",
@@ -20,5 +16,9 @@ public static partial class SecurityRules
         where e.extnamespace = 'public'::regnamespace
         """,
         "Install it in schema extensions (create extension … with schema extensions; or alter extension … set schema extensions).")
-    { Code = "MS210" };
+    {
+        Code = "MS210",
+        Why = "An extension's functions and tables in public are API endpoints; Supabase keeps extensions in schema extensions.",
+        Counterparts = "splinter 0014 extension_in_public; `db lint` MS023",
+    };
 }

@@ -5,11 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS205 <c>function_search_path_mutable</c> (WARN): A function without a search_path of its own resolves unqualified names through the caller's search_path.
-    /// </summary>
-    /// <remarks>Counterparts: splinter 0011 function_search_path_mutable; `db lint` MS013 for security definer functions. Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore function_search_path_mutable because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS205 <c>function_search_path_mutable</c> (WARN). Its page: docs/rules/MS205.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule FunctionSearchPathMutable = new(
         "function_search_path_mutable", RuleLevel.Warning,
         "Function whose search_path the caller decides",
@@ -20,5 +16,9 @@ public static partial class SecurityRules
             ApplicationSchema, NotExtensionFunction,
             "not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) as s where s like 'search\\_path=%')"),
         "alter function … set search_path = pg_catalog, pg_temp (and schema-qualify the names the body uses).")
-    { Code = "MS205" };
+    {
+        Code = "MS205",
+        Why = "A function without a search_path of its own resolves unqualified names through the caller's search_path.",
+        Counterparts = "splinter 0011 function_search_path_mutable; `db lint` MS013 for security definer functions",
+    };
 }

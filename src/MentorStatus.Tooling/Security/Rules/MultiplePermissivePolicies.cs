@@ -5,12 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS216 <c>multiple_permissive_policies</c> (WARN): PostgreSQL ORs permissive policies for the same role and command into one expression, evaluated for every row and
-    /// with no single index condition.
-    /// </summary>
-    /// <remarks>Counterparts: splinter 0006 multiple_permissive_policies. Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore multiple_permissive_policies because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS216 <c>multiple_permissive_policies</c> (WARN). Its page: docs/rules/MS216.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule MultiplePermissivePolicies = new(
         "multiple_permissive_policies", RuleLevel.Warning,
         "Table with several permissive policies for the same role and command",
@@ -31,5 +26,9 @@ public static partial class SecurityRules
         group by c.oid, n.nspname, c.relname
         """,
         "Merge them into one policy per role and command whose first conjunct is an index condition (column = any (array(select helper()))).")
-    { Code = "MS216" };
+    {
+        Code = "MS216",
+        Why = "PostgreSQL ORs permissive policies for the same role and command into one expression, evaluated for every row and with no single index condition.",
+        Counterparts = "splinter 0006 multiple_permissive_policies",
+    };
 }

@@ -5,11 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS213 <c>pg_graphql_anon_table_exposed</c> (WARN): A table anon may SELECT is served to anyone with the anon key by PostgREST, and listed in the anon GraphQL schema.
-    /// </summary>
-    /// <remarks>Counterparts: splinter 0026 pg_graphql_anon_table_exposed. Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore pg_graphql_anon_table_exposed because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS213 <c>pg_graphql_anon_table_exposed</c> (WARN). Its page: docs/rules/MS213.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule PgGraphqlAnonTableExposed = new(
         "pg_graphql_anon_table_exposed", RuleLevel.Warning,
         "Table in an exposed schema readable by anon",
@@ -18,5 +14,9 @@ public static partial class SecurityRules
                    n.nspname, c.relname)
             """),
         "revoke select on the table from anon (and PUBLIC) unless signed-out visitors must read it.")
-    { Code = "MS213" };
+    {
+        Code = "MS213",
+        Why = "A table anon may SELECT is served to anyone with the anon key by PostgREST, and listed in the anon GraphQL schema.",
+        Counterparts = "splinter 0026 pg_graphql_anon_table_exposed",
+    };
 }

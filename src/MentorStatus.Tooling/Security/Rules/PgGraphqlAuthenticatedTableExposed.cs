@@ -5,11 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS214 <c>pg_graphql_authenticated_table_exposed</c> (INFO): With pg_graphql installed, every signed-in user sees the names and columns of the tables authenticated may SELECT.
-    /// </summary>
-    /// <remarks>Counterparts: splinter 0027 pg_graphql_authenticated_table_exposed (INFO: listed, never fails). Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore pg_graphql_authenticated_table_exposed because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS214 <c>pg_graphql_authenticated_table_exposed</c> (INFO). Its page: docs/rules/MS214.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule PgGraphqlAuthenticatedTableExposed = new(
         "pg_graphql_authenticated_table_exposed", RuleLevel.Info,
         "Table in an exposed schema visible to authenticated in the GraphQL schema",
@@ -19,5 +15,9 @@ public static partial class SecurityRules
             """,
             extraCondition: "exists (select 1 from pg_extension where extname = 'pg_graphql')"),
         "Expected for tables signed-in users read; revoke select from authenticated where the API never needs it.")
-    { Code = "MS214" };
+    {
+        Code = "MS214",
+        Why = "With pg_graphql installed, every signed-in user sees the names and columns of the tables authenticated may SELECT.",
+        Counterparts = "splinter 0027 pg_graphql_authenticated_table_exposed",
+    };
 }

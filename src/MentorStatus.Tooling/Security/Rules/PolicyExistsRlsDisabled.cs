@@ -5,12 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS202 <c>policy_exists_rls_disabled</c> (ERROR): A policy on a table whose row-level security is off does nothing: the table is as open as its grants, and the policy
-    /// only suggests it is protected.
-    /// </summary>
-    /// <remarks>Counterparts: splinter 0007 policy_exists_rls_disabled; `db lint` MS011. Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore policy_exists_rls_disabled because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS202 <c>policy_exists_rls_disabled</c> (ERROR). Its page: docs/rules/MS202.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule PolicyExistsRlsDisabled = new(
         "policy_exists_rls_disabled", RuleLevel.Error,
         "Policy on a table whose row-level security is disabled",
@@ -18,5 +13,9 @@ public static partial class SecurityRules
             NoSubject,
             "not c.relrowsecurity", ApplicationSchema),
         "alter table … enable row level security (the policy was meant to apply), or drop the policy.")
-    { Code = "MS202" };
+    {
+        Code = "MS202",
+        Why = "A policy on a table whose row-level security is off does nothing: the table is as open as its grants, and the policy only suggests it is protected.",
+        Counterparts = "splinter 0007 policy_exists_rls_disabled; `db lint` MS011",
+    };
 }

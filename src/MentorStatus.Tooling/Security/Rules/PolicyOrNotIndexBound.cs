@@ -5,12 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS217 <c>policy_or_not_index_bound</c> (WARN): A policy that is an OR of membership tests with no conjunct an index can serve alone makes an ordered, limited query
-    /// of a user who sees nothing read and filter every row.
-    /// </summary>
-    /// <remarks>Counterparts: the project's own. Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore policy_or_not_index_bound because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS217 <c>policy_or_not_index_bound</c> (WARN). Its page: docs/rules/MS217.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule PolicyOrNotIndexBound = new(
         "policy_or_not_index_bound", RuleLevel.Warning,
         "Policy whose OR of membership tests no index can serve",
@@ -22,5 +17,9 @@ public static partial class SecurityRules
             ExposedSchema, IsTable, "pol.polpermissive", "pol.polcmd in ('r', '*')", "pol.polqual is not null"),
         "Lead with one index condition: column = any (array(select helper())) over every row an arm allows (a union of the helpers), and keep the OR as a filter after AND.",
         PolicyIndexBinding.IsUnboundOr)
-    { Code = "MS217" };
+    {
+        Code = "MS217",
+        Why = "A policy that is an OR of membership tests with no conjunct an index can serve alone makes an ordered, limited query of a user who sees nothing read and filter every row.",
+        Counterparts = "the project's own",
+    };
 }

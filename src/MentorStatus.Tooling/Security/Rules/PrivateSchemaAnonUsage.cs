@@ -5,11 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS215 <c>private_schema_anon_usage</c> (ERROR): anon needs no USAGE on a schema of security definer functions that the API does not expose.
-    /// </summary>
-    /// <remarks>Counterparts: the project's own. Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore private_schema_anon_usage because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS215 <c>private_schema_anon_usage</c> (ERROR). Its page: docs/rules/MS215.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule PrivateSchemaAnonUsage = new(
         "private_schema_anon_usage", RuleLevel.Error,
         "anon may use a private schema of security definer functions",
@@ -25,5 +21,9 @@ public static partial class SecurityRules
           and has_schema_privilege('anon', n.oid, 'USAGE')
         """,
         "revoke usage on schema … from anon, public; grant it to the roles whose policies call its functions.")
-    { Code = "MS215" };
+    {
+        Code = "MS215",
+        Why = "Anon needs no USAGE on a schema of security definer functions that the API does not expose.",
+        Counterparts = "the project's own",
+    };
 }

@@ -5,11 +5,7 @@ namespace MentorStatus.Tooling.Security;
 
 public static partial class SecurityRules
 {
-    /// <summary>
-    /// MS203 <c>rls_enabled_no_policy</c> (INFO): RLS with no policy denies anon and authenticated every row: this project's way to keep a table to the backend, so only listed.
-    /// </summary>
-    /// <remarks>Counterparts: splinter 0008 rls_enabled_no_policy (INFO: listed, never fails). Acknowledged on the object by a comment, by its name or its code:
-    /// <c>security: ignore rls_enabled_no_policy because REASON</c>. Cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</remarks>
+    /// <summary>MS203 <c>rls_enabled_no_policy</c> (INFO). Its page: docs/rules/MS203.md; its cases: tests/MentorStatus.Tests/Security/SecurityInvariantTests.cs.</summary>
     public static readonly SecurityRule RlsEnabledNoPolicy = new(
         "rls_enabled_no_policy", RuleLevel.Info,
         "Table with row-level security enabled and no policy",
@@ -20,5 +16,9 @@ public static partial class SecurityRules
             IsTable, ExposedSchema, "c.relrowsecurity", "not exists (select 1 from pg_policy pol where pol.polrelid = c.oid)",
             NotExtensionRelation),
         "Nothing to do when only service_role or the owner should read it; otherwise add a policy.")
-    { Code = "MS203" };
+    {
+        Code = "MS203",
+        Why = "RLS with no policy denies anon and authenticated every row: this project's way to keep a table to the backend, so only listed.",
+        Counterparts = "splinter 0008 rls_enabled_no_policy",
+    };
 }
