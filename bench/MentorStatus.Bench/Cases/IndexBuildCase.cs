@@ -14,7 +14,8 @@ public static class IndexBuildCase
 {
     public const string Id = "index_build";
     public const int Writers = 2;
-    private const string MigrationFile = "20261101000300_task002_history_timeline_index.sql";
+    /// <summary>The timeline-index migration's version; its file is found by it (the name after the version is history).</summary>
+    private const string MigrationVersion = "20261101000300";
 
     private const string InsertSql = """
         insert into public.peer_mentor_status_history (mentor_id, previous_status, new_status, changed_by, changed_at, reason)
@@ -25,10 +26,10 @@ public static class IndexBuildCase
     {
         var size = ctx.Size;
         var result = new CaseResult(Id, $"Timeline-index migration on {size.HistoryRows:N0} history rows while {Writers} writers insert");
-        var concurrent = ReadMigrationStatement(ctx);
+        var (migrationFile, concurrent) = ReadMigrationStatement(ctx);
         var plain = concurrent.Replace("create index concurrently if not exists", "create index if not exists", StringComparison.Ordinal);
-        if (plain == concurrent) throw new InvalidOperationException($"{MigrationFile} no longer reads \"create index concurrently if not exists\"; update the bench.");
-        result.Notes.Add($"Statement (from supabase/migrations/{MigrationFile}): `{concurrent.Trim()}`; baseline: the same without CONCURRENTLY.");
+        if (plain == concurrent) throw new InvalidOperationException($"{migrationFile} no longer reads \"create index concurrently if not exists\"; update the bench.");
+        result.Notes.Add($"Statement (from supabase/migrations/{migrationFile}): `{concurrent.Trim()}`; baseline: the same without CONCURRENTLY.");
 
         var cicStall = new List<double>(); var cicBuild = new List<double>();
         var plainStall = new List<double>(); var plainBuild = new List<double>();
@@ -75,11 +76,14 @@ public static class IndexBuildCase
         return result;
     }
 
-    private static string ReadMigrationStatement(BenchContext ctx)
+    private static (string File, string Statement) ReadMigrationStatement(BenchContext ctx)
     {
-        var text = File.ReadAllText(Path.Combine(ctx.Layout.MigrationsDirectory, MigrationFile));
+        var files = Directory.GetFiles(ctx.Layout.MigrationsDirectory, MigrationVersion + "_*.sql");
+        if (files.Length != 1)
+            throw new InvalidOperationException($"expected one migration {MigrationVersion}_*.sql in {ctx.Layout.MigrationsDirectory}, found {files.Length}; update the bench.");
+        var text = File.ReadAllText(files[0]);
         var lines = text.Split('\n').Where(l => !l.TrimStart().StartsWith("--", StringComparison.Ordinal));
-        return string.Join('\n', lines).Trim().TrimEnd(';');
+        return (Path.GetFileName(files[0]), string.Join('\n', lines).Trim().TrimEnd(';'));
     }
 
     private static async Task<(double BuildMs, double StallMs, long Inserted)> BuildWhileWritingAsync(
