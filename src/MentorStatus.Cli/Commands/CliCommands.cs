@@ -13,8 +13,8 @@ internal static class CliCommands
             "Passwords go in environment variables or a passfile (PGPASSFILE), never on the command line, which every user can read (ps):\n" +
             "MENTORSTATUS_DB_URL, MENTORSTATUS_REHEARSE_FROM, MENTORSTATUS__NOTIFICATIONS__SMTP__PASSWORD and the like.\n\n" +
             "Exit codes: 0 ok; 1 the operation failed (a migration error, drift, a finding, a refusal by the database);\n" +
-            "2 usage (bad options or arguments, missing configuration); 70 internal error (a bug: rerun with --verbose\n" +
-            "for the stack trace and report it); 130 cancelled (Ctrl+C).\n\n" +
+            "2 usage (bad options or arguments, missing configuration); 3 db rehearse only: a statement could not be measured;\n" +
+            "70 internal error (a bug: rerun with --verbose for the stack trace and report it); 130 cancelled (Ctrl+C).\n\n" +
             "Examples:\n" +
             "  mentorstatus db reset\n" +
             "  mentorstatus db status --json\n" +

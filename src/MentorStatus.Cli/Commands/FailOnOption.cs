@@ -5,14 +5,14 @@ namespace MentorStatus.Cli.Commands;
 
 /// <summary>
 /// <c>--fail-on error|warning|info</c>, one spelling and one help text for <c>db lint</c> and <c>db security</c>: the level
-/// (<see cref="RuleLevel"/>, shared by both) from which an unacknowledged finding makes the command exit 1. Each command
-/// keeps the default it had before the option, so no exit code changes for those who do not give it.
+/// (<see cref="RuleLevel"/>, shared by both) from which an unacknowledged finding makes the command exit 1. The defaults
+/// differ: db lint fails on errors only (its warnings are judgement calls), db security on WARN too (splinter's grading).
 /// </summary>
 internal static class FailOnOption
 {
     public const string Description =
         "Exit 1 when an unacknowledged finding is at this level or above: error, warning or info (db security's ERROR, WARN, INFO). " +
-        "Defaults as before the option: error for db lint (warnings are listed), warning for db security (INFO is listed).";
+        "Default: error for db lint (warnings are listed), warning for db security (INFO is listed).";
 
     public static Option<string> Create(RuleLevel commandDefault)
     {

@@ -100,7 +100,7 @@ internal static class MentorCommands
     private static Command Status()
     {
         var id = new Argument<string>("mentor-id") { Description = "The mentor (peer_mentors.id)." };
-        var status = new Argument<MentorState>("new-status") { Description = "active, paused or inactive." };
+        var status = new Argument<MentorState>("new-status") { Description = "active, paused or inactive.", HelpName = "active|paused|inactive" };
         var reason = new Option<string>("--reason")
         {
             Description = $"A reason code: {string.Join(", ", ReasonCodes.All)}. Mentors use self_*, coordinators coordinator_*, the service system codes.",

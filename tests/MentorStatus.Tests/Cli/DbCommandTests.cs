@@ -125,7 +125,7 @@ public sealed class DbCommandTests
         Assert.Contains("public.left_open", open.Stdout);
     }
 
-    /// <summary>`--fail-on` (shared with `db lint`) picks the level that fails; without it WARN and ERROR fail, as before the option.</summary>
+    /// <summary>`--fail-on` (shared with `db lint`) picks the level that fails; without it WARN and ERROR fail.</summary>
     [Fact]
     public async Task SecurityFailOnChoosesTheLevelThatFailsAndTheDefaultStaysWarn()
     {

@@ -93,7 +93,7 @@ public sealed class LintOutputTests
         Assert.Contains("supabase/lint.toml", badSetting.Stderr);
     }
 
-    /// <summary>`--fail-on` (shared with `db security`) picks the level that fails; without it only errors fail, as before the option.</summary>
+    /// <summary>`--fail-on` (shared with `db security`) picks the level that fails; without it only errors fail.</summary>
     [Fact]
     public async Task FailOnChoosesTheLevelThatFailsAndTheDefaultStaysError()
     {
