@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>A client backend seen waiting for a lock that the migration's backend holds (or queues for first).</summary>
 internal sealed record LockWait(int Pid, DateTime Since, DateTime LastSeen, uint Relation)

@@ -1,4 +1,4 @@
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>
 /// How the rehearsal stops work it runs beside its main line (the source's schema read and dump tools, the early lint,

@@ -1,9 +1,10 @@
-using MentorStatus.Tooling.Local;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using MentorStatus.Database;
+using MentorStatus.Tooling.Local;
 using Npgsql;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>What the source defines that could run code on the rehearsing machine, read in the copy's snapshot.</summary>
 /// <param name="Extensions">Extension name and schema.</param>

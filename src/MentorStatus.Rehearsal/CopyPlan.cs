@@ -1,7 +1,7 @@
 using System.Globalization;
 using Npgsql;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>One table to copy: its columns, and the filter that samples it (null: every row).</summary>
 public sealed record TableToCopy(string Name, double EstimatedRows, long EstimatedBytes, IReadOnlyList<string> Columns, bool TextFormat, string? Filter, bool Sampled)

@@ -1,4 +1,4 @@
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>Counters of the copy, updated by the copy streams and read by a progress bar on another thread.</summary>
 public sealed class CopyProgress

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>
 /// Counts the rows of a COPY stream as it passes through, without decoding a value: in binary format by

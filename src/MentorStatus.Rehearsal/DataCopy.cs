@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using MentorStatus.Database.Migrations;
+using MentorStatus.Database;
 using MentorStatus.Tooling.Lint;
 using MentorStatus.Tooling.Local;
 using Npgsql;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>What the copy did.</summary>
 /// <param name="OwnerRole">The unprivileged role that owns and loads the copy: what the source defines runs as it (see <see cref="CopyContainment"/>).</param>

@@ -1,6 +1,6 @@
 using MentorStatus.Tooling.Lint;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>
 /// Puts the measurements together per statement: the probe's locks, rewrites and WAL; the monitor's lock waits,

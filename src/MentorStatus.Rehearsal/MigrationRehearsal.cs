@@ -1,9 +1,10 @@
-using MentorStatus.Tooling.Lint;
 using MentorStatus.Database.Migrations;
 using MentorStatus.Database.Platform;
+using MentorStatus.Database;
+using MentorStatus.Tooling.Lint;
 using Npgsql;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>
 /// `db rehearse`: copies the source (read-only) into a throwaway PostgreSQL 15, applies the pending migrations

@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using MentorStatus.Database;
 using MentorStatus.Tooling.Local;
 using Npgsql;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>
 /// pg_dump, pg_dumpall and pg_restore of the installed PostgreSQL 15, pointed at a database through the

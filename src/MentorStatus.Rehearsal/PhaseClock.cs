@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>The wall time of one phase of a rehearsal (the `phases` of `db rehearse --json`).</summary>
 /// <param name="Overlapped">It ran alongside the phases before it (its time is inside theirs, not added to the whole).</param>

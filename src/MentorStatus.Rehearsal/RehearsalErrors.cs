@@ -1,4 +1,5 @@
-namespace MentorStatus.Database.Rehearsal;
+using MentorStatus.Database;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>The rehearsal could not run; the message says what failed and what to do. The throwaway cluster is gone.</summary>
 public class RehearsalException(string message, Exception? inner = null) : MentorStatusException(message, inner);

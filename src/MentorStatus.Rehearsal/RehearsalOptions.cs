@@ -1,4 +1,5 @@
-namespace MentorStatus.Database.Rehearsal;
+using MentorStatus.Database;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>What `db rehearse` copies, how hard it loads the copy, and when it calls a statement blocking.</summary>
 public sealed record RehearsalOptions

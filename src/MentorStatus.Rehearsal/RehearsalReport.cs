@@ -1,4 +1,4 @@
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>A lock the migration took on a table that existed before it, and how long it kept it.</summary>
 public sealed record LockHeld(string Relation, string Mode, long Rows, TimeSpan Held)

@@ -1,7 +1,8 @@
-using Npgsql;
+using MentorStatus.Database;
 using MentorStatus.Tooling.Local;
+using Npgsql;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>What the source check found: the server, the role, and what that role could write.</summary>
 public sealed record SourceFacts(string Role, string ServerVersion, string Database, IReadOnlyList<string> WriteReasons);

@@ -1,7 +1,7 @@
 using MentorStatus.Database.Migrations;
 using Npgsql;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>The raw measurements of one statement, before they are matched with the clients and the monitor.</summary>
 internal sealed class ProbedStatement

@@ -1,6 +1,7 @@
+using MentorStatus.Database;
 using Npgsql;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>One call a synthetic client made, in UTC wall-clock time, and the tables it wrote to (or took a writer's lock on).</summary>
 internal sealed record ClientOperation(DateTime Start, DateTime End, string Kind, bool Failed)

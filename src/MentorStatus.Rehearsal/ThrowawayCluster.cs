@@ -1,7 +1,8 @@
+using MentorStatus.Database;
 using MentorStatus.Tooling.Local;
 using Npgsql;
 
-namespace MentorStatus.Database.Rehearsal;
+namespace MentorStatus.Rehearsal;
 
 /// <summary>
 /// The local PostgreSQL 15 the copy goes into: a folder of its own under the system temp folder (never the

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using MentorStatus.Database;
-using MentorStatus.Database.Rehearsal;
+using MentorStatus.Rehearsal;
 
 namespace MentorStatus.Bench.Cases;
 

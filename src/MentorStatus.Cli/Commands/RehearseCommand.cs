@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MentorStatus.Cli.Output;
 using MentorStatus.Database;
-using MentorStatus.Database.Rehearsal;
+using MentorStatus.Rehearsal;
 using Spectre.Console;
 
 namespace MentorStatus.Cli.Commands;

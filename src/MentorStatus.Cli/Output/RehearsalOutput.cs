@@ -1,5 +1,5 @@
 using System.Globalization;
-using MentorStatus.Database.Rehearsal;
+using MentorStatus.Rehearsal;
 using MentorStatus.Tooling.Lint;
 using Spectre.Console;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using MentorStatus.Database.Rehearsal;
+using MentorStatus.Rehearsal;
 using Npgsql;
 
 namespace MentorStatus.Tests.Rehearsal;

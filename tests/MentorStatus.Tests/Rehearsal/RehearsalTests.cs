@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using MentorStatus.Database;
-using MentorStatus.Database.Rehearsal;
+using MentorStatus.Rehearsal;
 using MentorStatus.Tests.Infrastructure;
 using Npgsql;
 using Xunit.Abstractions;
