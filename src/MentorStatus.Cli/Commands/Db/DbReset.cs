@@ -14,7 +14,7 @@ internal static class DbReset
             output.WriteJson(new { url = workflow.Target.Url, platform_layer_installed = result.PlatformLayerInstalled, result.Reverted, result.Applied, result.Seed });
             return CommandAction.Ok;
         }
-        if (result.PlatformLayerInstalled) output.Info("installed the Supabase platform layer (roles, auth schema, default privileges)");
+        if (result.PlatformLayerInstalled) output.Info("the Supabase platform layer (roles, auth schema, default privileges) was installed before the migrations");
         var rows = result.Reverted.Concat(result.Applied).ToList();
         if (result.Seed is { } seed) rows.Add(seed);
         output.Write(Tables.Results(rows, "db reset"));
