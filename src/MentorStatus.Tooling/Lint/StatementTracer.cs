@@ -49,6 +49,15 @@ public sealed class MigrationTrace
     public bool Failed => Steps.Any(s => s.Error is not null);
     public CatalogState Final => Steps.LastOrDefault(s => s.After is not null)?.After ?? Baseline;
     public bool Existed(uint relation) => Baseline.Relations.ContainsKey(relation);
+
+    /// <summary>The tables and views of <paramref name="state"/> that existed before the migration (what MS007 and MS008 guard).</summary>
+    public IEnumerable<RelationInfo> ExistingTablesAndViews(CatalogState state) =>
+        state.Relations.Values.Where(r => r.Kind is 'r' or 'p' or 'v' or 'm' or 'f' && Existed(r.Oid));
+
+    /// <summary>The columns of <paramref name="before"/> that existed before the migration, of tables still there in
+    /// <paramref name="after"/> (a dropped table is reported once, as a table).</summary>
+    public IEnumerable<ColumnInfo> ExistingColumnsOfKeptTables(CatalogState before, CatalogState after) =>
+        before.Columns.Values.Where(c => Existed(c.Table) && Baseline.Columns.ContainsKey((c.Table, c.Number)) && after.Relations.ContainsKey(c.Table));
 }
 
 /// <summary>

@@ -23,15 +23,12 @@ public static partial class LintRules
             var file = trace.Migration.DisplayPath;
             var before = step.Before!;
             var after = step.After!;
-            foreach (var old in before.Relations.Values.Where(r => r.Kind is 'r' or 'p' or 'v' or 'm' or 'f' && trace.Existed(r.Oid)))
+            foreach (var old in trace.ExistingTablesAndViews(before))
                 if (!after.Relations.ContainsKey(old.Oid))
                     yield return LintFinding.For(DroppedObject, file, step.Statement, $"existing {(old.Kind is 'v' or 'm' ? "view" : "table")} {old.QualifiedName} dropped");
-            foreach (var old in before.Columns.Values.Where(c => trace.Existed(c.Table) && trace.Baseline.Columns.ContainsKey((c.Table, c.Number))))
-            {
-                if (!after.Relations.ContainsKey(old.Table)) continue; // the table went: reported above
+            foreach (var old in trace.ExistingColumnsOfKeptTables(before, after))
                 if (!after.Columns.ContainsKey((old.Table, old.Number)))
                     yield return LintFinding.For(DroppedObject, file, step.Statement, $"existing column {after.NameOf(old.Table)}.{old.Name} dropped");
-            }
         }
     }
 }

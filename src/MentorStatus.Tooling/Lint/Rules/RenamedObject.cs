@@ -23,16 +23,13 @@ public static partial class LintRules
             var file = trace.Migration.DisplayPath;
             var before = step.Before!;
             var after = step.After!;
-            foreach (var old in before.Relations.Values.Where(r => r.Kind is 'r' or 'p' or 'v' or 'm' or 'f' && trace.Existed(r.Oid)))
+            foreach (var old in trace.ExistingTablesAndViews(before))
                 if (after.Relations.TryGetValue(old.Oid, out var now) && now.QualifiedName != old.QualifiedName)
                     yield return LintFinding.For(RenamedObject, file, step.Statement,
                         $"existing {(old.Kind is 'v' or 'm' ? "view" : "table")} {old.QualifiedName} renamed to {now.QualifiedName}");
-            foreach (var old in before.Columns.Values.Where(c => trace.Existed(c.Table) && trace.Baseline.Columns.ContainsKey((c.Table, c.Number))))
-            {
-                if (!after.Relations.ContainsKey(old.Table)) continue; // the table went: MS007
+            foreach (var old in trace.ExistingColumnsOfKeptTables(before, after))
                 if (after.Columns.TryGetValue((old.Table, old.Number), out var now) && now.Name != old.Name)
                     yield return LintFinding.For(RenamedObject, file, step.Statement, $"existing column {after.NameOf(old.Table)}.{old.Name} renamed to {now.Name}");
-            }
         }
     }
 }
